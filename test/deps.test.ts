@@ -1,0 +1,64 @@
+// Checks the import boundaries written down in each folder's DEPS.list (Playwright's check-deps, in small).
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve, dirname } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
+const folders = ['analysis', 'vm', 'scenarios', 'harness', 'bench'];
+
+interface Rules { allowOurs: string[]; forbidModules: string[]; forbidGlobals: string[] }
+
+function readRules(folder: string): Rules {
+  const text = readFileSync(join(root, folder, 'DEPS.list'), 'utf8');
+  const field = (name: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name}:`));
+    return line ? line.slice(name.length + 1).trim().split(/\s+/).filter(Boolean) : [];
+  };
+  return { allowOurs: field('allow-ours'), forbidModules: field('forbid-modules'), forbidGlobals: field('forbid-globals') };
+}
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...sourceFiles(p));
+    else if (/\.ts$/.test(name) && !/\.(test|e2e\.test)\.ts$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+const importRe = /(?:^|\n)\s*(?:import|export)[^'"`;]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+describe('folder boundaries (DEPS.list)', () => {
+  for (const folder of folders) {
+    it(`${folder}/ imports only what its DEPS.list allows`, () => {
+      const rules = readRules(folder);
+      const problems: string[] = [];
+      for (const file of sourceFiles(join(root, folder))) {
+        const text = readFileSync(file, 'utf8');
+        const rel = relative(root, file);
+        for (const m of text.matchAll(importRe)) {
+          const spec = m[1] ?? m[2] ?? '';
+          if (spec.startsWith('.')) {
+            const target = relative(root, resolve(dirname(file), spec)).split('/')[0] ?? '';
+            if (target !== folder && !rules.allowOurs.includes(target)) problems.push(`${rel}: imports ${spec} (${target}/ is not allowed)`);
+          } else if (rules.forbidModules.includes(spec)) {
+            problems.push(`${rel}: imports forbidden module ${spec}`);
+          }
+        }
+        for (const g of rules.forbidGlobals) {
+          const re = new RegExp(`(^|[^.\\w])${g}\\.`, 'm');
+          const code = text.replace(/\/\/.*$/gm, '').replace(/\/\*[\s\S]*?\*\//g, '');
+          if (re.test(code)) problems.push(`${rel}: uses global ${g}`);
+        }
+      }
+      expect(problems).toEqual([]);
+    });
+  }
+
+  it('catches a violation (the check itself can fail)', () => {
+    const sample = "import { x } from '../vm/qemu.ts';\n";
+    const specs = [...sample.matchAll(importRe)].map((m) => m[1]);
+    expect(specs).toEqual(['../vm/qemu.ts']);
+  });
+});
