@@ -1,0 +1,67 @@
+// Checks that need more than one field: references between namespaces, servers, steps and services.
+import type { ScenarioIssue } from './errors.ts';
+import type { Scenario } from './schema.ts';
+import { NODE, parseEndpoint } from './values.ts';
+
+export function crossCheck(s: Scenario): ScenarioIssue[] {
+  const issues: ScenarioIssue[] = [];
+  const add = (path: (string | number)[], message: string) => issues.push({ path, message });
+  const nsNames = new Set<string>();
+  s.topology.namespaces.forEach((ns, i) => {
+    if (ns.name === NODE) add(['topology', 'namespaces', i, 'name'], `"${NODE}" is the root namespace and cannot be declared; expected another name`);
+    if (nsNames.has(ns.name)) add(['topology', 'namespaces', i, 'name'], `duplicate namespace "${ns.name}"; expected unique names`);
+    nsNames.add(ns.name);
+  });
+  const places = [NODE, ...nsNames];
+  const knownPlace = (v: string) => v === NODE || nsNames.has(v);
+  const placeHint = `known: ${places.join(', ')}`;
+
+  const serverNames = new Set<string>();
+  s.servers.forEach((srv, i) => {
+    if (serverNames.has(srv.name)) add(['servers', i, 'name'], `duplicate server "${srv.name}"; expected unique names`);
+    serverNames.add(srv.name);
+    if (!knownPlace(srv.in)) add(['servers', i, 'in'], `unknown namespace "${srv.in}"; ${placeHint}`);
+  });
+
+  s.services.forEach((svc, i) => {
+    if (!s.topology.vips.includes(svc.vip) && svc.method === 'nat') {
+      add(['services', i, 'vip'], `VIP ${svc.vip} is not bound on kube-ipvs0; expected it under topology.vips (${s.topology.vips.join(', ') || 'none declared'})`);
+    }
+    const seen = new Set<string>();
+    svc.realServers.forEach((rs, j) => {
+      const key = `${rs.address}:${rs.port}`;
+      if (seen.has(key)) add(['services', i, 'realServers', j], `duplicate real server ${key}; expected each once`);
+      seen.add(key);
+    });
+  });
+  const serviceKeys = new Set(s.services.map((svc) => `${svc.protocol} ${svc.vip}:${svc.port}`));
+  if (serviceKeys.size !== s.services.length) add(['services'], 'two services share protocol, VIP and port; expected each once');
+
+  const stepNames = new Set<string>();
+  s.steps.forEach((step, i) => {
+    const p = ['steps', i];
+    if (stepNames.has(step.name)) add([...p, 'name'], `duplicate step "${step.name}"; expected unique names`);
+    stepNames.add(step.name);
+    if (!knownPlace(step.from)) add([...p, 'from'], `unknown namespace "${step.from}"; ${placeHint}`);
+    const kinds = (['connect', 'send', 'wait', 'sysctls'] as const).filter((k) => step[k] !== undefined);
+    if (kinds.length !== 1) add(p, `a step does exactly one thing; expected one of connect, send, wait, sysctls (found ${kinds.join(', ') || 'none'})`);
+    const e = step.expect;
+    if (e.answeredBy !== undefined && !serverNames.has(e.answeredBy)) add([...p, 'expect', 'answeredBy'], `unknown server "${e.answeredBy}"; known: ${[...serverNames].join(', ') || 'none'}`);
+    if ((e.outcome !== undefined || e.answeredBy !== undefined) && !step.connect) add([...p, 'expect'], 'outcome and answeredBy judge a connect step; expected them only with connect');
+    if (e.delivered !== undefined && !step.send?.observe) add([...p, 'expect', 'delivered'], 'delivered needs send.observe (the namespace that listens); expected both or neither');
+    if (step.send?.observe !== undefined && !knownPlace(step.send.observe)) add([...p, 'send', 'observe'], `unknown namespace "${step.send.observe}"; ${placeHint}`);
+    if (step.send && parseEndpoint(step.send.from) && step.send.protocol !== 'udp') add([...p, 'send', 'protocol'], 'expected udp');
+    (e.counters ?? []).forEach((c, j) => {
+      if (!knownPlace(c.in)) add([...p, 'expect', 'counters', j, 'in'], `unknown namespace "${c.in}"; ${placeHint}`);
+      if (c.delta === undefined && c.min === undefined && c.max === undefined) add([...p, 'expect', 'counters', j], 'expected delta, min or max');
+    });
+  });
+
+  s.graphs.forEach((g, i) => {
+    const step = g['step'];
+    if (step !== undefined && (typeof step !== 'string' || !stepNames.has(step))) {
+      add(['graphs', i, 'step'], `unknown step ${JSON.stringify(step)}; known: ${[...stepNames].join(', ')}`);
+    }
+  });
+  return issues;
+}

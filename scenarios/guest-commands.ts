@@ -1,0 +1,178 @@
+// Guest command plans: what the runner sends to the guest, as labelled shell scripts. Pure: a
+// scenario in, scripts out. Every value spliced in was validated by the schema (names, addresses,
+// ports, integers); free text goes through shellQuote.
+import type { NetNamespace, Scenario, Server, Service, Step } from './schema.ts';
+import { NODE, parseEndpoint, shellQuote } from './values.ts';
+
+export interface GuestCommand {
+  label: string;
+  script: string;
+  timeoutMs: number;
+  /** Failure is reported but does not stop the scenario (teardown, diagnostics). */
+  allowFailure?: boolean;
+}
+
+export interface GuestTools {
+  ip: string;
+  ipvsadm: string;
+  socat: string;
+}
+
+export const DEFAULT_TOOLS: GuestTools = { ip: '/usr/sbin/ip', ipvsadm: 'ipvsadm', socat: 'socat' };
+
+/** Scratch folder in the guest for server scripts, pid files and received datagrams. */
+export const RUN_DIR = '/run/ipvsh';
+export const DUMMY_IF = 'kube-ipvs0';
+
+export function hostVethName(ns: string): string {
+  return `vh-${ns}`;
+}
+
+/** Prefix that runs a command inside a namespace (nothing for the node). */
+export function inNamespace(tools: GuestTools, ns: string): string {
+  return ns === NODE ? '' : `${tools.ip} netns exec ${ns} `;
+}
+
+export function topologyCommands(s: Scenario, tools: GuestTools = DEFAULT_TOOLS): GuestCommand[] {
+  const out: GuestCommand[] = [];
+  const lines = [`set -e`, `mkdir -p ${RUN_DIR}`];
+  if (s.topology.vips.length > 0) {
+    // kube-proxy's IPVS mode: a dummy interface that only carries the VIPs as /32 (left down, as kube-proxy does).
+    lines.push(`${tools.ip} link add ${DUMMY_IF} type dummy`);
+    for (const vip of s.topology.vips) lines.push(`${tools.ip} addr add ${vip}/32 dev ${DUMMY_IF}`);
+  }
+  for (const ns of s.topology.namespaces) lines.push(...namespaceLines(ns, tools));
+  out.push({ label: 'topology', script: lines.join('\n'), timeoutMs: 30_000 });
+  return out;
+}
+
+function namespaceLines(ns: NetNamespace, tools: GuestTools): string[] {
+  const veth = hostVethName(ns.name);
+  const inNs = `${tools.ip} -n ${ns.name}`;
+  return [
+    `${tools.ip} netns add ${ns.name}`,
+    `${tools.ip} link add ${veth} type veth peer name eth0 netns ${ns.name}`,
+    `${tools.ip} addr add ${ns.gateway} peer ${ns.address}/32 dev ${veth}`,
+    `${tools.ip} link set ${veth} up`,
+    `${inNs} link set lo up`,
+    `${inNs} addr add ${ns.address} peer ${ns.gateway}/32 dev eth0`,
+    `${inNs} link set eth0 up`,
+    `${inNs} route add default via ${ns.gateway} dev eth0`,
+  ];
+}
+
+export function sysctlCommands(s: Scenario, tools: GuestTools = DEFAULT_TOOLS): GuestCommand[] {
+  const entries = Object.entries({ 'net.ipv4.ip_forward': 1, ...s.sysctls });
+  const lines = entries.map(([k, v]) => `sysctl -q -w ${k}=${v}`);
+  if (s.ipvsTimeouts) lines.push(`${tools.ipvsadm} --set ${s.ipvsTimeouts.tcp} ${s.ipvsTimeouts.tcpfin} ${s.ipvsTimeouts.udp}`);
+  return [{ label: 'sysctls', script: ['set -e', ...lines].join('\n'), timeoutMs: 15_000 }];
+}
+
+export function serviceCommands(s: Scenario, tools: GuestTools = DEFAULT_TOOLS): GuestCommand[] {
+  if (s.services.length === 0) return [];
+  const lines = ['set -e', ...s.services.flatMap((svc) => serviceLines(svc, tools))];
+  return [{ label: 'ipvs services', script: lines.join('\n'), timeoutMs: 15_000 }];
+}
+
+const METHOD_FLAG = { nat: '-m', dr: '-g', tun: '-i' } as const;
+
+function serviceLines(svc: Service, tools: GuestTools): string[] {
+  const flag = svc.protocol === 'tcp' ? '-t' : '-u';
+  const vs = `${svc.vip}:${svc.port}`;
+  return [
+    `${tools.ipvsadm} -A ${flag} ${vs} -s ${svc.scheduler}`,
+    ...svc.realServers.map((rs) => `${tools.ipvsadm} -a ${flag} ${vs} -r ${rs.address}:${rs.port} ${METHOD_FLAG[svc.method]} -w ${rs.weight}`),
+  ];
+}
+
+export function serverAddress(s: Scenario, srv: Server): string {
+  if (srv.address) return srv.address;
+  if (srv.in === NODE) return '0.0.0.0';
+  return s.topology.namespaces.find((n) => n.name === srv.in)?.address ?? '0.0.0.0';
+}
+
+/** Servers answer each line with `<reply>: <line>`, after an optional delay; the script is a file so socat needs no quoting. */
+export function serverCommands(s: Scenario, tools: GuestTools = DEFAULT_TOOLS): GuestCommand[] {
+  return s.servers.map((srv) => {
+    const script = `${RUN_DIR}/srv-${srv.name}.sh`;
+    const body = [
+      '#!/bin/sh',
+      srv.delay ? `sleep ${srv.delay}` : '',
+      `while IFS= read -r line; do printf '%s: %s\\n' ${shellQuote(srv.reply ?? srv.name)} "$line"; done`,
+    ].filter(Boolean).join('\n');
+    const addr = serverAddress(s, srv);
+    const listen = srv.protocol === 'tcp'
+      ? `TCP4-LISTEN:${srv.port},bind=${addr},reuseaddr,fork`
+      : `UDP4-RECVFROM:${srv.port},bind=${addr},reuseaddr,fork`;
+    // UDP children would wait for more datagrams forever; -T ends them once the peer is idle.
+    const idle = srv.protocol === 'udp' ? '-T 1 ' : '';
+    const proto = srv.protocol === 'tcp' ? 't' : 'u';
+    const lines = [
+      'set -e',
+      `mkdir -p ${RUN_DIR}`,
+      `printf '%s\\n' ${shellQuote(body)} > ${script}`,
+      `chmod 700 ${script}`,
+      `${inNamespace(tools, srv.in)}setsid ${tools.socat} ${idle}${listen} EXEC:${script} </dev/null >${RUN_DIR}/srv-${srv.name}.log 2>&1 &`,
+      `echo $! > ${RUN_DIR}/srv-${srv.name}.pid`,
+      // Wait until the socket listens, so the first step never races the server.
+      `i=0; until ${inNamespace(tools, srv.in)}netstat -ln${proto} | grep -q ':${srv.port} '; do i=$((i+1)); [ $i -lt 100 ] || { echo "server ${srv.name} did not listen on ${addr}:${srv.port}" >&2; cat ${RUN_DIR}/srv-${srv.name}.log >&2; exit 1; }; sleep 0.05; done`,
+    ];
+    return { label: `server ${srv.name}`, script: lines.join('\n'), timeoutMs: 20_000 };
+  });
+}
+
+export function stepCommand(s: Scenario, step: Step, tools: GuestTools = DEFAULT_TOOLS): GuestCommand {
+  const ns = inNamespace(tools, step.from);
+  if (step.connect) {
+    const c = step.connect;
+    const ep = parseEndpoint(c.to)!;
+    const src = c.sourcePort ? `,sourceport=${c.sourcePort}` : '';
+    const feed: string[] = [];
+    for (let i = 0; i < c.exchanges; i++) {
+      if (i > 0) feed.push(`sleep ${c.interval}`);
+      feed.push(`printf '%s\\n' ${shellQuote(c.payload)}`);
+    }
+    // TCP: socat waits up to -t after our EOF for the server to finish answering and close.
+    // UDP: nothing closes, so -t is the time we give replies (or an ICMP error) to arrive.
+    const addr = c.protocol === 'tcp' ? `TCP4:${ep.address}:${ep.port},connect-timeout=${c.timeout}${src}` : `UDP4:${ep.address}:${ep.port}${src}`;
+    const wait = c.protocol === 'tcp' ? c.timeout : Math.min(c.timeout, 1.5);
+    const script = `{ ${feed.join('; ')}; } | ${ns}timeout ${Math.ceil(c.timeout + c.exchanges * c.interval + 5)} ${tools.socat} -t ${wait} -T ${c.timeout + c.interval} - ${addr}`;
+    return { label: `step ${step.name}`, script, timeoutMs: (c.timeout + c.exchanges * c.interval + 20) * 1000 };
+  }
+  if (step.send) {
+    const from = parseEndpoint(step.send.from)!;
+    const to = parseEndpoint(step.send.to)!;
+    const script = `printf '%s\\n' ${shellQuote(step.send.payload)} | ${ns}${tools.socat} -u - UDP4-SENDTO:${to.address}:${to.port},bind=${from.address}:${from.port}`;
+    return { label: `step ${step.name}`, script, timeoutMs: 15_000 };
+  }
+  if (step.sysctls) {
+    const lines = Object.entries(step.sysctls).map(([k, v]) => `sysctl -q -w ${k}=${v}`);
+    return { label: `step ${step.name}`, script: ['set -e', ...lines].join('\n'), timeoutMs: 10_000 };
+  }
+  return { label: `step ${step.name}`, script: `sleep ${step.wait ?? 0}`, timeoutMs: ((step.wait ?? 0) + 10) * 1000 };
+}
+
+/** Listener for `send.observe`: appends every datagram that arrives at `send.to` to a file. */
+export function observerCommands(step: Step, tools: GuestTools = DEFAULT_TOOLS): { start: GuestCommand; collect: GuestCommand } | null {
+  if (!step.send?.observe) return null;
+  const to = parseEndpoint(step.send.to)!;
+  const file = `${RUN_DIR}/recv-${step.name}`;
+  const ns = inNamespace(tools, step.send.observe);
+  return {
+    start: {
+      label: `observer ${step.name}`,
+      script: [
+        `rm -f ${file}; : > ${file}`,
+        `${ns}setsid ${tools.socat} -u UDP4-RECV:${to.port},bind=${to.address},reuseaddr OPEN:${file},append </dev/null >/dev/null 2>&1 &`,
+        `echo $! > ${file}.pid`,
+        `i=0; until ${ns}netstat -lnu | grep -q ':${to.port} '; do i=$((i+1)); [ $i -lt 100 ] || exit 1; sleep 0.05; done`,
+      ].join('\n'),
+      timeoutMs: 15_000,
+    },
+    collect: {
+      label: `collect ${step.name}`,
+      script: `sleep 0.3; kill $(cat ${file}.pid) 2>/dev/null; cat ${file}`,
+      timeoutMs: 10_000,
+    },
+  };
+}

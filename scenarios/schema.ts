@@ -1,0 +1,154 @@
+// The scenario format (version 1), as a zod schema. Every field has a message that says what is
+// expected, because these messages are what a user sees next to the file, path and line.
+import { z } from 'zod';
+import {
+  METHODS, NAME_RE, NAME_RULE, NS_NAME_RE, NS_NAME_RULE, OUTCOMES, PROTOCOLS, SCHEDULERS, SYSCTL_KEY_RE, TEXT_RE,
+  isIpv4, parseEndpoint,
+} from './values.ts';
+
+const name = z.string({ error: `expected ${NAME_RULE}` }).regex(NAME_RE, { error: `expected ${NAME_RULE}` });
+const nsName = z.string({ error: `expected ${NS_NAME_RULE}` }).regex(NS_NAME_RE, { error: `expected ${NS_NAME_RULE}` });
+const ipv4 = z.string({ error: 'expected an IPv4 address such as 10.244.1.2' })
+  .refine(isIpv4, { error: 'not an IPv4 address; expected four numbers 0-255 such as 10.244.1.2' });
+const port = z.number({ error: 'expected a port number 1-65535' }).int({ error: 'expected a whole port number 1-65535' })
+  .min(1, { error: 'expected a port number 1-65535' }).max(65535, { error: 'expected a port number 1-65535' });
+const endpoint = z.string({ error: 'expected address:port such as 10.96.0.10:80' })
+  .refine((v) => parseEndpoint(v) !== null, { error: 'expected address:port such as 10.96.0.10:80' });
+const text = z.string({ error: 'expected a line of text' })
+  .regex(TEXT_RE, { error: 'expected at most 200 printable ASCII characters on one line' });
+const protocol = z.enum(PROTOCOLS, { error: `expected one of: ${PROTOCOLS.join(', ')}` });
+const seconds = (max: number) => z.number({ error: `expected seconds (0-${max})` }).min(0).max(max, { error: `expected at most ${max} seconds` });
+
+export const namespaceSchema = z.strictObject({
+  name: nsName,
+  address: ipv4,
+  /** Host-side address of the point-to-point veth; the namespace's default route points at it. */
+  gateway: ipv4,
+});
+
+export const serverSchema = z.strictObject({
+  name,
+  /** `node` (host network) or a namespace name. */
+  in: nsName,
+  protocol,
+  /** Listen address; defaults to the namespace's address (or 0.0.0.0 on the node). */
+  address: ipv4.optional(),
+  port,
+  /** Each request line is answered with `<reply or name>: <line>`. */
+  reply: text.optional(),
+  /** Wait before answering (late data after IPVS forgot the connection). */
+  delay: seconds(60).optional(),
+});
+
+export const realServerSchema = z.strictObject({
+  address: ipv4,
+  port,
+  weight: z.number({ error: 'expected a weight 0-65535' }).int().min(0).max(65535).default(1),
+});
+
+export const serviceSchema = z.strictObject({
+  protocol,
+  vip: ipv4,
+  port,
+  scheduler: z.enum(SCHEDULERS, { error: `unknown scheduler; known: ${SCHEDULERS.join(', ')}` }).default('rr'),
+  method: z.enum(METHODS, { error: `unknown forwarding method; known: ${METHODS.join(', ')}` }).default('nat'),
+  realServers: z.array(realServerSchema).min(1, { error: 'expected at least one real server' }).max(32),
+});
+
+const counterName = z.string().regex(/^(Ip|Icmp|IcmpMsg|Tcp|Udp)\.[A-Za-z0-9]+$/, {
+  error: 'expected a /proc/net/snmp counter such as Icmp.OutDestUnreachs',
+});
+
+export const counterExpectationSchema = z.strictObject({
+  in: nsName,
+  counter: counterName,
+  delta: z.number().int().optional(),
+  min: z.number().int().optional(),
+  max: z.number().int().optional(),
+});
+
+const connectSchema = z.strictObject({
+  protocol,
+  to: endpoint,
+  /** Source port for the client (e.g. to send from a real server's service port). */
+  sourcePort: port.optional(),
+  payload: text.default('ping'),
+  /** Several request/response exchanges over one connection (one flow). */
+  exchanges: z.number().int().min(1).max(20).default(1),
+  /** Pause between exchanges. */
+  interval: seconds(10).default(0.3),
+  timeout: seconds(60).default(3),
+});
+
+const sendSchema = z.strictObject({
+  protocol: z.literal('udp', { error: 'expected udp (one-way sends are datagrams)' }),
+  from: endpoint,
+  to: endpoint,
+  payload: text.default('probe'),
+  /** Listen at `to` in its namespace and record whether the datagram arrived. */
+  observe: nsName.optional(),
+});
+
+const outcome = z.enum(OUTCOMES, { error: `expected one of: ${OUTCOMES.join(', ')}` });
+
+export const stepSchema = z.strictObject({
+  name,
+  /** `node` or a namespace: where the client runs. */
+  from: nsName,
+  connect: connectSchema.optional(),
+  send: sendSchema.optional(),
+  wait: seconds(60).optional(),
+  /** Change sysctls between steps (e.g. nat_icmp_send on, then off). */
+  sysctls: z.record(
+    z.string().regex(SYSCTL_KEY_RE, { error: 'expected a sysctl under net.ipv4/ipv6/core/netfilter such as net.ipv4.vs.nat_icmp_send' }),
+    z.number({ error: 'expected an integer sysctl value' }).int({ error: 'expected an integer sysctl value' }),
+  ).optional(),
+  expect: z.strictObject({
+    outcome: outcome.optional(),
+    /** Name of the server that must have answered. */
+    answeredBy: name.optional(),
+    /** Whether an observed one-way datagram arrived. */
+    delivered: z.boolean().optional(),
+    icmp: z.strictObject({ type: z.number().int().min(0).max(255), code: z.number().int().min(0).max(255).optional() }).optional(),
+    counters: z.array(counterExpectationSchema).optional(),
+  }).default({}),
+});
+
+export const traceSchema = z.strictObject({
+  /** Extra kernel functions to trace besides the ip_vs modules (e.g. __icmp_send). */
+  functions: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]{0,127}$/, { error: 'expected a kernel function name' })).max(64).default([]),
+  /** function_graph depth limit; 0 = unlimited. */
+  depth: z.number().int().min(0).max(64).default(0),
+  bufferKb: z.number().int().min(64).max(262144).default(16384),
+});
+
+export const scenarioSchema = z.strictObject({
+  version: z.literal(1, { error: 'expected version: 1' }),
+  name,
+  summary: text,
+  description: z.string().max(4000).optional(),
+  tags: z.array(name).default([]),
+  topology: z.strictObject({
+    /** VIPs bound to the kube-ipvs0 dummy interface as /32, as kube-proxy does. */
+    vips: z.array(ipv4).max(16).default([]),
+    namespaces: z.array(namespaceSchema).max(16).default([]),
+  }),
+  servers: z.array(serverSchema).max(32).default([]),
+  services: z.array(serviceSchema).max(32).default([]),
+  sysctls: z.record(
+    z.string().regex(SYSCTL_KEY_RE, { error: 'expected a sysctl under net.ipv4/ipv6/core/netfilter such as net.ipv4.vs.conntrack' }),
+    z.number({ error: 'expected an integer sysctl value' }).int({ error: 'expected an integer sysctl value' }),
+  ).default({}),
+  ipvsTimeouts: z.strictObject({ tcp: seconds(86400), tcpfin: seconds(86400), udp: seconds(86400) }).optional(),
+  trace: traceSchema.default({ functions: [], depth: 0, bufferKb: 16384 }),
+  steps: z.array(stepSchema).min(1, { error: 'expected at least one step' }).max(64),
+  /** Expected call graphs in the analyzer's format; validated by the analyzer. */
+  graphs: z.array(z.record(z.string(), z.unknown())).default([]),
+});
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type Scenario = z.output<typeof scenarioSchema>;
+export type Step = Scenario['steps'][number];
+export type Server = Scenario['servers'][number];
+export type Service = Scenario['services'][number];
+export type NetNamespace = Scenario['topology']['namespaces'][number];
