@@ -19,7 +19,7 @@ export function parseScenario(text: string, fileName: string, options: ParseOpti
     throw new ScenarioError(fileName, doc.errors.map((e) => ({
       path: [],
       message: `YAML syntax: ${e.message.split('\n')[0]}`,
-      line: e.linePos?.[0]?.line,
+      line: lineCounter.linePos(e.pos[0]).line,
     })));
   }
   const issues = validateScenarioData(doc.toJS() as unknown, options);

@@ -1,0 +1,89 @@
+// Turning what a client printed into an outcome, and judging a step against its expectations.
+// The outcome comes from the client's exit status and error text (socat prints the errno), and the
+// ICMP counters of the client's namespace tell an ICMP error from a TCP reset.
+import { counterDelta, type CounterSnapshot } from './counters.ts';
+import type { Step } from './schema.ts';
+import type { OUTCOMES } from './values.ts';
+
+export type Outcome = (typeof OUTCOMES)[number] | 'error';
+
+export interface ClientRun {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+export interface Observation {
+  outcome: Outcome;
+  /** Server names that answered, from `<name>: <line>` replies, in order. */
+  answeredBy: string[];
+  replies: string[];
+  icmp?: { type: number; code?: number };
+  detail: string;
+}
+
+/** errno text socat prints -> ICMP destination-unreachable code that produces it (RFC 792 / icmp_err_convert). */
+const ICMP_ERRNO: [RegExp, number][] = [
+  [/Connection refused/, 3],
+  [/No route to host/, 1],
+  [/Network is unreachable/, 0],
+  [/Protocol not available|Protocol unreachable/, 2],
+  [/Permission denied/, 13],
+];
+
+export function classifyClient(run: ClientRun, icmpInDestUnreachs: number): Observation {
+  const replies = run.stdout.split('\n').filter((l) => l.length > 0);
+  const answeredBy = replies.map((r) => r.split(': ')[0] ?? '').filter(Boolean);
+  const err = run.stderr;
+  if (replies.length > 0 && run.exitCode === 0) return { outcome: 'ok', answeredBy, replies, detail: `${replies.length} repl${replies.length === 1 ? 'y' : 'ies'}` };
+  const icmpCode = ICMP_ERRNO.find(([re]) => re.test(err))?.[1];
+  if (icmpCode !== undefined && icmpInDestUnreachs > 0) {
+    return { outcome: 'icmp-unreachable', answeredBy, replies, icmp: { type: 3, code: icmpCode }, detail: lastLine(err) };
+  }
+  if (/Connection refused/.test(err)) return { outcome: 'refused', answeredBy, replies, detail: lastLine(err) };
+  if (run.timedOut || run.exitCode === 124 || /timed out|Connection timed out/i.test(err) || (replies.length === 0 && run.exitCode === 0)) {
+    return { outcome: 'timeout', answeredBy, replies, detail: lastLine(err) || 'no reply' };
+  }
+  if (replies.length > 0) return { outcome: 'ok', answeredBy, replies, detail: `exit ${run.exitCode}: ${lastLine(err)}` };
+  return { outcome: 'error', answeredBy, replies, detail: `client exit ${run.exitCode}: ${lastLine(err) || 'no output'}` };
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n');
+  return (lines[lines.length - 1] ?? '').replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d socat\[\d+\] /, '');
+}
+
+export interface StepCheck {
+  what: string;
+  expected: string;
+  actual: string;
+  ok: boolean;
+}
+
+export function judgeStep(step: Step, observation: Observation | undefined, delivered: boolean | undefined, before: CounterSnapshot, after: CounterSnapshot): StepCheck[] {
+  const e = step.expect;
+  const checks: StepCheck[] = [];
+  if (e.outcome !== undefined) {
+    checks.push({ what: 'outcome', expected: e.outcome, actual: observation ? `${observation.outcome} (${observation.detail})` : 'none', ok: observation?.outcome === e.outcome });
+  }
+  if (e.answeredBy !== undefined) {
+    const who = observation?.answeredBy ?? [];
+    checks.push({ what: 'answered by', expected: e.answeredBy, actual: who.join(', ') || 'nobody', ok: who.length > 0 && who.every((w) => w === e.answeredBy) });
+  }
+  if (e.icmp !== undefined) {
+    const got = observation?.icmp;
+    const ok = got !== undefined && got.type === e.icmp.type && (e.icmp.code === undefined || got.code === e.icmp.code);
+    checks.push({ what: 'icmp', expected: `type ${e.icmp.type}${e.icmp.code !== undefined ? ` code ${e.icmp.code}` : ''}`, actual: got ? `type ${got.type} code ${got.code ?? '?'}` : 'none', ok });
+  }
+  if (e.delivered !== undefined) {
+    checks.push({ what: 'delivered', expected: String(e.delivered), actual: String(delivered ?? 'unknown'), ok: delivered === e.delivered });
+  }
+  for (const c of e.counters ?? []) {
+    const d = counterDelta(before, after, c.in, c.counter);
+    const ok = d !== undefined && (c.delta === undefined || d === c.delta) && (c.min === undefined || d >= c.min) && (c.max === undefined || d <= c.max);
+    const expected = c.delta !== undefined ? `+${c.delta}` : [c.min !== undefined ? `>= +${c.min}` : '', c.max !== undefined ? `<= +${c.max}` : ''].filter(Boolean).join(' and ');
+    checks.push({ what: `${c.in} ${c.counter}`, expected, actual: d === undefined ? 'counter not found' : `+${d}`, ok });
+  }
+  return checks;
+}

@@ -1,0 +1,109 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ScenarioError } from './errors.ts';
+import { defineScenario, parseScenario } from './parse-scenario.ts';
+import { serverCommands, stepCommand, topologyCommands } from './guest-commands.ts';
+
+const seedDir = join(import.meta.dirname, 'seed');
+const minimal = `version: 1
+name: tiny
+summary: one request
+topology:
+  vips: [10.96.0.10]
+  namespaces:
+    - { name: rs1, address: 10.244.1.2, gateway: 10.244.1.1 }
+servers:
+  - { name: rs1, in: rs1, protocol: tcp, port: 80 }
+services:
+  - { protocol: tcp, vip: 10.96.0.10, port: 80, realServers: [{ address: 10.244.1.2, port: 80 }] }
+steps:
+  - { name: req, from: node, connect: { protocol: tcp, to: "10.96.0.10:80" }, expect: { outcome: ok } }
+`;
+
+function problems(text: string): string[] {
+  try {
+    parseScenario(text, 'x.yaml');
+  } catch (err) {
+    if (err instanceof ScenarioError) return err.message.split('\n').slice(1).map((l) => l.trim());
+    throw err;
+  }
+  return [];
+}
+
+describe('parseScenario', () => {
+  it.each(readdirSync(seedDir).filter((f) => f.endsWith('.yaml')))('accepts the seed scenario %s', (file) => {
+    const s = parseScenario(readFileSync(join(seedDir, file), 'utf8'), file);
+    expect(`${s.name}.yaml`).toBe(file);
+    expect(s.steps.length).toBeGreaterThan(0);
+  });
+
+  it('fills defaults', () => {
+    const s = parseScenario(minimal, 'tiny.yaml');
+    expect(s.services[0]).toMatchObject({ scheduler: 'rr', method: 'nat' });
+    expect(s.services[0]!.realServers[0]!.weight).toBe(1);
+    expect(s.steps[0]!.connect).toMatchObject({ payload: 'ping', exchanges: 1, timeout: 3 });
+  });
+
+  it('reports every problem at once with file, line and dotted path', () => {
+    const bad = minimal
+      .replace('port: 80, realServers', 'port: 80, scheduler: rrr, realServers')
+      .replace('address: 10.244.1.2, gateway', 'address: 10.244.1.256, gateway')
+      .replace('to: "10.96.0.10:80"', 'to: "10.96.0.10:80000"');
+    expect(problems(bad)).toEqual([
+      'x.yaml:7: topology.namespaces[0].address: not an IPv4 address; expected four numbers 0-255 such as 10.244.1.2',
+      'x.yaml:11: services[0].scheduler: unknown scheduler; known: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos',
+      'x.yaml:13: steps[0].connect.to: expected address:port such as 10.96.0.10:80',
+    ]);
+  });
+
+  it('checks references between sections', () => {
+    const bad = minimal.replace('from: node', 'from: pod9').replace('in: rs1, protocol', 'in: rs7, protocol');
+    expect(problems(bad)).toEqual([
+      'x.yaml:9: servers[0].in: unknown namespace "rs7"; known: node, rs1',
+      'x.yaml:13: steps[0].from: unknown namespace "pod9"; known: node, rs1',
+    ]);
+  });
+
+  it.each([
+    ['namespace name', 'name: rs1, address', 'name: "rs1;reboot", address'],
+    ['server name', 'name: rs1, in', 'name: "$(reboot)", in'],
+    ['sysctl key', 'steps:', 'sysctls: { "net.ipv4.vs.conntrack;reboot": 1 }\nsteps:'],
+    ['sysctl value', 'steps:', 'sysctls: { net.ipv4.vs.conntrack: "1; reboot" }\nsteps:'],
+    ['payload newline', 'to: "10.96.0.10:80" }', 'to: "10.96.0.10:80", payload: "a\\nb" }'],
+    ['path traversal in a name', 'name: rs1, in', 'name: ../../etc, in'],
+    ['absurd size', 'vips: [10.96.0.10]', `vips: [${Array.from({ length: 100 }, () => '10.96.0.10').join(', ')}]`],
+  ])('rejects shell injection and absurd values: %s', (_what, from, to) => {
+    expect(problems(minimal.replace(from, to)).length).toBeGreaterThan(0);
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    expect(problems('version: 1\nname: [unclosed\n')[0]).toMatch(/^x\.yaml:\d+: \(top level\): YAML syntax/);
+  });
+
+  it('defineScenario validates TypeScript input the same way', () => {
+    expect(() => defineScenario({ version: 1, name: 'x', summary: 's', topology: {}, steps: [] } as never)).toThrow(/steps: expected at least one step/);
+  });
+});
+
+describe('guest command plans', () => {
+  const s = parseScenario(minimal, 'tiny.yaml');
+
+  it('builds the kube-proxy style topology', () => {
+    const script = topologyCommands(s)[0]!.script;
+    expect(script).toContain('ip link add kube-ipvs0 type dummy');
+    expect(script).toContain('ip addr add 10.96.0.10/32 dev kube-ipvs0');
+    expect(script).toContain('ip link add vh-rs1 type veth peer name eth0 netns rs1');
+  });
+
+  it('quotes free text instead of splicing it', () => {
+    const evil = parseScenario(minimal.replace('to: "10.96.0.10:80" }', `to: "10.96.0.10:80", payload: "'; reboot; echo '" }`), 't.yaml');
+    expect(stepCommand(evil, evil.steps[0]!).script).toContain(`printf '%s\\n' ''\\''; reboot; echo '\\'''`);
+  });
+
+  it('starts servers in their namespace and waits until they listen', () => {
+    const script = serverCommands(s)[0]!.script;
+    expect(script).toContain('ip netns exec rs1 setsid socat TCP4-LISTEN:80,bind=10.244.1.2,reuseaddr,fork');
+    expect(script).toContain("netstat -lnt | grep -q ':80 '");
+  });
+});

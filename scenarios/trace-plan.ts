@@ -1,0 +1,107 @@
+// How a scenario is traced on one kernel: function_graph rooted at the IPVS hooks that kernel has,
+// filtered to the ip_vs modules plus a few core functions, and (on kernels with ip_vs_in_hook /
+// ip_vs_out_hook) kprobe events that print the netfilter hook number next to each hook call.
+import type { GuestCommand } from './guest-commands.ts';
+import type { Scenario } from './schema.ts';
+
+export const TRACEFS = '/sys/kernel/tracing';
+
+/** Graph roots, in the order of preference; only those the kernel can trace are used. */
+export const HOOK_FUNCTIONS = [
+  'ip_vs_remote_request4', 'ip_vs_local_request4', 'ip_vs_reply4', 'ip_vs_local_reply4',
+  'ip_vs_remote_request6', 'ip_vs_local_request6', 'ip_vs_reply6', 'ip_vs_local_reply6',
+  'ip_vs_in_hook', 'ip_vs_out_hook', 'ip_vs_forward_icmp', 'ip_vs_forward_icmp_v6',
+] as const;
+
+/** Core functions worth seeing under the hooks: ICMP errors and the netfilter re-entries. */
+export const DEFAULT_CORE_FUNCTIONS = ['__icmp_send', 'icmp_send', 'nf_hook_slow', '__ip_local_out', 'ip_output'];
+
+/** Kprobe events giving the hook number: the first byte of struct nf_hook_state, the 3rd argument (%dx on x86-64). */
+export const HOOK_KPROBES = [
+  { event: 'in_hook', fn: 'ip_vs_in_hook' },
+  { event: 'out_hook', fn: 'ip_vs_out_hook' },
+] as const;
+export const KPROBE_GROUP = 'ipvsh';
+
+export interface TracePlan {
+  roots: string[];
+  filters: string[];
+  kprobes: { event: string; fn: string }[];
+  start: GuestCommand;
+  stop: GuestCommand;
+  reset: GuestCommand;
+}
+
+/**
+ * `available` holds names from available_filter_functions (module suffix stripped);
+ * `modules` the loaded ip_vs modules (ip_vs, ip_vs_rr, ...).
+ */
+export function planTracing(s: Scenario, available: ReadonlySet<string>, modules: readonly string[]): TracePlan {
+  const roots = HOOK_FUNCTIONS.filter((f) => available.has(f));
+  const core = [...new Set([...DEFAULT_CORE_FUNCTIONS, ...s.trace.functions])].filter((f) => available.has(f));
+  const filters = [...modules.map((m) => `:mod:${m}`), ...core];
+  const kprobes = HOOK_KPROBES.filter((k) => available.has(k.fn)).map((k) => ({ ...k }));
+  const lines = [
+    'set -e',
+    `cd ${TRACEFS}`,
+    'echo 0 > tracing_on',
+    'echo nop > current_tracer',
+    `echo ${s.trace.bufferKb} > buffer_size_kb`,
+    // Write filters one per line: a single write with many names fails as a whole on one bad name.
+    ': > set_ftrace_filter',
+    ...filters.map((f) => `echo '${f}' >> set_ftrace_filter`),
+    ': > set_graph_function',
+    ...roots.map((r) => `echo ${r} >> set_graph_function`),
+    `echo ${s.trace.depth} > max_graph_depth`,
+    'echo 1 > options/funcgraph-proc',
+    'echo 1 > options/funcgraph-tail',
+    'echo 1 > options/funcgraph-abstime',
+    'echo 1 > options/funcgraph-cpu',
+    'echo 1 > options/funcgraph-duration',
+    'echo 1 > options/funcgraph-overhead',
+    'echo 0 > options/funcgraph-irqs',
+    ...kprobeLines(kprobes),
+    'echo function_graph > current_tracer',
+    ': > trace',
+    'echo 1 > tracing_on',
+  ];
+  return {
+    roots,
+    filters,
+    kprobes,
+    start: { label: 'start tracing', script: lines.join('\n'), timeoutMs: 60_000 },
+    stop: { label: 'stop tracing', script: `echo 0 > ${TRACEFS}/tracing_on`, timeoutMs: 10_000 },
+    reset: { label: 'reset tracing', script: resetTracingScript(), timeoutMs: 60_000, allowFailure: true },
+  };
+}
+
+function kprobeLines(kprobes: { event: string; fn: string }[]): string[] {
+  if (kprobes.length === 0) return [];
+  return [
+    ...kprobes.map((k) => `echo 'p:${KPROBE_GROUP}/${k.event} ${k.fn} hook=+0(%dx):u8' >> kprobe_events`),
+    `echo 1 > events/${KPROBE_GROUP}/enable`,
+  ];
+}
+
+export function resetTracingScript(): string {
+  return [
+    `cd ${TRACEFS}`,
+    'echo 0 > tracing_on',
+    'echo nop > current_tracer',
+    `[ -d events/${KPROBE_GROUP} ] && echo 0 > events/${KPROBE_GROUP}/enable`,
+    ': > kprobe_events',
+    ': > set_ftrace_filter',
+    ': > set_graph_function',
+    ': > trace',
+    'true',
+  ].join('\n');
+}
+
+/** A line in the trace that marks where a step begins or ends (a trace_marker write). */
+export function stepMarker(step: string, edge: 'begin' | 'end'): string {
+  return `ipvs-harness step ${step} ${edge}`;
+}
+
+export function markerCommand(text: string): GuestCommand {
+  return { label: `marker ${text}`, script: `echo '${text}' > ${TRACEFS}/trace_marker`, timeoutMs: 10_000 };
+}
