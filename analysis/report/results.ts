@@ -1,0 +1,104 @@
+// The schema of `<out>/results.json`, written by `ipvs-harness run` and read by `report`, `diff`,
+// `merge` and the baselines. Types only: the harness writes it, the pure renderers read it.
+// Bump RESULTS_VERSION on any incompatible change; readers refuse versions they do not know.
+
+export const RESULTS_VERSION = 1;
+
+export type CellStatus = 'passed' | 'failed' | 'error' | 'skipped';
+
+/** Where a kernel x scenario cell stopped when it is an `error`. */
+export type CellPhase = 'kernel' | 'boot' | 'setup' | 'trace' | 'step' | 'collect' | 'judge' | 'reset' | 'interrupted';
+
+export interface ErrorInfo {
+  /** Stable code, e.g. GUEST_PANIC, BOOT_TIMEOUT, SSH_TIMEOUT, SETUP_FAILED. */
+  code: string;
+  phase: CellPhase;
+  message: string;
+  /** Console tail or stderr tail. */
+  details?: string;
+}
+
+export interface RunResults {
+  version: typeof RESULTS_VERSION;
+  tool: { name: 'ipvs-harness'; version: string };
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  host: { hostname: string; accel: 'tcg' | 'kvm' | 'unknown'; jobs: number };
+  /** `--shard i/n` when this folder holds one slice of a larger matrix. */
+  shard?: { index: number; count: number };
+  kernels: KernelRun[];
+  scenarios: ScenarioInfo[];
+  cells: CellResult[];
+  summary: Record<CellStatus, number> & { total: number };
+}
+
+export interface ScenarioInfo {
+  name: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  /** Path of the scenario file, relative to the working directory of the run. */
+  file?: string;
+}
+
+export interface KernelRun {
+  spec: string;
+  label?: string;
+  release?: string;
+  accel?: 'tcg' | 'kvm';
+  /** Boot to SSH-ready, per boot of this kernel in the run. */
+  bootMs: number[];
+  error?: ErrorInfo;
+  /** Console log of the kernel's boots, relative to the results folder. */
+  console?: string;
+}
+
+export interface CellResult {
+  kernel: string;
+  kernelRelease?: string;
+  scenario: string;
+  status: CellStatus;
+  durationMs: number;
+  error?: ErrorInfo;
+  skipReason?: string;
+  /** Why a `failed` cell failed, one line per failing check or graph. */
+  failures: string[];
+  steps: StepResult[];
+  graphs: GraphResult[];
+  /** Plain statements of what the trace showed (e.g. where a nested hook ran and whether it did work). */
+  observations: string[];
+  counters?: { ipvsStats?: string; connections?: string; icmp?: Record<string, Record<string, number>> };
+  trace?: { lines: number; roots: number; lostEvents: number; diagnostics: number; hooksWithNumber: number };
+  /** Files in the results folder, relative paths. */
+  artifacts: { trace?: string; commands?: string; console?: string };
+}
+
+export interface StepCheckResult {
+  what: string;
+  expected: string;
+  actual: string;
+  ok: boolean;
+}
+
+export interface StepResult {
+  name: string;
+  kind: 'connect' | 'send' | 'wait' | 'sysctls';
+  status: 'passed' | 'failed' | 'error';
+  outcome?: string;
+  answeredBy?: string[];
+  detail?: string;
+  checks: StepCheckResult[];
+  durationMs: number;
+}
+
+export interface GraphResult {
+  /** Name of the expected graph (or `<step>/<role>`). */
+  name: string;
+  step?: string;
+  role: string;
+  holds: boolean;
+  /** Readable diff when the graph does not hold, or notes (e.g. hook number unknown). */
+  diff?: string;
+  notes?: string[];
+}

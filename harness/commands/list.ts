@@ -1,0 +1,27 @@
+// `ipvs-harness list`: the scenarios of the seed suite (or given files), one line each.
+import type { Command } from 'commander';
+import { selectScenarios } from '../scenario-loader.ts';
+
+export function registerList(program: Command): void {
+  program
+    .command('list')
+    .description('list the scenarios (seed suite, or the given files) with their steps')
+    .argument('[files...]', 'scenario files to validate and list instead of the seed suite')
+    .option('--json', 'print the parsed scenarios as JSON')
+    .addHelpText('after', `
+Examples:
+  $ ipvs-harness list
+  $ ipvs-harness list ./my-scenario.yaml        # also validates the file (exit 2 with every problem)`)
+    .action((files: string[], opts: { json?: boolean }) => {
+      const loaded = selectScenarios(files);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(loaded.map((l) => l.scenario), null, 2)}\n`);
+        return;
+      }
+      const width = Math.max(...loaded.map((l) => l.scenario.name.length));
+      for (const { scenario: s } of loaded) {
+        process.stdout.write(`${s.name.padEnd(width)}  ${s.summary}\n`);
+        process.stdout.write(`${''.padEnd(width)}  steps: ${s.steps.map((st) => st.name).join(', ')}; graphs: ${s.graphs.length}; tags: ${s.tags.join(', ')}\n`);
+      }
+    });
+}

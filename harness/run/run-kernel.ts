@@ -1,0 +1,199 @@
+// Runs the scenarios of one kernel on as few boots as possible: one guest serves every scenario,
+// reset and checked clean between them; a guest that breaks (panic, lost SSH) or stays dirty is
+// replaced by a fresh boot. Every failure becomes a classified cell result, never a lost run.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CellPhase, CellResult, ErrorInfo, KernelRun } from '../../analysis/report/results.ts';
+import { cleanCheckCommand, resetCommand } from '../../scenarios/guest-state.ts';
+import type { Scenario } from '../../scenarios/schema.ts';
+import { bootGuest, type Guest } from '../../vm/guest.ts';
+import type { VmEvent } from '../../vm/events.ts';
+import { LoggedShell } from './guest-shell.ts';
+import type { JudgeTrace } from './judge-trace.ts';
+import { cellDir, kernelSlug, writeAtomic } from './results-folder.ts';
+import type { Reporter } from './reporter.ts';
+import { runScenario, type PhaseRef } from './run-scenario.ts';
+
+export interface KernelRunOptions {
+  spec: string;
+  scenarios: { scenario: Scenario; file: string }[];
+  out: string;
+  cacheDir?: string;
+  tracing: boolean;
+  judge: JudgeTrace;
+  reporter: Required<Pick<Reporter, 'onKernelStage' | 'onScenarioStart' | 'onStepEnd' | 'onScenarioEnd'>>;
+  signal?: AbortSignal;
+  /** Boot a fresh guest for every scenario (benchmarks compare this with reuse). */
+  freshBoot?: boolean;
+  bootTimeoutMs?: number;
+  onVmEvent?: (e: VmEvent) => void;
+}
+
+export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: KernelRun; cells: CellResult[] }> {
+  const kernel: KernelRun = { spec: opts.spec, bootMs: [] };
+  const cells: CellResult[] = [];
+  let guest: Guest | undefined;
+  let bootError: ErrorInfo | undefined;
+  let consoleParts: string[] = [];
+
+  const powerOff = async () => {
+    if (!guest) return;
+    consoleParts.push(readConsole(guest));
+    const g = guest;
+    guest = undefined;
+    await g.powerOff().catch(() => undefined);
+  };
+
+  try {
+    for (const { scenario } of opts.scenarios) {
+      const ref = { kernel: opts.spec, scenario: scenario.name };
+      if (opts.signal?.aborted) {
+        cells.push(skipped(opts.spec, scenario.name, 'the run was interrupted'));
+        continue;
+      }
+      if (bootError) {
+        cells.push(errorCell(opts.spec, scenario.name, bootError, kernel.release));
+        opts.reporter.onScenarioEnd(cells[cells.length - 1]!);
+        continue;
+      }
+      if (!guest) {
+        try {
+          guest = await boot(opts, kernel);
+        } catch (err) {
+          bootError = toErrorInfo(err, isBadInput(err) ? 'kernel' : 'boot');
+          cells.push(errorCell(opts.spec, scenario.name, bootError, kernel.release));
+          opts.reporter.onScenarioEnd(cells[cells.length - 1]!);
+          continue;
+        }
+      }
+      opts.reporter.onScenarioStart(ref);
+      const consoleStart = consoleLength(guest);
+      const shell = new LoggedShell(guest, opts.signal);
+      const phase: PhaseRef = { phase: 'setup' };
+      const started = Date.now();
+      let cell: CellResult;
+      let keepGuest = !opts.freshBoot;
+      try {
+        const { cell: c, artifacts } = await runScenario(shell, scenario, {
+          kernel: opts.spec, kernelRelease: guest.kernel.release, tracing: opts.tracing, judge: opts.judge, phase,
+          onStep: (_s, r) => opts.reporter.onStepEnd(ref, r),
+        });
+        cell = c;
+        const dir = cellDir(opts.spec, scenario.name);
+        if (opts.tracing) {
+          writeAtomic(join(opts.out, dir, 'trace.txt'), artifacts.trace);
+          cell.artifacts.trace = join(dir, 'trace.txt');
+        }
+      } catch (err) {
+        keepGuest = false;
+        const interrupted = opts.signal?.aborted === true;
+        const info = toErrorInfo(err, interrupted ? 'interrupted' : phase.phase);
+        const panic = guest ? panicText(guest) : undefined;
+        if (panic) Object.assign(info, { code: 'GUEST_PANIC', message: `the guest kernel panicked during ${phase.phase}: ${panic}` });
+        if (guest && !info.details) info.details = tail(guest);
+        cell = { ...errorCell(opts.spec, scenario.name, info, guest?.kernel.release), durationMs: Date.now() - started };
+      }
+      const dir = cellDir(opts.spec, scenario.name);
+      writeAtomic(join(opts.out, dir, 'commands.log'), shell.text());
+      cell.artifacts.commands = join(dir, 'commands.log');
+      if (guest) {
+        writeAtomic(join(opts.out, dir, 'console.log'), readConsole(guest).slice(consoleStart));
+        cell.artifacts.console = join(dir, 'console.log');
+      }
+      if (guest && keepGuest && !opts.signal?.aborted) keepGuest = await resetGuest(guest, opts.signal);
+      if (!keepGuest) await powerOff();
+      cells.push(cell);
+      opts.reporter.onScenarioEnd(cell);
+    }
+  } finally {
+    await powerOff();
+    const text = consoleParts.join('\n--- next boot ---\n');
+    if (text) {
+      writeAtomic(join(opts.out, kernelSlug(opts.spec), 'console.log'), text);
+      kernel.console = join(kernelSlug(opts.spec), 'console.log');
+    }
+  }
+  if (bootError) kernel.error = bootError;
+  return { kernel, cells };
+}
+
+async function boot(opts: KernelRunOptions, kernel: KernelRun): Promise<Guest> {
+  opts.reporter.onKernelStage(opts.spec, 'booting');
+  const guest = await bootGuest({
+    kernel: opts.spec,
+    ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.bootTimeoutMs ? { timeoutMs: opts.bootTimeoutMs } : {}),
+    onEvent: (e) => {
+      opts.onVmEvent?.(e);
+      if (e.kind === 'kernel-download') opts.reporter.onKernelStage(opts.spec, 'downloading', e.packageName);
+      if (e.kind === 'image-built' && !e.cached) opts.reporter.onKernelStage(opts.spec, 'guest image built');
+    },
+  });
+  kernel.label = guest.kernel.label;
+  kernel.release = guest.kernel.release;
+  kernel.accel = guest.accel;
+  kernel.bootMs.push(guest.bootTimings.totalMs);
+  opts.reporter.onKernelStage(opts.spec, 'ready', `${guest.kernel.release}, ${(guest.bootTimings.totalMs / 1000).toFixed(1)} s, ${guest.accel}`);
+  return guest;
+}
+
+/** Resets the guest and proves it clean; false means "boot a fresh one". */
+async function resetGuest(guest: Guest, signal: AbortSignal | undefined): Promise<boolean> {
+  try {
+    const shell = new LoggedShell(guest, signal);
+    await shell.run(resetCommand());
+    const check = await shell.run(cleanCheckCommand());
+    return check.exitCode === 0;
+  } catch {
+    return false;
+  }
+}
+
+function consoleLength(guest: Guest): number {
+  return readConsole(guest).length;
+}
+
+function readConsole(guest: Guest): string {
+  try {
+    return existsSync(guest.consoleLogPath) ? readFileSync(guest.consoleLogPath, 'utf8') : '';
+  } catch {
+    return '';
+  }
+}
+
+function panicText(guest: Guest): string | undefined {
+  const lines = guest.consoleTail(200);
+  return lines.find((l) => /Kernel panic - not syncing/.test(l))?.replace(/^\[\s*[\d.]+\]\s*/, '');
+}
+
+function tail(guest: Guest): string | undefined {
+  const lines = guest.consoleTail(20);
+  return lines.length ? ['last console lines:', ...lines.map((l) => `  | ${l}`)].join('\n') : undefined;
+}
+
+function isBadInput(err: unknown): boolean {
+  return (err as { exitCode?: unknown }).exitCode === 2;
+}
+
+export function toErrorInfo(err: unknown, phase: CellPhase): ErrorInfo {
+  const e = err as { code?: unknown; message?: unknown; details?: unknown };
+  const info: ErrorInfo = {
+    code: typeof e.code === 'string' && /^[A-Z_]+$/.test(e.code) ? e.code : 'INTERNAL',
+    phase,
+    message: err instanceof Error ? err.message : String(err),
+  };
+  if (typeof e.details === 'string') info.details = e.details;
+  return info;
+}
+
+export function errorCell(kernel: string, scenario: string, error: ErrorInfo, release?: string): CellResult {
+  return {
+    kernel, scenario, status: 'error', durationMs: 0, error, failures: [], steps: [], graphs: [], observations: [], artifacts: {},
+    ...(release ? { kernelRelease: release } : {}),
+  };
+}
+
+export function skipped(kernel: string, scenario: string, reason: string): CellResult {
+  return { kernel, scenario, status: 'skipped', skipReason: reason, durationMs: 0, failures: [], steps: [], graphs: [], observations: [], artifacts: {} };
+}

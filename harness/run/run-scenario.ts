@@ -1,0 +1,143 @@
+// Runs one scenario on one booted guest: build the topology, trace, drive the steps, collect, judge.
+// Returns the cell result; guest failures (panic, lost SSH) propagate so the kernel runner can
+// classify them and boot a fresh guest for the remaining scenarios.
+import type { CellPhase, CellResult, StepResult } from '../../analysis/report/results.ts';
+import { parseSnapshot, snapshotCommand, type CounterSnapshot } from '../../scenarios/counters.ts';
+import {
+  observerCommands, serverCommands, serviceCommands, stepCommand, sysctlCommands, topologyCommands,
+} from '../../scenarios/guest-commands.ts';
+import { LIST_MODULES, LIST_TRACEABLE, moduleCommand } from '../../scenarios/guest-state.ts';
+import { classifyClient, judgeStep, type Observation } from '../../scenarios/outcome.ts';
+import type { Scenario, Step } from '../../scenarios/schema.ts';
+import { markerCommand, planTracing, stepMarker, TRACEFS } from '../../scenarios/trace-plan.ts';
+import { CommandFailed, LoggedShell } from './guest-shell.ts';
+import type { JudgeTrace } from './judge-trace.ts';
+
+/** Where the scenario is; read by the kernel runner when a guest failure interrupts it. */
+export interface PhaseRef {
+  phase: CellPhase;
+}
+
+export interface ScenarioRunOptions {
+  phase: PhaseRef;
+  kernel: string;
+  kernelRelease: string;
+  tracing: boolean;
+  judge: JudgeTrace;
+  onStep?: (step: Step, result: StepResult) => void;
+}
+
+export interface ScenarioArtifacts {
+  trace: string;
+  commands: string;
+}
+
+export class SetupFailed extends Error {
+  readonly code = 'SETUP_FAILED';
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+    this.name = 'SetupFailed';
+  }
+}
+
+export async function runScenario(shell: LoggedShell, s: Scenario, opts: ScenarioRunOptions): Promise<{ cell: CellResult; artifacts: ScenarioArtifacts }> {
+  const started = Date.now();
+  const cell: CellResult = {
+    kernel: opts.kernel, kernelRelease: opts.kernelRelease, scenario: s.name, status: 'passed', durationMs: 0,
+    failures: [], steps: [], graphs: [], observations: [], artifacts: {},
+  };
+  let traceText = '';
+  try {
+    opts.phase.phase = 'setup';
+    await inPhase('setup', async () => {
+      await shell.run(moduleCommand(s.services.map((svc) => svc.scheduler), s.services.some((svc) => svc.method === 'tun')));
+      for (const c of [...topologyCommands(s), ...sysctlCommands(s), ...serviceCommands(s), ...serverCommands(s)]) await shell.run(c);
+    });
+    opts.phase.phase = 'trace';
+    const plan = opts.tracing ? await inPhase('trace', async () => {
+      const traceable = new Set((await shell.run(LIST_TRACEABLE)).stdout.split('\n').filter(Boolean));
+      const modules = (await shell.run(LIST_MODULES)).stdout.split('\n').filter(Boolean);
+      const p = planTracing(s, traceable, modules);
+      await shell.run(p.start);
+      return p;
+    }) : undefined;
+    opts.phase.phase = 'step';
+    for (const step of s.steps) {
+      const result = await runStep(shell, s, step, opts.tracing);
+      cell.steps.push(result);
+      opts.onStep?.(step, result);
+    }
+    opts.phase.phase = 'collect';
+    if (plan) {
+      await shell.run(plan.stop);
+      traceText = (await shell.run({ label: 'collect trace', script: `cat ${TRACEFS}/trace`, timeoutMs: 120_000 })).stdout;
+    }
+    const stats = await shell.runAllowingFailure({ label: 'ipvs counters', script: 'cat /proc/net/ip_vs_stats; echo; ipvsadm -Ln --stats; echo; ipvsadm -Lnc', timeoutMs: 15_000 });
+    cell.counters = { ipvsStats: stats.stdout };
+  } catch (err) {
+    if (err instanceof SetupFailed) {
+      cell.status = 'error';
+      cell.error = { code: 'SETUP_FAILED', phase: 'setup', message: err.message };
+    } else throw err;
+  }
+  if (cell.status !== 'error') {
+    opts.phase.phase = 'judge';
+    if (opts.tracing) {
+      const judged = opts.judge(traceText, s, opts.kernelRelease);
+      cell.graphs = judged.graphs;
+      cell.observations = judged.observations;
+      cell.trace = judged.summary;
+    }
+    for (const step of cell.steps) {
+      for (const c of step.checks.filter((x) => !x.ok)) cell.failures.push(`step ${step.name}: ${c.what}: expected ${c.expected}, got ${c.actual}`);
+      if (step.status === 'error') cell.failures.push(`step ${step.name}: ${step.detail ?? 'error'}`);
+    }
+    for (const g of cell.graphs.filter((x) => !x.holds)) cell.failures.push(`graph ${g.name}: does not hold${g.diff ? `: ${g.diff.split('\n')[0]}` : ''}`);
+    cell.status = cell.failures.length > 0 ? 'failed' : 'passed';
+  }
+  cell.durationMs = Date.now() - started;
+  return { cell, artifacts: { trace: traceText, commands: shell.text() } };
+}
+
+async function inPhase<T>(phase: 'setup' | 'trace', fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof CommandFailed) throw new SetupFailed(`${phase} failed: ${err.message}`, err);
+    throw err;
+  }
+}
+
+async function runStep(shell: LoggedShell, s: Scenario, step: Step, tracing: boolean): Promise<StepResult> {
+  const started = Date.now();
+  const kind = step.connect ? 'connect' : step.send ? 'send' : step.sysctls ? 'sysctls' : 'wait';
+  const snapshot = snapshotCommand(s);
+  const before: CounterSnapshot = parseSnapshot((await shell.run(snapshot)).stdout);
+  const observer = observerCommands(step);
+  if (observer) await shell.run(observer.start);
+  if (tracing) await shell.run(markerCommand(stepMarker(step.name, 'begin')));
+  const command = stepCommand(s, step);
+  const run = await shell.runAllowingFailure(command);
+  if (tracing) await shell.run(markerCommand(stepMarker(step.name, 'end')));
+  const delivered = observer ? (await shell.run(observer.collect)).stdout.includes(step.send!.payload) : undefined;
+  const after: CounterSnapshot = parseSnapshot((await shell.run(snapshot)).stdout);
+  let observation: Observation | undefined;
+  if (step.connect) {
+    const icmpIn = (after[step.from]?.['Icmp.InDestUnreachs'] ?? 0) - (before[step.from]?.['Icmp.InDestUnreachs'] ?? 0);
+    observation = classifyClient(run, icmpIn);
+  } else if (run.exitCode !== 0) {
+    return { name: step.name, kind, status: 'error', detail: `${command.label} exited ${run.exitCode}: ${run.stderr.trim().split('\n').pop() ?? ''}`, checks: [], durationMs: Date.now() - started };
+  }
+  const checks = judgeStep(step, observation, delivered, before, after);
+  const result: StepResult = {
+    name: step.name, kind, status: checks.every((c) => c.ok) ? 'passed' : 'failed', checks, durationMs: Date.now() - started,
+  };
+  if (observation) {
+    result.outcome = observation.outcome;
+    result.answeredBy = observation.answeredBy;
+    result.detail = observation.detail;
+  } else if (delivered !== undefined) {
+    result.detail = delivered ? 'datagram delivered' : 'datagram not delivered';
+  }
+  return result;
+}
