@@ -1,0 +1,50 @@
+// The concrete CallNode the parsers create. A class (not object literals) gives every node the same
+// hidden class, which keeps the parser's hot path monomorphic; the field order is the JSON key order.
+import type { CallNode, IncompleteReason } from './model.ts';
+
+/** Leaves share one frozen children array: most nodes are leaves and never get children. */
+export const NO_CHILDREN: CallNode[] = Object.freeze([]) as unknown as CallNode[];
+
+export class Call implements CallNode {
+  fn: string;
+  symbol: string;
+  module: string | null;
+  cpu: number | null;
+  task: string | null;
+  pid: number | null;
+  durationUs: number | null = null;
+  startUs: number | null = null;
+  complete = true;
+  incomplete: IncompleteReason | undefined = undefined;
+  line: number;
+  endLine: number | undefined = undefined;
+  depth: number;
+  retval: string | undefined = undefined;
+  hook: number | undefined = undefined;
+  family: 4 | 6 | undefined = undefined;
+  irq: boolean | undefined = undefined;
+  count: number | undefined = undefined;
+  children: CallNode[];
+
+  constructor(
+    fn: string,
+    symbol: string,
+    module: string | null,
+    cpu: number | null,
+    task: string | null,
+    pid: number | null,
+    line: number,
+    depth: number,
+    children: CallNode[],
+  ) {
+    this.fn = fn;
+    this.symbol = symbol;
+    this.module = module;
+    this.cpu = cpu;
+    this.task = task;
+    this.pid = pid;
+    this.line = line;
+    this.depth = depth;
+    this.children = children;
+  }
+}
