@@ -1,0 +1,152 @@
+// Debian kernels: pick the package for a spec, download it through the private apt config, unpack it
+// into the cache (one folder per package version) and index its modules with depmod.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { aptContext, aptDownload, readPackagesIndex, updateAptListsIfStale, type AptContext } from './apt-config.ts';
+import { ensureCacheDir } from './cache-dir.ts';
+import { compareDebianVersions } from './debian-version.ts';
+import { VmError } from './errors.ts';
+import type { OnVmEvent } from './events.ts';
+import { DEBIAN_SERIES, type DebianSeries, type KernelSpec } from './kernel-spec.ts';
+import type { ResolvedKernel } from './resolved-kernel.ts';
+
+export interface DebianPackageRef {
+  packageName: string;
+  version: string;
+  suite: string;
+}
+
+/** Parses the stanzas of a Packages index into (name, version) pairs matching `nameRe`. */
+export function findPackages(indexText: string, nameRe: RegExp, suite: string): DebianPackageRef[] {
+  const out: DebianPackageRef[] = [];
+  for (const stanza of indexText.split(/\n\s*\n/)) {
+    const name = /^Package: (.+)$/m.exec(stanza)?.[1]?.trim();
+    const version = /^Version: (.+)$/m.exec(stanza)?.[1]?.trim();
+    if (name && version && nameRe.test(name)) out.push({ packageName: name, version, suite });
+  }
+  return out;
+}
+
+export function newest(refs: DebianPackageRef[]): DebianPackageRef | undefined {
+  return [...refs].sort((a, b) => compareDebianVersions(a.version, b.version)).at(-1);
+}
+
+export function seriesPackageRe(series: DebianSeries): RegExp {
+  return new RegExp(`^linux-image-${series.replace('.', '\\.')}\\.[0-9][^ ]*-cloud-amd64$`);
+}
+
+/** Finds the package a spec names in the (already updated) lists. */
+export async function lookupDebianPackage(ctx: AptContext, spec: KernelSpec, signal?: AbortSignal): Promise<DebianPackageRef | undefined> {
+  if (spec.kind === 'debian-series') {
+    const refs: DebianPackageRef[] = [];
+    for (const suite of DEBIAN_SERIES[spec.series].suites) {
+      refs.push(...findPackages(await readPackagesIndex(ctx, suite, signal), seriesPackageRe(spec.series), suite));
+    }
+    return newest(refs);
+  }
+  if (spec.kind === 'debian-package') {
+    const exact = new RegExp(`^${spec.packageName.replace(/[.+]/g, '\\$&')}$`);
+    const refs: DebianPackageRef[] = [];
+    const suites = new Set(Object.values(DEBIAN_SERIES).flatMap((s) => s.suites));
+    for (const suite of suites) refs.push(...findPackages(await readPackagesIndex(ctx, suite, signal), exact, suite));
+    return newest(refs);
+  }
+  return undefined;
+}
+
+interface CachedKernelMeta {
+  packageName: string;
+  version: string;
+  suite: string;
+  release: string;
+  series?: string;
+}
+
+export function cachedDebianKernels(cacheDir: string): (CachedKernelMeta & { dir: string })[] {
+  const root = join(cacheDir, 'kernels', 'debian');
+  if (!existsSync(root)) return [];
+  const out: (CachedKernelMeta & { dir: string })[] = [];
+  for (const name of readdirSync(root)) {
+    const metaPath = join(root, name, 'kernel.json');
+    if (!existsSync(metaPath)) continue;
+    try {
+      out.push({ ...(JSON.parse(readFileSync(metaPath, 'utf8')) as CachedKernelMeta), dir: join(root, name) });
+    } catch {
+      // A half-written entry is ignored and replaced on the next download.
+    }
+  }
+  return out;
+}
+
+function toResolved(meta: CachedKernelMeta, dir: string, label: string): ResolvedKernel {
+  return {
+    label,
+    release: meta.release,
+    image: join(dir, 'boot', `vmlinuz-${meta.release}`),
+    configText: readFileSync(join(dir, 'boot', `config-${meta.release}`), 'utf8'),
+    modulesDir: join(dir, 'lib', 'modules', meta.release),
+    systemMapPath: join(dir, 'boot', `System.map-${meta.release}`),
+    source: `${meta.packageName} ${meta.version} (${meta.suite})`,
+  };
+}
+
+async function unpack(debPath: string, ref: DebianPackageRef, destDir: string, signal?: AbortSignal): Promise<CachedKernelMeta> {
+  const opt = signal ? { cancelSignal: signal } : {};
+  await execa('dpkg-deb', ['-x', debPath, destDir], opt);
+  const modulesRoot = join(destDir, 'lib', 'modules');
+  const release = existsSync(modulesRoot) ? readdirSync(modulesRoot)[0] : undefined;
+  if (!release || !existsSync(join(destDir, 'boot', `vmlinuz-${release}`))) {
+    throw new VmError('KERNEL_DOWNLOAD_FAILED', `${ref.packageName} holds no boot/vmlinuz-* with lib/modules/*: is it a kernel image package?`, { phase: 'download' });
+  }
+  // The .deb has no modules.dep; depmod reads .ko.xz/.ko.zst as they are.
+  await execa('depmod', ['-b', destDir, release], opt);
+  return { packageName: ref.packageName, version: ref.version, suite: ref.suite, release };
+}
+
+export async function resolveDebianKernel(
+  spec: Extract<KernelSpec, { kind: 'debian-series' | 'debian-package' }>,
+  opts: { cacheDir: string; signal?: AbortSignal; onEvent?: OnVmEvent; updateLists?: boolean },
+): Promise<ResolvedKernel & { cached: boolean }> {
+  const ctx = aptContext(ensureCacheDir(opts.cacheDir));
+  const cached = cachedDebianKernels(opts.cacheDir);
+  const fallback = (): CachedKernelMeta & { dir: string } | undefined =>
+    spec.kind === 'debian-series'
+      ? cached.filter((k) => k.series === spec.series).sort((a, b) => compareDebianVersions(a.version, b.version)).at(-1)
+      : cached.find((k) => k.packageName === spec.packageName);
+  let ref: DebianPackageRef | undefined;
+  try {
+    await updateAptListsIfStale(ctx, { force: opts.updateLists ?? false, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) });
+    ref = await lookupDebianPackage(ctx, spec, opts.signal);
+  } catch (err) {
+    // Offline with a cached kernel of this spec: use it rather than fail.
+    const hit = fallback();
+    if (opts.signal?.aborted || !hit) throw err;
+    opts.onEvent?.({ kind: 'warning', phase: 'download', message: `apt lists unavailable (${(err as Error).message}); using cached ${hit.packageName} ${hit.version}` });
+    return { ...toResolved(hit, hit.dir, spec.text), cached: true };
+  }
+  if (!ref) {
+    throw new VmError('KERNEL_NOT_FOUND', `no Debian package matches "${spec.text}" in ${ctx.root}/sources.list; run \`ipvs-harness kernels\` for the known specs`, { phase: 'spec' });
+  }
+  const dirName = `${ref.packageName}_${ref.version}`.replace(/[^A-Za-z0-9.+_-]/g, '_');
+  const dir = join(opts.cacheDir, 'kernels', 'debian', dirName);
+  const metaPath = join(dir, 'kernel.json');
+  if (existsSync(metaPath)) {
+    return { ...toResolved(JSON.parse(readFileSync(metaPath, 'utf8')) as CachedKernelMeta, dir, spec.text), cached: true };
+  }
+  opts.onEvent?.({ kind: 'kernel-download', packageName: ref.packageName, version: ref.version });
+  const tmp = ensureCacheDir(opts.cacheDir, 'kernels', 'debian', `.tmp-${process.pid}-${Date.now()}`);
+  try {
+    const deb = await aptDownload(ctx, `${ref.packageName}=${ref.version}`, join(tmp, 'deb'), opts.signal);
+    const meta = await unpack(deb, ref, join(tmp, 'root'), opts.signal);
+    if (spec.kind === 'debian-series') meta.series = spec.series;
+    else meta.series = /^linux-image-(\d+\.\d+)/.exec(ref.packageName)?.[1] ?? '';
+    writeFileSync(join(tmp, 'root', 'kernel.json'), JSON.stringify(meta, null, 2) + '\n');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(join(opts.cacheDir, 'kernels', 'debian'), { recursive: true });
+    renameSync(join(tmp, 'root'), dir);
+    return { ...toResolved(meta, dir, spec.text), cached: false };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,81 @@
+// Commands in a booted guest over SSH: exec in the root or management network namespace, and file
+// transfer through `cat` (dropbear has no SFTP server by default).
+import { readFileSync } from 'node:fs';
+import { VmError } from './errors.ts';
+import type { VmEvent } from './events.ts';
+import { shellQuote } from './shell-quote.ts';
+import type { SshSession } from './ssh-client.ts';
+
+export type GuestNamespace = 'root' | 'management';
+
+export interface ExecOptions {
+  /** Default 60 s. On timeout the result has timedOut: true and exitCode null (no throw). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** 'root' (default): where scenarios and IPVS live. 'management': where eth0 and sshd live. */
+  namespace?: GuestNamespace;
+  stdin?: Buffer | string;
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+}
+
+export interface ExecResult {
+  command: string;
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number;
+  timedOut: boolean;
+}
+
+const GUEST_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** The remote command line: enter the root network namespace (PID 1's) unless asked otherwise. */
+export function wrapGuestCommand(command: string, namespace: GuestNamespace): string {
+  const inner = `PATH=${GUEST_PATH}; export PATH; cd /root; ${command}`;
+  if (namespace === 'management') return `/bin/sh -c ${shellQuote(inner)}`;
+  return `exec /bin/nsenter --net=/proc/1/ns/net /bin/sh -c ${shellQuote(inner)}`;
+}
+
+export class GuestCommands {
+  constructor(
+    protected readonly session: SshSession,
+    protected readonly emitEvent: (e: VmEvent) => void,
+  ) {}
+
+  async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    const namespace = opts.namespace ?? 'root';
+    this.emitEvent({ kind: 'command-start', command, namespace });
+    const raw = await this.session.exec(wrapGuestCommand(command, namespace), {
+      timeoutMs: opts.timeoutMs ?? 60_000,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
+      ...(opts.onStdout ? { onStdout: opts.onStdout } : {}),
+      ...(opts.onStderr ? { onStderr: opts.onStderr } : {}),
+    });
+    this.emitEvent({ kind: 'command-end', command, exitCode: raw.exitCode, durationMs: raw.durationMs, timedOut: raw.timedOut });
+    return { command, stdout: raw.stdout.toString('utf8'), stderr: raw.stderr.toString('utf8'), exitCode: raw.exitCode, signal: raw.signal, durationMs: raw.durationMs, timedOut: raw.timedOut };
+  }
+
+  /** Writes a host file (path) or bytes to `remotePath` in the guest. */
+  async upload(source: string | Buffer, remotePath: string, opts: { timeoutMs?: number; signal?: AbortSignal; mode?: number } = {}): Promise<void> {
+    const data = Buffer.isBuffer(source) ? source : readFileSync(source);
+    const chmod = opts.mode === undefined ? '' : ` && chmod ${opts.mode.toString(8)} ${shellQuote(remotePath)}`;
+    const raw = await this.session.exec(`cat > ${shellQuote(remotePath)}${chmod}`, {
+      timeoutMs: opts.timeoutMs ?? 60_000, stdin: data, ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    if (raw.exitCode !== 0 || raw.timedOut) {
+      throw new VmError('TRANSFER_FAILED', `upload to ${remotePath} failed (${raw.timedOut ? 'timed out' : `exit ${raw.exitCode}`}): ${raw.stderr.toString().trim()}`, { phase: 'command' });
+    }
+  }
+
+  /** Reads `remotePath` from the guest. */
+  async download(remotePath: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<Buffer> {
+    const raw = await this.session.exec(`cat ${shellQuote(remotePath)}`, { timeoutMs: opts.timeoutMs ?? 60_000, ...(opts.signal ? { signal: opts.signal } : {}) });
+    if (raw.exitCode !== 0 || raw.timedOut) {
+      throw new VmError('TRANSFER_FAILED', `download of ${remotePath} failed (${raw.timedOut ? 'timed out' : `exit ${raw.exitCode}`}): ${raw.stderr.toString().trim()}`, { phase: 'command' });
+    }
+    return raw.stdout;
+  }
+}

@@ -1,0 +1,231 @@
+// bootGuest: resolve → preflight → image → QEMU → wait for "ssh-ready" → SSH. The Guest it returns
+// is AsyncDisposable: `await using guest = await bootGuest(...)` powers off QEMU and removes the
+// temp dir on every path. Teardown mirrors setup, in reverse.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { waitForSshReady } from './boot-wait.ts';
+import { defaultCacheDir } from './cache-dir.ts';
+import { ConsoleWatcher, type ConsoleStage } from './console-watcher.ts';
+import { throwIfAborted } from './deadline.ts';
+import { consoleTailDetails, VmError } from './errors.ts';
+import { emitter, type OnVmEvent, type VmEvent } from './events.ts';
+import { writeBootInitrd } from './guest-secrets.ts';
+import { generateBootKeys } from './host-keys.ts';
+import { buildGuestImage } from './initramfs.ts';
+import type { KernelSpec } from './kernel-spec.ts';
+import { decideAccel } from './kvm-probe.ts';
+import { preflightKernel } from './preflight.ts';
+import { parseUsernetPort, qemuArgs, type Accel } from './qemu-args.ts';
+import { QmpClient } from './qmp-client.ts';
+import { SupervisedProcess } from './qemu-process.ts';
+import { resolveKernel } from './resolve-kernel.ts';
+import type { ResolvedKernel } from './resolved-kernel.ts';
+import { GuestCommands } from './guest-commands.ts';
+import { SshSession } from './ssh-client.ts';
+
+export interface BootGuestOptions {
+  kernel: string | KernelSpec | ResolvedKernel;
+  cacheDir?: string;
+  memoryMb?: number;
+  /** Deadline for QEMU start → SSH ready (default 60 s under TCG, 30 s under KVM). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onEvent?: OnVmEvent;
+  kernelArgs?: string[];
+  withBpftrace?: boolean;
+  /** Force an accelerator instead of the cached probe verdict. */
+  accel?: Accel;
+  /** For path: specs. */
+  modulesDir?: string;
+  configPath?: string;
+  qemuBinary?: string;
+}
+
+export interface BootTimings {
+  /** ms since QEMU was spawned, per stage. */
+  stages: Partial<Record<ConsoleStage['stage'], number>>;
+  /** Guest uptime (s) reported by init per stage. */
+  guestUptime: Partial<Record<ConsoleStage['stage'], number>>;
+  resolveMs: number;
+  imageMs: number;
+  qemuToSshReadyMs: number;
+  sshConnectMs: number;
+  totalMs: number;
+}
+
+function isResolved(k: BootGuestOptions['kernel']): k is ResolvedKernel {
+  return typeof k === 'object' && 'image' in k && 'configText' in k;
+}
+
+export async function bootGuest(opts: BootGuestOptions): Promise<Guest> {
+  const emit = emitter(opts.onEvent);
+  const t0 = performance.now();
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const kernel = isResolved(opts.kernel)
+    ? opts.kernel
+    : await resolveKernel(opts.kernel, {
+        cacheDir,
+        onEvent: emit,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.modulesDir ? { modulesDir: opts.modulesDir } : {}),
+        ...(opts.configPath ? { configPath: opts.configPath } : {}),
+      });
+  const tResolved = performance.now();
+  preflightKernel(kernel.configText, `kernel ${kernel.label} (${kernel.source})`);
+  if (opts.withBpftrace) emit({ kind: 'warning', phase: 'image', message: 'withBpftrace is not implemented yet; booting the standard image' });
+  const image = await buildGuestImage(kernel, { cacheDir, onEvent: emit, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const tImage = performance.now();
+  throwIfAborted(opts.signal, 'image');
+  const accel = opts.accel ?? (await decideAccel({ cacheDir, kernelImage: kernel.image, onEvent: emit, ...(opts.signal ? { signal: opts.signal } : {}) }));
+  emit({ kind: 'boot-start', spec: kernel.label, accel });
+
+  const id = randomBytes(6).toString('hex');
+  const tmp = mkdtempSync(join(tmpdir(), 'ipvs-harness-'));
+  const cleanup: (() => Promise<void> | void)[] = [() => rmSync(tmp, { recursive: true, force: true })];
+  const unwind = async (): Promise<void> => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+  };
+  try {
+    const keys = await generateBootKeys(tmp, opts.signal);
+    const initrd = join(tmp, 'initrd.cpio.gz');
+    writeBootInitrd(image.path, keys, initrd);
+    const consoleLogPath = join(tmp, 'console.log');
+    const qmpPath = join(tmp, 'qmp.sock');
+    const args = qemuArgs({
+      kernelImage: kernel.image, initrd, consoleLog: consoleLogPath, qmpSocket: qmpPath, accel,
+      memoryMb: opts.memoryMb ?? 512, name: `ipvs-harness-${id}`, kernelArgs: opts.kernelArgs ?? [],
+    });
+    const timeoutMs = opts.timeoutMs ?? (accel === 'kvm' ? 30_000 : 60_000);
+    const tQemu = performance.now();
+    const qemu = new SupervisedProcess(opts.qemuBinary ?? 'qemu-system-x86_64', args);
+    cleanup.push(async () => {
+      const how = await qemu.terminate();
+      if (how !== 'already-exited') emit({ kind: 'power-off', how, durationMs: 0 });
+    });
+    const watcher = new ConsoleWatcher(consoleLogPath, tQemu, (line) => emit({ kind: 'console-line', line }), (s) => emit({ kind: 'boot-stage', stage: s.stage, atMs: s.atMs }));
+    watcher.start();
+    cleanup.push(() => watcher.stop());
+    const deadline = tQemu + timeoutMs;
+    let qmp: QmpClient;
+    try {
+      qmp = await QmpClient.connect(qmpPath, Math.min(deadline, tQemu + 15_000), opts.signal);
+    } catch (err) {
+      if (opts.signal?.aborted) throw err;
+      await qemu.waitExit(200);
+      throw new VmError('QEMU_START_FAILED', `QEMU did not start: ${qemu.stderr.trim() || (err as Error).message}; is qemu-system-x86 installed (ipvs-harness setup)?`, { phase: 'qemu-start', cause: err });
+    }
+    cleanup.push(() => qmp.close());
+    const port = parseUsernetPort(await qmp.hmp('info usernet'));
+    if (!port) throw new VmError('QEMU_START_FAILED', 'QEMU reported no forwarded SSH port (info usernet)', { phase: 'qemu-start' });
+    emit({ kind: 'qemu-started', pid: qemu.pid ?? -1, sshPort: port, accel, consoleLogPath });
+    emit({ kind: 'boot-stage', stage: 'qemu-started', atMs: Math.round(performance.now() - tQemu) });
+
+    await waitForSshReady({ console: watcher, qemu, deadline, timeoutMs, accel, label: kernel.label, ...(opts.signal ? { signal: opts.signal } : {}) });
+    const tReady = performance.now();
+    let ssh: SshSession;
+    try {
+      ssh = await SshSession.connect({
+        port, privateKey: keys.clientPrivateKey, hostKeyBlob: keys.hostKeyBlob,
+        timeoutMs: Math.max(5000, deadline - performance.now()), ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+    } catch (err) {
+      if (err instanceof VmError && err.code === 'SSH_TIMEOUT') {
+        const details = consoleTailDetails(watcher.lastLines(25));
+        throw new VmError('SSH_TIMEOUT', `${err.message}; phase: ssh (guest ${kernel.label} printed ssh-ready)`, { phase: 'ssh', ...(details ? { details } : {}) });
+      }
+      throw err;
+    }
+    cleanup.push(() => ssh.close());
+    const tSsh = performance.now();
+    emit({ kind: 'ssh-ready', atMs: Math.round(tSsh - tQemu) });
+    const timings: BootTimings = {
+      stages: Object.fromEntries(watcher.stages.map((s) => [s.stage, s.atMs])),
+      guestUptime: Object.fromEntries(watcher.stages.filter((s) => s.guestUptime !== undefined).map((s) => [s.stage, s.guestUptime])),
+      resolveMs: Math.round(tResolved - t0),
+      imageMs: Math.round(tImage - tResolved),
+      qemuToSshReadyMs: Math.round(tReady - tQemu),
+      sshConnectMs: Math.round(tSsh - tReady),
+      totalMs: Math.round(tSsh - t0),
+    };
+    return new Guest({ kernel, ssh, qmp, qemu, console: watcher, consoleLogPath, timings, emit, unwind, sshPort: port, accel, name: `ipvs-harness-${id}`, hostKeyLine: keys.hostKeyLine });
+  } catch (err) {
+    await unwind();
+    throw err;
+  }
+}
+
+interface GuestParts {
+  kernel: ResolvedKernel;
+  ssh: SshSession;
+  qmp: QmpClient;
+  qemu: SupervisedProcess;
+  console: ConsoleWatcher;
+  consoleLogPath: string;
+  timings: BootTimings;
+  emit: (e: VmEvent) => void;
+  unwind: () => Promise<void>;
+  sshPort: number;
+  accel: Accel;
+  name: string;
+  hostKeyLine: string;
+}
+
+export class Guest extends GuestCommands implements AsyncDisposable {
+  readonly kernel: ResolvedKernel;
+  readonly bootTimings: BootTimings;
+  readonly sshPort: number;
+  readonly accel: Accel;
+  /** Unique marker in QEMU's command line (`pgrep -f <name>`). */
+  readonly name: string;
+  readonly hostKeyLine: string;
+  private readonly parts: GuestParts;
+  private powerOffPromise: Promise<void> | undefined;
+
+  constructor(parts: GuestParts) {
+    super(parts.ssh, parts.emit);
+    this.parts = parts;
+    this.kernel = parts.kernel;
+    this.bootTimings = parts.timings;
+    this.sshPort = parts.sshPort;
+    this.accel = parts.accel;
+    this.name = parts.name;
+    this.hostKeyLine = parts.hostKeyLine;
+  }
+
+  /** Where QEMU writes the serial console; gone after powerOff(). */
+  get consoleLogPath(): string {
+    return this.parts.consoleLogPath;
+  }
+
+  consoleTail(n = 50): string[] {
+    this.parts.console.poll();
+    return this.parts.console.lastLines(n);
+  }
+
+  get qemuPid(): number | undefined {
+    return this.parts.qemu.pid;
+  }
+
+  /** Quits QEMU through QMP (the guest's disk is a tmpfs: nothing to flush), escalating to signals. Idempotent. */
+  powerOff(): Promise<void> {
+    this.powerOffPromise ??= (async () => {
+      const started = performance.now();
+      const { qemu, qmp, ssh } = this.parts;
+      ssh.close();
+      let how: 'qmp-quit' | 'sigterm' | 'sigkill' | 'already-exited' = 'already-exited';
+      if (qemu.running) {
+        await qmp.quit();
+        how = (await qemu.waitExit(3000)) ? 'qmp-quit' : await qemu.terminate();
+      }
+      await this.parts.unwind();
+      this.parts.emit({ kind: 'power-off', how, durationMs: Math.round(performance.now() - started) });
+    })();
+    return this.powerOffPromise;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.powerOff();
+  }
+}

@@ -1,0 +1,55 @@
+#!/bin/sh
+# ipvs-harness guest init. A template: vm/initramfs.ts fills the @@NAME@@ placeholders.
+# Lines starting with "ipvs-harness: " are read by the host (vm/console-watcher.ts): keep their shape.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root
+stage() { read -r up _ < /proc/uptime; echo "ipvs-harness: $1 uptime=$up"; }
+
+mount -t proc proc /proc
+stage init-start
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs -o mode=0755 tmpfs /run
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /dev/shm
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+ln -sf /proc/self/fd /dev/fd
+
+# Boot modules in dependency order (computed on the host); the rest load with modprobe on demand.
+for m in @@BOOT_MODULES@@; do
+  insmod "/lib/modules/@@RELEASE@@/$m" || echo "ipvs-harness: insmod $m failed"
+done
+stage modules-loaded
+
+hostname guest
+ip link set lo up
+# Management namespace: eth0 and the SSH server live here so SSH traffic never crosses the IPVS hooks
+# of the root namespace, where scenarios run (`nsenter --net=/proc/1/ns/net`).
+ip netns add mgmt
+ip link set eth0 netns mgmt
+MGMT="nsenter --net=/run/netns/mgmt"
+$MGMT ip link set lo up
+$MGMT ip addr add 10.0.2.15/24 dev eth0
+$MGMT ip link set eth0 up
+$MGMT ip route add default via 10.0.2.2
+stage network-up
+
+case " $(cat /proc/cmdline) " in
+  *" ipvsharness.nossh=1 "*) echo "ipvs-harness: ssh disabled by the kernel command line" ;;
+  *)
+    # -e passes PATH on to sessions; -s: keys only; -E: log to the console.
+    $MGMT dropbear -r /etc/dropbear/host_key -p 22 -s -e -E -P /run/dropbear.pid -K 10
+    # Say "ready" only once the port listens (0016 = 22, state 0A = LISTEN).
+    i=0
+    while ! $MGMT cat /proc/net/tcp | grep -q ':0016 00000000:0000 0A' && [ $i -lt 200 ]; do
+      sleep 0.01; i=$((i + 1))
+    done
+    stage ssh-ready
+    ;;
+esac
+
+# PID 1 must not exit; reap orphans while waiting.
+while :; do wait; sleep 3600; done

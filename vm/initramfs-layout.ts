@@ -1,0 +1,63 @@
+// What goes into the guest image besides modules: busybox and its applets, real binaries with the
+// shared libraries `ldd` lists, and the small files a login needs.
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { execa } from 'execa';
+import type { CpioWriter } from './cpio-writer.ts';
+import { VmError } from './errors.ts';
+
+/** Host binary → guest path. Real tools come before busybox in the guest's PATH. */
+export const GUEST_BINARIES: readonly { guest: string; host: readonly string[]; pkg: string }[] = [
+  { guest: '/bin/dash', host: ['/usr/bin/dash', '/bin/dash'], pkg: 'dash' },
+  { guest: '/usr/sbin/dropbear', host: ['/usr/sbin/dropbear'], pkg: 'dropbear-bin' },
+  { guest: '/usr/sbin/ipvsadm', host: ['/usr/sbin/ipvsadm', '/sbin/ipvsadm'], pkg: 'ipvsadm' },
+  { guest: '/usr/sbin/ip', host: ['/usr/sbin/ip', '/usr/bin/ip', '/sbin/ip', '/bin/ip'], pkg: 'iproute2' },
+  { guest: '/usr/sbin/tc', host: ['/usr/sbin/tc', '/sbin/tc'], pkg: 'iproute2' },
+  { guest: '/usr/bin/socat', host: ['/usr/bin/socat'], pkg: 'socat' },
+];
+export const BUSYBOX_HOST = '/usr/bin/busybox';
+
+export function findHostBinary(candidates: readonly string[], pkg: string): string {
+  const found = candidates.find((c) => existsSync(c));
+  if (!found) {
+    throw new VmError('HOST_TOOL_MISSING', `${candidates[0]} is missing on this host; run \`ipvs-harness setup\` (it installs ${pkg})`, { phase: 'image' });
+  }
+  return found;
+}
+
+/** Shared libraries of a dynamic binary, as absolute paths (empty for static binaries). */
+export async function sharedLibraries(binary: string): Promise<string[]> {
+  const r = await execa('ldd', [binary], { reject: false });
+  if (r.exitCode !== 0) return []; // "not a dynamic executable"
+  const libs: string[] = [];
+  for (const line of r.stdout.split('\n')) {
+    const m = /=>\s*(\/\S+)/.exec(line) ?? /^\s*(\/\S+)\s+\(/.exec(line);
+    if (m) libs.push(m[1]!);
+  }
+  return libs;
+}
+
+/** Adds a host file at `guestPath` with its content (symlinks resolved) and mode. */
+export function addHostFile(cpio: CpioWriter, hostPath: string, guestPath: string): void {
+  const real = realpathSync(hostPath);
+  cpio.file(guestPath, readFileSync(real), statSync(real).mode & 0o7777);
+}
+
+export async function busyboxApplets(): Promise<string[]> {
+  const r = await execa(BUSYBOX_HOST, ['--list']);
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+export function addBaseFiles(cpio: CpioWriter): void {
+  for (const d of ['proc', 'sys', 'dev', 'run', 'tmp', 'etc', 'root', 'var', 'mnt', 'usr/bin', 'usr/sbin', 'bin', 'sbin', 'lib']) cpio.dir(d);
+  cpio.dir('tmp', 0o1777).dir('root', 0o700).dir('root/.ssh', 0o700);
+  cpio.symlink('var/run', '/run');
+  // Needed before devtmpfs is mounted: the kernel opens /dev/console for init's stdio.
+  cpio.charDevice('dev/console', 5, 1).charDevice('dev/null', 1, 3, 0o666);
+  cpio.file('etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
+  cpio.file('etc/group', 'root:x:0:\n');
+  cpio.file('etc/shadow', 'root:*:19000:0:99999:7:::\n', 0o600);
+  cpio.file('etc/shells', '/bin/sh\n/bin/dash\n');
+  cpio.file('etc/hosts', '127.0.0.1 localhost guest\n');
+  cpio.file('etc/nsswitch.conf', 'passwd: files\ngroup: files\nhosts: files\n');
+  cpio.dir('etc/dropbear', 0o700);
+}

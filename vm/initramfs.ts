@@ -1,0 +1,159 @@
+// Builds the guest's initramfs in named steps and caches it by a hash of every input (kernel release,
+// module files, host binaries, init template, image format). Per-boot secrets are NOT in here: they
+// go in a second small archive appended at boot (guest-secrets.ts), so the cache never holds keys.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { execa } from 'execa';
+import { ensureCacheDir } from './cache-dir.ts';
+import { CpioWriter } from './cpio-writer.ts';
+import { VmError } from './errors.ts';
+import { emitter, type OnVmEvent } from './events.ts';
+import {
+  addBaseFiles, addHostFile, BUSYBOX_HOST, busyboxApplets, findHostBinary, GUEST_BINARIES, sharedLibraries,
+} from './initramfs-layout.ts';
+import {
+  guestModulePath, guestModulesAlias, guestModulesDep, IPVS_BOOT_MODULES, loadOrder, NETWORK_MODULES, readModulesDep, SHIPPED_MODULES,
+} from './modules.ts';
+import type { ResolvedKernel } from './resolved-kernel.ts';
+
+/** Bump when the image layout changes in a way the input hash cannot see. */
+export const IMAGE_FORMAT_VERSION = 3;
+const INIT_TEMPLATE = new URL('./guest/init.sh.tpl', import.meta.url);
+
+export interface GuestImageOptions {
+  cacheDir: string;
+  signal?: AbortSignal;
+  onEvent?: OnVmEvent;
+  /** Extra modules to ship (names). */
+  extraModules?: string[];
+  /** Not implemented yet: a variant with bpftrace and its libraries. */
+  withBpftrace?: boolean;
+}
+
+export interface GuestImage {
+  path: string;
+  key: string;
+  cached: boolean;
+  bytes: number;
+  bootModules: string[];
+}
+
+interface Plan {
+  binaries: { host: string; guest: string }[];
+  modules: { hostPath: string; guestRel: string; name: string }[];
+  bootModules: string[];
+  modulesDep: string;
+  modulesAlias: string;
+  initScript: string;
+}
+
+async function plan(kernel: ResolvedKernel, opts: GuestImageOptions): Promise<Plan> {
+  const binaries = GUEST_BINARIES.map((b) => ({ host: findHostBinary(b.host, b.pkg), guest: b.guest }));
+  binaries.push({ host: findHostBinary([BUSYBOX_HOST], 'busybox-static'), guest: '/bin/busybox' });
+  for (const b of [...binaries]) {
+    for (const lib of await sharedLibraries(b.host)) if (!binaries.some((x) => x.guest === lib)) binaries.push({ host: lib, guest: lib });
+  }
+  const dep = kernel.modulesDir ? readModulesDep(kernel.modulesDir) : new Map();
+  const shipped = loadOrder(dep, [...SHIPPED_MODULES, ...(opts.extraModules ?? [])]);
+  const boot = loadOrder(dep, [...NETWORK_MODULES, ...IPVS_BOOT_MODULES]).map((e) => guestModulePath(e.path));
+  const aliasFile = kernel.modulesDir ? join(kernel.modulesDir, 'modules.alias') : '';
+  const modulesAlias = aliasFile && existsSync(aliasFile) ? guestModulesAlias(readFileSync(aliasFile, 'utf8'), new Set(shipped.map((e) => e.name))) : '';
+  const template = readFileSync(INIT_TEMPLATE, 'utf8');
+  const initScript = template.replaceAll('@@BOOT_MODULES@@', boot.join(' ')).replaceAll('@@RELEASE@@', kernel.release);
+  return {
+    binaries,
+    modules: shipped.map((e) => ({ hostPath: join(kernel.modulesDir!, e.path), guestRel: guestModulePath(e.path), name: e.name })),
+    bootModules: boot,
+    modulesDep: guestModulesDep(shipped),
+    modulesAlias,
+    initScript,
+  };
+}
+
+function inputKey(kernel: ResolvedKernel, p: Plan): string {
+  const h = createHash('sha256');
+  h.update(`format ${IMAGE_FORMAT_VERSION}\nrelease ${kernel.release}\n`);
+  for (const f of [...p.binaries.map((b) => b.host), ...p.modules.map((m) => m.hostPath)]) {
+    const st = statSync(f);
+    h.update(`${f} ${st.size} ${st.mtimeMs}\n`);
+  }
+  h.update(p.modulesDep).update(p.modulesAlias).update(p.initScript);
+  return h.digest('hex').slice(0, 24);
+}
+
+async function moduleBytes(path: string, signal?: AbortSignal): Promise<Buffer> {
+  const tool = path.endsWith('.xz') ? ['xz', '-dc'] : path.endsWith('.zst') ? ['zstd', '-dcq'] : path.endsWith('.gz') ? ['gzip', '-dc'] : undefined;
+  if (!tool) return readFileSync(path);
+  const r = await execa(tool[0]!, [...tool.slice(1), path], { encoding: 'buffer', ...(signal ? { cancelSignal: signal } : {}) });
+  return Buffer.from(r.stdout);
+}
+
+export async function buildGuestImage(kernel: ResolvedKernel, opts: GuestImageOptions): Promise<GuestImage> {
+  const emit = emitter(opts.onEvent);
+  const started = performance.now();
+  let t = started;
+  const step = (name: string): void => {
+    const now = performance.now();
+    emit({ kind: 'image-step', step: name, durationMs: Math.round(now - t) });
+    t = now;
+  };
+  const p = await plan(kernel, opts);
+  step('plan');
+  const key = inputKey(kernel, p);
+  const dir = ensureCacheDir(opts.cacheDir, 'images');
+  const path = join(dir, `${key}.cpio.gz`);
+  if (existsSync(path)) {
+    const bytes = statSync(path).size;
+    emit({ kind: 'image-built', path, bytes, cached: true, durationMs: Math.round(performance.now() - started) });
+    return { path, key, cached: true, bytes, bootModules: p.bootModules };
+  }
+  try {
+    const cpio = new CpioWriter();
+    addBaseFiles(cpio);
+    step('base-files');
+    cpio.file('bin/busybox', readFileSync(BUSYBOX_HOST), 0o755);
+    const realNames = new Set(p.binaries.map((b) => b.guest.split('/').at(-1)));
+    for (const applet of await busyboxApplets()) {
+      if (applet === 'sh' || realNames.has(applet)) continue;
+      const at = `bin/${applet}`;
+      if (!cpio.has(at)) cpio.symlink(at, '/bin/busybox');
+    }
+    // /bin/sh is dash: busybox's shell runs its own applets before PATH (its `ip` has no netns).
+    cpio.symlink('bin/sh', '/bin/dash').symlink('sbin/modprobe', '/bin/busybox').symlink('sbin/insmod', '/bin/busybox');
+    step('busybox');
+    for (const b of p.binaries) if (b.guest !== '/bin/busybox') addHostFile(cpio, b.host, b.guest);
+    step('binaries');
+    const modRoot = `lib/modules/${kernel.release}`;
+    for (const m of p.modules) cpio.file(`${modRoot}/${m.guestRel}`, await moduleBytes(m.hostPath, opts.signal), 0o644);
+    cpio.file(`${modRoot}/modules.dep`, p.modulesDep).file(`${modRoot}/modules.alias`, p.modulesAlias);
+    step('modules');
+    cpio.file('init', p.initScript, 0o755);
+    step('init');
+    const gz = gzipSync(cpio.toBuffer(), { level: 6 });
+    step('compress');
+    const tmp = `${path}.tmp-${process.pid}`;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(tmp, gz);
+    renameSync(tmp, path);
+    emit({ kind: 'image-built', path, bytes: gz.length, cached: false, durationMs: Math.round(performance.now() - started) });
+    return { path, key, cached: false, bytes: gz.length, bootModules: p.bootModules };
+  } catch (err) {
+    if (err instanceof VmError) throw err;
+    throw new VmError('IMAGE_BUILD_FAILED', `building the guest image for ${kernel.label} failed: ${(err as Error).message}`, { phase: 'image', cause: err });
+  }
+}
+
+/** A busybox-only image whose init powers off at once: the "bare boot" baseline of bench:boot. */
+export function buildBareImage(cacheDir: string): string {
+  const path = join(ensureCacheDir(cacheDir, 'images'), `bare-v${IMAGE_FORMAT_VERSION}.cpio.gz`);
+  if (existsSync(path)) return path;
+  const cpio = new CpioWriter();
+  cpio.dir('proc').dir('sys').dir('dev').charDevice('dev/console', 5, 1);
+  cpio.file('bin/busybox', readFileSync(BUSYBOX_HOST), 0o755);
+  cpio.file('init', '#!/bin/busybox sh\n/bin/busybox echo "ipvs-harness: bare-init"\n/bin/busybox poweroff -f\n', 0o755);
+  writeFileSync(`${path}.tmp-${process.pid}`, gzipSync(cpio.toBuffer()));
+  renameSync(`${path}.tmp-${process.pid}`, path);
+  return path;
+}

@@ -1,0 +1,56 @@
+// The QEMU command line, as a pure function (tested without QEMU).
+
+export type Accel = 'tcg' | 'kvm';
+
+export interface QemuArgsInput {
+  kernelImage: string;
+  initrd: string;
+  consoleLog: string;
+  qmpSocket: string;
+  accel: Accel;
+  memoryMb: number;
+  /** Unique marker in the command line, so leftovers can be found with `pgrep -f`. */
+  name: string;
+  kernelArgs?: string[];
+  /** false: no network device (bare boots). */
+  network?: boolean;
+}
+
+export const BASE_KERNEL_ARGS = ['console=ttyS0', 'panic=-1', 'mitigations=off'];
+
+// QEMU 7.2's TCG corrupts EFLAGS around `cmpxchg16b` (SLUB's fast path): Debian's 6.12.95 cloud
+// kernel double-faulted or oopsed in about half of the boots with -cpu max; with cx16 off, 0 of 10.
+export const TCG_CPU = 'max,cx16=off';
+
+export function qemuArgs(i: QemuArgsInput): string[] {
+  const args = [
+    '-name', i.name,
+    // Single-threaded TCG: MTTCG plus ftrace patching once locked a vCPU (KERNEL-NOTES).
+    ...(i.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg', '-cpu', TCG_CPU]),
+    '-smp', '1',
+    '-m', String(i.memoryMb),
+    '-M', 'pc',
+    '-nodefaults', '-no-user-config',
+    '-display', 'none',
+    '-serial', `file:${i.consoleLog}`,
+    '-no-reboot',
+    '-kernel', i.kernelImage,
+    '-initrd', i.initrd,
+    '-append', [...BASE_KERNEL_ARGS, ...(i.kernelArgs ?? [])].join(' '),
+    '-qmp', `unix:${i.qmpSocket},server=on,wait=off`,
+  ];
+  if (i.network !== false) {
+    // Port 0: the host picks a free port (no race between parallel VMs); we read it back over QMP.
+    args.push('-netdev', 'user,id=n0,hostfwd=tcp:127.0.0.1:0-:22', '-device', 'virtio-net-pci,netdev=n0,romfile=');
+  }
+  return args;
+}
+
+/** Parses the forwarded host port for guest port 22 out of `info usernet`. */
+export function parseUsernetPort(text: string): number | undefined {
+  for (const line of text.split(/\r?\n/)) {
+    const m = /HOST_FORWARD\]\s+\d+\s+127\.0\.0\.1\s+(\d+)\s+\S+\s+22\b/.exec(line);
+    if (m) return Number(m[1]);
+  }
+  return undefined;
+}

@@ -1,0 +1,16 @@
+// What every kernel spec resolves to: files on the host, ready for preflight and the image builder.
+export interface ResolvedKernel {
+  /** The spec as the user wrote it, e.g. "debian:6.1". */
+  label: string;
+  /** `uname -r` of the kernel, e.g. "6.1.0-56-cloud-amd64". */
+  release: string;
+  /** The bzImage. */
+  image: string;
+  /** The kernel's .config text, for preflight. */
+  configText: string;
+  /** lib/modules/<release> with modules.dep (undefined when everything needed is built in). */
+  modulesDir?: string;
+  systemMapPath?: string;
+  /** Where it came from, for humans: package and version, or a path. */
+  source: string;
+}

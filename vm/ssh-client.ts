@@ -1,0 +1,150 @@
+// ssh2, wrapped once: connect with host-key pinning, exec with timeout and AbortSignal, all of it
+// returning plain results or VmErrors. ssh2 has no AbortSignal support of its own.
+import ssh2 from 'ssh2';
+import { abortedError, VmError } from './errors.ts';
+
+export interface SshConnectOptions {
+  host?: string;
+  port: number;
+  username?: string;
+  privateKey: string;
+  /** Wire-format blob of the only host key we accept. */
+  hostKeyBlob: Buffer;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface RawExecResult {
+  stdout: Buffer;
+  stderr: Buffer;
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number;
+  timedOut: boolean;
+}
+
+export interface RawExecOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  stdin?: Buffer | string;
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+}
+
+export class SshSession {
+  private closed = false;
+  private constructor(private readonly client: ssh2.Client) {}
+
+  static connect(opts: SshConnectOptions): Promise<SshSession> {
+    const client = new ssh2.Client();
+    let keyMismatch: string | undefined;
+    return new Promise<SshSession>((resolve, reject) => {
+      let settled = false;
+      const finish = (err?: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        if (err) {
+          client.end();
+          client.destroy();
+          reject(err);
+        } else resolve(new SshSession(client));
+      };
+      const onAbort = (): void => finish(abortedError('ssh', opts.signal!));
+      const timer = setTimeout(
+        () => finish(new VmError('SSH_TIMEOUT', `SSH to 127.0.0.1:${opts.port} did not complete within ${opts.timeoutMs} ms`, { phase: 'ssh' })),
+        opts.timeoutMs,
+      );
+      if (opts.signal?.aborted) return onAbort();
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      client.once('ready', () => finish());
+      client.once('error', (err: Error) => {
+        if (keyMismatch) {
+          finish(new VmError('HOST_KEY_MISMATCH', `the SSH server on 127.0.0.1:${opts.port} presented host key ${keyMismatch}, not the key generated for this guest; refusing to connect`, { phase: 'ssh', cause: err }));
+        } else {
+          finish(new VmError('SSH_FAILED', `SSH to 127.0.0.1:${opts.port} failed: ${err.message}`, { phase: 'ssh', cause: err }));
+        }
+      });
+      client.connect({
+        host: opts.host ?? '127.0.0.1',
+        port: opts.port,
+        username: opts.username ?? 'root',
+        privateKey: opts.privateKey,
+        readyTimeout: opts.timeoutMs,
+        hostVerifier: (key: Buffer) => {
+          if (key.equals(opts.hostKeyBlob)) return true;
+          keyMismatch = `${key.toString('base64').slice(0, 24)}...`;
+          return false;
+        },
+      });
+    });
+  }
+
+  exec(command: string, opts: RawExecOptions): Promise<RawExecResult> {
+    const started = performance.now();
+    return new Promise<RawExecResult>((resolve, reject) => {
+      if (this.closed) return reject(new VmError('SSH_FAILED', 'the SSH session is closed', { phase: 'command' }));
+      if (opts.signal?.aborted) return reject(abortedError('command', opts.signal));
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let exitCode: number | null = null;
+      let signal: string | null = null;
+      let timedOut = false;
+      let settled = false;
+      let channel: ssh2.ClientChannel | undefined;
+      const done = (error?: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        if (error) return reject(error);
+        resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err), exitCode, signal, durationMs: Math.round(performance.now() - started), timedOut });
+      };
+      const stop = (): void => {
+        try {
+          channel?.signal('KILL');
+        } catch {
+          // Not every server supports signals; closing the channel is enough for us.
+        }
+        channel?.close();
+      };
+      const onAbort = (): void => {
+        stop();
+        done(abortedError('command', opts.signal!));
+      };
+      const timer = setTimeout(() => {
+        timedOut = true;
+        stop();
+        done();
+      }, opts.timeoutMs);
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      this.client.exec(command, (e, ch) => {
+        if (e) return done(new VmError('SSH_FAILED', `could not start "${command}" over SSH: ${e.message}`, { phase: 'command', cause: e }));
+        channel = ch;
+        ch.on('data', (d: Buffer) => {
+          out.push(d);
+          opts.onStdout?.(d);
+        });
+        ch.stderr.on('data', (d: Buffer) => {
+          err.push(d);
+          opts.onStderr?.(d);
+        });
+        ch.on('exit', (code: number | null, sig?: string) => {
+          if (typeof code === 'number') exitCode = code;
+          if (sig) signal = sig;
+        });
+        ch.on('close', () => done());
+        if (opts.stdin !== undefined) ch.end(opts.stdin);
+        else ch.end();
+      });
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.client.end();
+    this.client.destroy();
+  }
+}
