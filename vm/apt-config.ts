@@ -62,6 +62,12 @@ export function listsAgeMs(ctx: AptContext): number | undefined {
   return Date.now() - statSync(stamp).mtimeMs;
 }
 
+/** mtime (ms) of the last successful update, or undefined. */
+export function listsUpdatedAt(ctx: AptContext): number | undefined {
+  const stamp = listsStamp(ctx);
+  return existsSync(stamp) ? Math.round(statSync(stamp).mtimeMs) : undefined;
+}
+
 /** Runs `apt-get update` when the lists are missing, older than a day, or `force` is set. */
 export async function updateAptListsIfStale(
   ctx: AptContext,

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { aptContext, aptDownload, readPackagesIndex, updateAptListsIfStale, type AptContext } from './apt-config.ts';
+import { aptContext, aptDownload, listsUpdatedAt, readPackagesIndex, updateAptListsIfStale, type AptContext } from './apt-config.ts';
 import { ensureCacheDir } from './cache-dir.ts';
 import { compareDebianVersions } from './debian-version.ts';
 import { VmError } from './errors.ts';
@@ -53,6 +53,40 @@ export async function lookupDebianPackage(ctx: AptContext, spec: KernelSpec, sig
     return newest(refs);
   }
   return undefined;
+}
+
+// Reading the Packages indexes takes seconds; remember what each spec resolved to for as long as
+// the lists stay the same (the memo is keyed on the lists' update stamp).
+function memoPath(cacheDir: string): string {
+  return join(cacheDir, 'kernels', 'debian-resolutions.json');
+}
+
+type Memo = Record<string, DebianPackageRef & { listsUpdated: number }>;
+
+function loadMemo(cacheDir: string): Memo {
+  try {
+    return JSON.parse(readFileSync(memoPath(cacheDir), 'utf8')) as Memo;
+  } catch {
+    return {};
+  }
+}
+
+function readMemo(cacheDir: string, ctx: AptContext, specText: string): DebianPackageRef | undefined {
+  const hit = loadMemo(cacheDir)[specText];
+  const stamp = listsUpdatedAt(ctx);
+  if (!hit || stamp === undefined || hit.listsUpdated !== stamp) return undefined;
+  return { packageName: hit.packageName, version: hit.version, suite: hit.suite };
+}
+
+function writeMemo(cacheDir: string, ctx: AptContext, specText: string, ref: DebianPackageRef): void {
+  const stamp = listsUpdatedAt(ctx);
+  if (stamp === undefined) return;
+  const memo = loadMemo(cacheDir);
+  memo[specText] = { ...ref, listsUpdated: stamp };
+  mkdirSync(join(cacheDir, 'kernels'), { recursive: true });
+  const tmp = `${memoPath(cacheDir)}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(memo, null, 2) + '\n');
+  renameSync(tmp, memoPath(cacheDir));
 }
 
 interface CachedKernelMeta {
@@ -117,7 +151,8 @@ export async function resolveDebianKernel(
   let ref: DebianPackageRef | undefined;
   try {
     await updateAptListsIfStale(ctx, { force: opts.updateLists ?? false, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) });
-    ref = await lookupDebianPackage(ctx, spec, opts.signal);
+    ref = readMemo(opts.cacheDir, ctx, spec.text) ?? (await lookupDebianPackage(ctx, spec, opts.signal));
+    if (ref) writeMemo(opts.cacheDir, ctx, spec.text, ref);
   } catch (err) {
     // Offline with a cached kernel of this spec: use it rather than fail.
     const hit = fallback();

@@ -12,5 +12,7 @@ export { VmError, isVmError, type VmErrorCode, type VmPhase } from './errors.ts'
 export type { VmEvent, VmEventKind, VmEventOf, OnVmEvent, BootStage } from './events.ts';
 export { readBzImageInfo } from './bzimage.ts';
 export { decideAccel } from './kvm-probe.ts';
-// export { listKernels, type KernelListing } from './kernel-listing.ts';
-// export { runBareBoot } from './bare-boot.ts';
+export { listKernels, type KernelListing } from './kernel-listing.ts';
+export { runBareBoot, type BareBootResult } from './bare-boot.ts';
+export { REQUIRED_PACKAGES, TEST_PACKAGES, missingPackages, isRoot } from './host-packages.ts';
+export { cachedDebianKernels } from './debian-kernels.ts';

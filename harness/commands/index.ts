@@ -2,8 +2,12 @@
 import type { Command } from 'commander';
 import { registerList } from './list.ts';
 import { registerRun } from './run.ts';
+import { registerExec } from './exec.ts';
+import { registerKernels } from './kernels.ts';
+import { registerSetup } from './setup.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [];
 commands.push(registerRun, registerList);
+commands.push(registerExec, registerKernels, registerSetup);

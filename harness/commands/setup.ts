@@ -1,0 +1,79 @@
+// `ipvs-harness setup`: prepare this host, idempotently. Installs the Debian packages the harness
+// needs (or, without root, prints the exact command), downloads the default kernels and builds their
+// guest images. `--for-tests` adds what the test suite needs.
+import type { Command } from 'commander';
+import { execa } from 'execa';
+import { defaultCacheDir } from '../../vm/cache-dir.ts';
+import { isRoot, missingPackages, REQUIRED_PACKAGES, TEST_PACKAGES } from '../../vm/host-packages.ts';
+import { buildGuestImage } from '../../vm/initramfs.ts';
+import { DEFAULT_KERNEL_SPECS } from '../../vm/kernel-spec.ts';
+import { preflightKernel } from '../../vm/preflight.ts';
+import { resolveKernel } from '../../vm/resolve-kernel.ts';
+import { EXIT, setExitCode } from '../exit-codes.ts';
+import { interruptSignal } from '../interrupt.ts';
+import { vmEventPrinter } from '../render-vm-events.ts';
+
+const say = (s: string): void => void process.stdout.write(`[setup] ${s}\n`);
+
+async function installPackages(wanted: readonly string[], signal: AbortSignal): Promise<'ok' | 'need-root'> {
+  const missing = await missingPackages(wanted);
+  if (missing.length === 0) {
+    say(`Debian packages present: ${wanted.join(' ')}`);
+    return 'ok';
+  }
+  if (!isRoot()) {
+    say(`missing Debian packages: ${missing.join(' ')}`);
+    say('run this, then `ipvs-harness setup` again:');
+    process.stdout.write(`  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing.join(' ')}\n`);
+    return 'need-root';
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  say('apt-get update');
+  await execa('apt-get', ['update', '-q'], { stdio: 'inherit', env, cancelSignal: signal });
+  say(`apt-get install -y --no-install-recommends ${missing.join(' ')}`);
+  await execa('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { stdio: 'inherit', env, cancelSignal: signal });
+  const still = await missingPackages(missing);
+  if (still.length > 0) throw Object.assign(new Error(`apt-get could not install: ${still.join(' ')}`), { code: 'SETUP_FAILED', exitCode: EXIT.infrastructure });
+  return 'ok';
+}
+
+export function registerSetup(program: Command): void {
+  program
+    .command('setup')
+    .description('prepare this host: install the Debian packages the harness needs, download the default kernels, build their guest images (idempotent)')
+    .option('--for-tests', `also install what the test suite needs (${TEST_PACKAGES.join(', ')})`)
+    .option('--no-kernels', 'only check and install packages')
+    .option('--cache-dir <dir>', 'cache for kernels and guest images (default: $IPVS_HARNESS_CACHE or ~/.cache/ipvs-harness)')
+    .addHelpText('after', `
+Packages: ${REQUIRED_PACKAGES.join(' ')}
+Kernels:  ${DEFAULT_KERNEL_SPECS.join(' ')}
+
+Examples:
+  $ sudo ipvs-harness setup          # as root: installs what is missing
+  $ ipvs-harness setup               # as a user: prints the sudo apt-get command if something is missing
+  $ ipvs-harness setup --for-tests   # what \`npm test\` runs first
+
+Exit code: 0 ready; 2 packages missing and not root (the command to run is printed); 3 a download failed.`)
+    .action(async (opts: { forTests?: boolean; kernels: boolean; cacheDir?: string }, command: Command) => {
+      const interrupt = interruptSignal();
+      try {
+        const wanted = [...REQUIRED_PACKAGES, ...(opts.forTests ? TEST_PACKAGES : [])];
+        if ((await installPackages(wanted, interrupt.signal)) === 'need-root') {
+          setExitCode(command, EXIT.badInput);
+          return;
+        }
+        if (!opts.kernels) return;
+        const cacheDir = opts.cacheDir ?? defaultCacheDir();
+        const onEvent = vmEventPrinter({ write: (s) => process.stdout.write(s) });
+        for (const spec of DEFAULT_KERNEL_SPECS) {
+          const kernel = await resolveKernel(spec, { cacheDir, signal: interrupt.signal, onEvent });
+          preflightKernel(kernel.configText, `kernel ${spec}`);
+          const image = await buildGuestImage(kernel, { cacheDir, signal: interrupt.signal, onEvent });
+          say(`${spec}: ${kernel.release} (${kernel.source}), guest image ${image.cached ? 'cached' : 'built'}`);
+        }
+        say(`ready; cache: ${cacheDir}`);
+      } finally {
+        interrupt.dispose();
+      }
+    });
+}
