@@ -1,14 +1,14 @@
 // Checks that need more than one field: references between namespaces, servers, steps and services.
 import type { ScenarioIssue } from './errors.ts';
 import type { Scenario } from './schema.ts';
-import { NODE, parseEndpoint } from './values.ts';
+import { MANAGEMENT_NS, NODE, parseEndpoint } from './values.ts';
 
 export function crossCheck(s: Scenario): ScenarioIssue[] {
   const issues: ScenarioIssue[] = [];
   const add = (path: (string | number)[], message: string) => issues.push({ path, message });
   const nsNames = new Set<string>();
   s.topology.namespaces.forEach((ns, i) => {
-    if (ns.name === NODE) add(['topology', 'namespaces', i, 'name'], `"${NODE}" is the root namespace and cannot be declared; expected another name`);
+    if (ns.name === NODE || ns.name === MANAGEMENT_NS) add(['topology', 'namespaces', i, 'name'], `"${ns.name}" is reserved (${ns.name === NODE ? 'the root namespace' : "the guest's management namespace"}); expected another name`);
     if (nsNames.has(ns.name)) add(['topology', 'namespaces', i, 'name'], `duplicate namespace "${ns.name}"; expected unique names`);
     nsNames.add(ns.name);
   });

@@ -105,7 +105,8 @@ export function serverCommands(s: Scenario, tools: GuestTools = DEFAULT_TOOLS): 
       ? `TCP4-LISTEN:${srv.port},bind=${addr},reuseaddr,fork`
       : `UDP4-RECVFROM:${srv.port},bind=${addr},reuseaddr,fork`;
     // UDP children would wait for more datagrams forever; -T ends them once the peer is idle.
-    const idle = srv.protocol === 'udp' ? '-T 1 ' : '';
+    // TCP: after the client's FIN, -t is how long the server side may still answer (late data).
+    const idle = srv.protocol === 'udp' ? '-T 1 ' : `-t ${(srv.delay ?? 0) + 10} `;
     const proto = srv.protocol === 'tcp' ? 't' : 'u';
     const lines = [
       'set -e',

@@ -13,6 +13,9 @@ export const NAME_RULE = 'a lowercase name of 1-48 characters: a-z first, then a
 /** The root namespace of the guest, which plays the Kubernetes node. */
 export const NODE = 'node';
 
+/** The guest's management namespace (eth0 and the SSH server live there); never touched by scenarios. */
+export const MANAGEMENT_NS = 'mgmt';
+
 const IPV4_RE = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 export function isIpv4(value: string): boolean {
