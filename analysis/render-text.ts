@@ -87,4 +87,7 @@ function renderNode(node: CallNode, level: number, isRoot: boolean, markers: Tra
   while (markers.length > 0 && markers[0]!.line < node.line) out.push(`${pad}${formatMarker(markers.shift()!, opts)}`);
   out.push(`${pad}${formatCall(node, opts)}${isRoot ? rootSuffix(node, opts) : ''}`);
   for (const child of node.children) renderNode(child, level + 1, false, markers, opts, out);
+  // Markers printed inside this call after its last child (e.g. a probe event right after the entry).
+  const end = node.endLine ?? node.line;
+  while (markers.length > 0 && markers[0]!.line < end) out.push(`${pad}  ${formatMarker(markers.shift()!, opts)}`);
 }

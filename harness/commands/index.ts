@@ -5,9 +5,12 @@ import { registerRun } from './run.ts';
 import { registerExec } from './exec.ts';
 import { registerKernels } from './kernels.ts';
 import { registerSetup } from './setup.ts';
+import { registerAnalyze } from './analyze.ts';
+import { registerCheck } from './check.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [];
 commands.push(registerRun, registerList);
 commands.push(registerExec, registerKernels, registerSetup);
+commands.push(registerAnalyze, registerCheck);
