@@ -133,6 +133,8 @@ export function stepCommand(s: Scenario, step: Step, tools: GuestTools = DEFAULT
       if (i > 0) feed.push(`sleep ${c.interval}`);
       feed.push(`printf '%s\\n' ${shellQuote(c.payload)}`);
     }
+    // Without half-close, stdin stays open past socat's inactivity timeout (-T), which then ends the client.
+    if (!c.halfClose) feed.push(`sleep ${c.timeout + 2}`);
     // TCP: socat waits up to -t after our EOF for the server to finish answering and close.
     // UDP: nothing closes, so -t is the time we give replies (or an ICMP error) to arrive.
     const addr = c.protocol === 'tcp' ? `TCP4:${ep.address}:${ep.port},connect-timeout=${c.timeout}${src}` : `UDP4:${ep.address}:${ep.port}${src}`;

@@ -78,6 +78,11 @@ const connectSchema = z.strictObject({
   /** Pause between exchanges. */
   interval: seconds(10).default(0.3),
   timeout: seconds(60).default(3),
+  /**
+   * Close our side after sending (default). `false` keeps the connection open until `timeout` with no
+   * data, so IPVS keeps it ESTABLISHED (a half-closed one sits in CLOSE_WAIT with its own, long timeout).
+   */
+  halfClose: z.boolean().default(true),
 });
 
 const sendSchema = z.strictObject({

@@ -7,7 +7,8 @@ import { formatGraphPath, type ExpectedGraph } from '../../analysis/expected-gra
 import { parseFunctionGraph } from '../../analysis/function-graph-parser.ts';
 import type { Trace } from '../../analysis/model.ts';
 import { describeRoleInstances } from '../../analysis/role-observations.ts';
-import { findRoleInstances, resolveGeneration } from '../../analysis/roles.ts';
+import { findRoleInstances, knownRoleKeys, parseRoleKey, resolveGeneration } from '../../analysis/roles.ts';
+import { checkRoleOrder } from '../../analysis/role-order.ts';
 import { findSection, sliceSection, type SectionSpec } from '../../analysis/section.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import { stepMarker } from '../../scenarios/trace-plan.ts';
@@ -22,6 +23,12 @@ export type JudgeTrace = (traceText: string, scenario: Scenario, kernelRelease: 
 
 /** Keys a scenario adds to an expectation of the analyzer's format. */
 const SCENARIO_KEYS = ['step', 'name'] as const;
+
+/** `order: [role, role, ...]`: the first instances of these roles appear in this order. */
+function orderOf(item: Record<string, unknown>): string[] | undefined {
+  const order = item['order'];
+  return Array.isArray(order) ? order.map(String) : undefined;
+}
 
 function splitItem(item: Record<string, unknown>): { step?: string; name?: string; expectation: Record<string, unknown> } {
   const { step, name, ...expectation } = item;
@@ -46,9 +53,23 @@ function asGraph(scenario: string, item: Record<string, unknown>): { graph: Expe
 
 /** Validation hook for scenario files: each graph item is one expectation plus `step` and `name`. */
 export function checkGraphForScenario(item: Record<string, unknown>): { path: (string | number)[]; message: string }[] {
+  if (item['order'] !== undefined) return checkOrderItem(item);
   const problems = asGraph('check', item).errors;
   for (const key of SCENARIO_KEYS) {
     if (item[key] !== undefined && typeof item[key] !== 'string') problems.push({ path: [key], message: `expected a ${key} name` });
+  }
+  return problems;
+}
+
+function checkOrderItem(item: Record<string, unknown>): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const order = item['order'];
+  if (!Array.isArray(order) || order.length < 2) problems.push({ path: ['order'], message: 'expected a list of at least two roles, e.g. [remote_request, local_request]' });
+  else order.forEach((r, i) => {
+    if (typeof r !== 'string' || parseRoleKey(r) === null) problems.push({ path: ['order', i], message: `unknown role ${JSON.stringify(r)}; known: ${knownRoleKeys().join(', ')}` });
+  });
+  for (const key of Object.keys(item)) {
+    if (!['order', 'step', 'name', 'label'].includes(key)) problems.push({ path: [key], message: `unknown field "${key}" in an order check; expected order, step, name, label` });
   }
   return problems;
 }
@@ -75,6 +96,8 @@ export const judgeTrace: JudgeTrace = (traceText, scenario, kernelRelease) => {
 
 function judgeItem(trace: Trace, scenario: Scenario, item: Record<string, unknown>, kernelRelease: string): GraphResult {
   const { step } = splitItem(item);
+  const order = orderOf(item);
+  if (order) return judgeOrder(trace, item, order, kernelRelease, step);
   const { graph, errors } = asGraph(scenario.name, item);
   const role = String(item['role'] ?? item['root'] ?? '?');
   const label = typeof item['label'] === 'string' ? item['label'] : undefined;
@@ -91,6 +114,25 @@ function judgeItem(trace: Trace, scenario: Scenario, item: Record<string, unknow
     ...(step ? { step } : {}),
     ...(verdict.holds ? {} : { diff: verdict.diffText }),
     ...(notes.length ? { notes: [...new Set(notes)] } : {}),
+  };
+}
+
+function judgeOrder(trace: Trace, item: Record<string, unknown>, order: string[], kernelRelease: string, step: string | undefined): GraphResult {
+  let scope = trace;
+  if (step) {
+    const found = findSection(trace, stepSection(step));
+    if (!found.ok) return { name: `${step}/order`, role: order.join(' -> '), holds: false, step, diff: found.message };
+    scope = sliceSection(trace, found.range);
+  }
+  const v = checkRoleOrder(scope, order, kernelRelease);
+  const label = typeof item['label'] === 'string' ? `: ${item['label']}` : '';
+  return {
+    name: `${typeof item['name'] === 'string' ? item['name'] : `${step ?? 'trace'}/order`}${label}`,
+    role: order.join(' -> '),
+    holds: v.holds,
+    ...(step ? { step } : {}),
+    ...(v.holds ? {} : { diff: v.diffText }),
+    notes: v.found.map((f) => `first ${f}`),
   };
 }
 
