@@ -1,6 +1,7 @@
 // Commands in a booted guest over SSH: exec in the root or management network namespace, and file
 // transfer through `cat` (dropbear has no SFTP server by default).
 import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { VmError } from './errors.ts';
 import type { VmEvent } from './events.ts';
 import { shellQuote } from './shell-quote.ts';
@@ -42,19 +43,32 @@ export class GuestCommands {
   constructor(
     protected readonly session: SshSession,
     protected readonly emitEvent: (e: VmEvent) => void,
+    /** Rejects when QEMU exits (panic, crash) while a command is running; never resolves otherwise. */
+    private readonly guestGone: Promise<never> = new Promise<never>(() => {}),
   ) {}
+
+  /** A command on a dead guest would wait for an SSH channel that never closes: race QEMU's exit. */
+  private raceGuest<T>(p: Promise<T>): Promise<T> {
+    return Promise.race([p, this.guestGone]);
+  }
 
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const namespace = opts.namespace ?? 'root';
     this.emitEvent({ kind: 'command-start', command, namespace });
-    const raw = await this.session.exec(wrapGuestCommand(command, namespace), {
+    const raw = await this.raceGuest(this.session.exec(wrapGuestCommand(command, namespace), {
       timeoutMs: opts.timeoutMs ?? 60_000,
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
       ...(opts.onStdout ? { onStdout: opts.onStdout } : {}),
       ...(opts.onStderr ? { onStderr: opts.onStderr } : {}),
-    });
+    }));
     this.emitEvent({ kind: 'command-end', command, exitCode: raw.exitCode, durationMs: raw.durationMs, timedOut: raw.timedOut });
+    if (raw.exitCode === null && raw.signal === null && !raw.timedOut) {
+      // The channel closed without an exit status: usually the guest died (panic) and QEMU's exit
+      // is a moment behind the dropped connection. Prefer that error when it comes.
+      await this.raceGuest(delay(3000));
+      throw new VmError('SSH_FAILED', `the SSH channel of "${command}" closed without an exit status (connection lost)`, { phase: 'command' });
+    }
     return { command, stdout: raw.stdout.toString('utf8'), stderr: raw.stderr.toString('utf8'), exitCode: raw.exitCode, signal: raw.signal, durationMs: raw.durationMs, timedOut: raw.timedOut };
   }
 
@@ -62,9 +76,9 @@ export class GuestCommands {
   async upload(source: string | Buffer, remotePath: string, opts: { timeoutMs?: number; signal?: AbortSignal; mode?: number } = {}): Promise<void> {
     const data = Buffer.isBuffer(source) ? source : readFileSync(source);
     const chmod = opts.mode === undefined ? '' : ` && chmod ${opts.mode.toString(8)} ${shellQuote(remotePath)}`;
-    const raw = await this.session.exec(`cat > ${shellQuote(remotePath)}${chmod}`, {
+    const raw = await this.raceGuest(this.session.exec(`cat > ${shellQuote(remotePath)}${chmod}`, {
       timeoutMs: opts.timeoutMs ?? 60_000, stdin: data, ...(opts.signal ? { signal: opts.signal } : {}),
-    });
+    }));
     if (raw.exitCode !== 0 || raw.timedOut) {
       throw new VmError('TRANSFER_FAILED', `upload to ${remotePath} failed (${raw.timedOut ? 'timed out' : `exit ${raw.exitCode}`}): ${raw.stderr.toString().trim()}`, { phase: 'command' });
     }
@@ -72,7 +86,7 @@ export class GuestCommands {
 
   /** Reads `remotePath` from the guest. */
   async download(remotePath: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<Buffer> {
-    const raw = await this.session.exec(`cat ${shellQuote(remotePath)}`, { timeoutMs: opts.timeoutMs ?? 60_000, ...(opts.signal ? { signal: opts.signal } : {}) });
+    const raw = await this.raceGuest(this.session.exec(`cat ${shellQuote(remotePath)}`, { timeoutMs: opts.timeoutMs ?? 60_000, ...(opts.signal ? { signal: opts.signal } : {}) }));
     if (raw.exitCode !== 0 || raw.timedOut) {
       throw new VmError('TRANSFER_FAILED', `download of ${remotePath} failed (${raw.timedOut ? 'timed out' : `exit ${raw.exitCode}`}): ${raw.stderr.toString().trim()}`, { phase: 'command' });
     }

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { waitForSshReady } from './boot-wait.ts';
+import { panicError, waitForSshReady } from './boot-wait.ts';
 import { defaultCacheDir } from './cache-dir.ts';
 import { ConsoleWatcher, type ConsoleStage } from './console-watcher.ts';
 import { throwIfAborted } from './deadline.ts';
@@ -172,6 +172,21 @@ interface GuestParts {
   hostKeyLine: string;
 }
 
+/** Rejects with GUEST_PANIC or QEMU_EXITED once QEMU exits unasked (a powerOff never rejects it). */
+function guestGoneError(parts: GuestParts): Promise<never> {
+  const gone = parts.qemu.exited.then((exit): never => {
+    parts.console.poll();
+    const tail = parts.console.lastLines(25);
+    if (parts.console.panicLines) throw panicError(parts.console.panicLines, tail, parts.kernel.label);
+    const details = consoleTailDetails(tail);
+    throw new VmError('QEMU_EXITED', `QEMU exited (${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}) while a command was running in ${parts.kernel.label}`, {
+      phase: 'command', ...(details ? { details } : {}),
+    });
+  });
+  gone.catch(() => {}); // Only awaited by commands that race it.
+  return gone;
+}
+
 export class Guest extends GuestCommands implements AsyncDisposable {
   readonly kernel: ResolvedKernel;
   readonly bootTimings: BootTimings;
@@ -184,7 +199,7 @@ export class Guest extends GuestCommands implements AsyncDisposable {
   private powerOffPromise: Promise<void> | undefined;
 
   constructor(parts: GuestParts) {
-    super(parts.ssh, parts.emit);
+    super(parts.ssh, parts.emit, guestGoneError(parts));
     this.parts = parts;
     this.kernel = parts.kernel;
     this.bootTimings = parts.timings;

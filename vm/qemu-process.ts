@@ -15,7 +15,7 @@ const WATCHDOG = [
   '(read -r _ <&3; kill -TERM $q 2>/dev/null; sleep 2; kill -KILL $q 2>/dev/null) &',
   'w=$!',
   'wait $q; s=$?',
-  'kill -KILL $w 2>/dev/null',
+  'kill -KILL $w 2>/dev/null; wait $w 2>/dev/null',
   'exit $s',
 ].join('\n');
 
@@ -87,22 +87,47 @@ export class SupervisedProcess {
     return result;
   }
 
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves once reaped. Returns what it had to do. */
+  /** True while any process of the group (the shell, the command) still exists. */
+  private groupAlive(): boolean {
+    if (this.child.pid === undefined) return false;
+    try {
+      process.kill(-this.child.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Polls until the whole group is gone (the command outlives the shell by a moment). */
+  private async waitGroupGone(ms: number): Promise<boolean> {
+    const deadline = performance.now() + ms;
+    while (this.groupAlive()) {
+      if (performance.now() > deadline) return false;
+      await delay(10);
+    }
+    return true;
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the whole group is gone. Returns what it had to do. */
   async terminate(graceMs = 2000): Promise<'already-exited' | 'sigterm' | 'sigkill'> {
-    if (!this.running) {
-      this.child.stdin?.destroy();
-      return 'already-exited';
+    let how: 'already-exited' | 'sigterm' | 'sigkill' = 'already-exited';
+    if (this.running) {
+      how = 'sigterm';
+      this.signalGroup('SIGTERM');
+      // A stopped process (SIGSTOP) cannot act on SIGTERM until continued.
+      this.signalGroup('SIGCONT');
+      if (!(await this.waitExit(graceMs))) {
+        how = 'sigkill';
+        this.signalGroup('SIGKILL');
+        await this.waitExit(5000);
+      }
     }
-    this.signalGroup('SIGTERM');
-    // A stopped process (SIGSTOP) cannot act on SIGTERM until continued.
-    this.signalGroup('SIGCONT');
-    if (await this.waitExit(graceMs)) {
-      this.child.stdin?.destroy();
-      return 'sigterm';
+    if (!(await this.waitGroupGone(how === 'sigkill' ? 5000 : graceMs))) {
+      how = 'sigkill';
+      this.signalGroup('SIGKILL');
+      await this.waitGroupGone(5000);
     }
-    this.signalGroup('SIGKILL');
-    await this.waitExit(5000);
     this.child.stdin?.destroy();
-    return 'sigkill';
+    return how;
   }
 }

@@ -59,7 +59,7 @@ export class SshSession {
       if (opts.signal?.aborted) return onAbort();
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       client.once('ready', () => finish());
-      client.once('error', (err: Error) => {
+      client.on('error', (err: Error) => {
         if (keyMismatch) {
           finish(new VmError('HOST_KEY_MISMATCH', `the SSH server on 127.0.0.1:${opts.port} presented host key ${keyMismatch}, not the key generated for this guest; refusing to connect`, { phase: 'ssh', cause: err }));
         } else {

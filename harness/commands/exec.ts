@@ -92,7 +92,7 @@ Exit code: the command's own; 2 bad input (nothing booted); 3 boot or guest fail
         if (result.timedOut) {
           throw new VmError('COMMAND_TIMEOUT', `the command "${commandLine}" did not finish within ${opts.timeout} s; raise --timeout`, { phase: 'command' });
         }
-        const code = result.exitCode ?? (result.signal ? 128 + (SIGNAL_NUMBERS[result.signal] ?? 0) : EXIT.infrastructure);
+        const code = result.exitCode ?? (result.signal ? 128 + (SIGNAL_NUMBERS[result.signal.replace(/^SIG/, '')] ?? 0) : EXIT.infrastructure);
         setExitCode(command, code);
       } finally {
         interrupt.dispose();

@@ -1,0 +1,49 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { classifyConsoleLine } from './console-watcher.ts';
+import { wrapGuestCommand } from './guest-commands.ts';
+import { parseUsernetPort, qemuArgs } from './qemu-args.ts';
+import { shellJoin, shellQuote } from './shell-quote.ts';
+
+describe('qemuArgs', () => {
+  const base = { kernelImage: '/k', initrd: '/i', consoleLog: '/c.log', qmpSocket: '/q.sock', memoryMb: 512, name: 'ipvs-harness-x' };
+  it('always has -no-reboot, panic=-1, single-threaded TCG and a 127.0.0.1-only forward on port 0', () => {
+    const a = qemuArgs({ ...base, accel: 'tcg', kernelArgs: ['ipvsharness.nossh=1'] });
+    expect(a).toContain('-no-reboot');
+    expect(a[a.indexOf('-append') + 1]).toBe('console=ttyS0 panic=-1 mitigations=off ipvsharness.nossh=1');
+    expect(a.slice(a.indexOf('-accel'), a.indexOf('-accel') + 4)).toEqual(['-accel', 'tcg', '-cpu', 'max,cx16=off']);
+    expect(a[a.indexOf('-smp') + 1]).toBe('1');
+    expect(a).toContain('user,id=n0,hostfwd=tcp:127.0.0.1:0-:22');
+  });
+  it('uses -cpu host only with KVM', () => {
+    const a = qemuArgs({ ...base, accel: 'kvm' });
+    expect(a.slice(a.indexOf('-accel'), a.indexOf('-accel') + 4)).toEqual(['-accel', 'kvm', '-cpu', 'host']);
+  });
+  it('reads the forwarded port from info usernet', () => {
+    const text = 'Hub -1 (n0):\r\n  Protocol[State]    FD  Source Address  Port   Dest. Address  Port RecvQ SendQ\r\n  TCP[HOST_FORWARD]   8       127.0.0.1 36897       10.0.2.15    22     0     0\r\n';
+    expect(parseUsernetPort(text)).toBe(36897);
+    expect(parseUsernetPort('Hub -1 (n0):\r\n')).toBeUndefined();
+  });
+});
+
+describe('console lines', () => {
+  it('recognises stages and panics', () => {
+    expect(classifyConsoleLine('[    0.000000] Linux version 6.1.0-56-cloud-amd64 (debian-kernel@lists.debian.org)')).toEqual({ stage: 'kernel-start' });
+    expect(classifyConsoleLine('ipvs-harness: ssh-ready uptime=2.31')).toEqual({ stage: 'ssh-ready', guestUptime: 2.31 });
+    expect(classifyConsoleLine('[    3.4] Kernel panic - not syncing: sysrq triggered crash')).toEqual({ panic: true });
+    expect(classifyConsoleLine('echo ipvs-harness: ssh-ready')).toEqual({});
+  });
+});
+
+describe('shellQuote', () => {
+  it('round-trips through a real shell', () => {
+    const words = ['plain', 'with space', "it's", '$HOME', '`id`', 'a"b', '', 'x\ny', '*'];
+    const out = execFileSync('sh', ['-c', `printf '%s\\0' ${shellJoin(words)}`]).toString();
+    expect(out.split('\0').slice(0, -1)).toEqual(words);
+    expect(shellQuote('/proc/net/ip_vs')).toBe('/proc/net/ip_vs');
+  });
+  it('wraps guest commands for the root or the management namespace', () => {
+    expect(wrapGuestCommand('cat /proc/version', 'root')).toMatch(/^exec \/bin\/nsenter --net=\/proc\/1\/ns\/net \/bin\/sh -c '.*cat \/proc\/version'$/);
+    expect(wrapGuestCommand('ip addr', 'management')).not.toContain('nsenter');
+  });
+});
