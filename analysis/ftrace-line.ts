@@ -128,7 +128,10 @@ export class FtraceLineScanner {
     }
 
     // Time and CPU columns: "%5lu.%06lu |  ", "%9llu us |  ", " %*d) ".
+    // `from` is where the function column starts: after the last column read, or the line start
+    // (output without columns keeps its indentation there).
     let base = 0;
+    let from = start;
     for (let guard = 0; guard < 3 && i < end && isDigit(s.charCodeAt(i)); guard++) {
       let n = 0;
       let j = i;
@@ -136,7 +139,7 @@ export class FtraceLineScanner {
       const c = s.charCodeAt(j);
       if (c === RPAREN) {
         this.cpu = n;
-        i = j + 1;
+        i = from = j + 1;
         base = 1;
         break;
       }
@@ -151,10 +154,10 @@ export class FtraceLineScanner {
         const bar = s.indexOf('|', j);
         if (bar < 0 || bar >= end) return; // not a column: unknown line
         this.timeUs = n * 1e6 + (frac * 1e6) / scale;
-        i = bar + 1;
+        i = from = bar + 1;
         base = 2;
       } else if (c === SP && s.startsWith(' us |', j)) {
-        i = j + 5; // relative time column: kept out of the model (latency tracers only)
+        i = from = j + 5; // relative time column: kept out of the model (latency tracers only)
         base = 2;
       } else {
         break;
@@ -180,16 +183,17 @@ export class FtraceLineScanner {
       while (b > a && s.charCodeAt(b - 1) === SP) b--;
       if (a === b) {
         // FILL_FULL: an entry or comment line has an empty duration column.
-        i = bar + 1;
+        i = from = bar + 1;
         base = 2;
         break;
       }
       if (!seenProc && !seenLat && isDigit(s.charCodeAt(b - 1)) && this.scanProc(s, i, segEnd, a, b)) {
         seenProc = true;
-        i = bar + 1;
+        this.hasProc = true;
+        i = from = bar + 1;
         base = 1;
       } else if (s.charCodeAt(b - 1) === 115 /* s */ && s.charCodeAt(b - 2) === 117 /* u */ && this.scanDuration(s, a, b - 2)) {
-        i = bar + 1;
+        i = from = bar + 1;
         base = 2;
         break;
       } else if (s.charCodeAt(a) === EQ || s.charCodeAt(a) === LT) {
@@ -199,7 +203,7 @@ export class FtraceLineScanner {
         return;
       } else if (!seenLat && b - a >= 3 && b - a <= 6 && this.isLatencyField(s, a, b)) {
         seenLat = true;
-        i = bar + 1;
+        i = from = bar + 1;
         base = 1;
       } else {
         break; // the rest is content that happens to contain '|'
@@ -207,8 +211,7 @@ export class FtraceLineScanner {
       bar = s.indexOf('|', i);
       if (bar >= end) bar = -1;
     }
-    if (seenProc) this.hasProc = true;
-    this.scanContent(s, i, end, base);
+    this.scanContent(s, from, end, base);
   }
 
   private readInt(s: string, i: number, end: number): number {
@@ -311,7 +314,7 @@ export class FtraceLineScanner {
     const ch = s.charCodeAt(c);
     if (ch === RBRACE) {
       this.kind = L_EXIT;
-      if (s.startsWith(' /* ', c + 1)) this.scanTail(s, c + 4, end);
+      if (s.startsWith(' /* ', c + 1)) this.scanTail(s, c + 5, end);
       return;
     }
     if (ch === SLASH && s.charCodeAt(c + 1) === STAR) {

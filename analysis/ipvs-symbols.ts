@@ -139,6 +139,17 @@ export const HOOK_CALLERS: Readonly<Record<string, { hook: number; family: Famil
   __ip6_local_out: { hook: NF_INET_LOCAL_OUT, family: 6 },
   ip6_local_out: { hook: NF_INET_LOCAL_OUT, family: 6 },
   ip6_forward: { hook: NF_INET_FORWARD, family: 6 },
+  // IPVS transmitters re-inject the packet at LOCAL_OUT (ip_vs_nat_send_or_cont / ip_vs_send_or_cont).
+  ip_vs_nat_xmit: { hook: NF_INET_LOCAL_OUT, family: 4 },
+  ip_vs_dr_xmit: { hook: NF_INET_LOCAL_OUT, family: 4 },
+  ip_vs_tunnel_xmit: { hook: NF_INET_LOCAL_OUT, family: 4 },
+  ip_vs_bypass_xmit: { hook: NF_INET_LOCAL_OUT, family: 4 },
+  ip_vs_icmp_xmit: { hook: NF_INET_LOCAL_OUT, family: 4 },
+  ip_vs_nat_xmit_v6: { hook: NF_INET_LOCAL_OUT, family: 6 },
+  ip_vs_dr_xmit_v6: { hook: NF_INET_LOCAL_OUT, family: 6 },
+  ip_vs_tunnel_xmit_v6: { hook: NF_INET_LOCAL_OUT, family: 6 },
+  ip_vs_bypass_xmit_v6: { hook: NF_INET_LOCAL_OUT, family: 6 },
+  ip_vs_icmp_xmit_v6: { hook: NF_INET_LOCAL_OUT, family: 6 },
 };
 
 /** Calls that only run for one family: a hook call whose subtree shows one of them is of that family. */

@@ -106,13 +106,18 @@ export function hookTable(generation: KernelGeneration): Map<string, HookFunctio
   return table;
 }
 
+/**
+ * The hook from the call's caller: sound only when nf_hook_slow is traced and is the direct parent,
+ * so that its own parent is the function that ran NF_HOOK. Without nf_hook_slow in the trace the
+ * nearest traced ancestor may be far above the real caller (ip_vs_nat_xmit -> ... -> ip_rcv ->
+ * ip_local_deliver -> hook, with the middle untraced), so no guess is made.
+ */
 function callerEvidence(ancestors: readonly CallNode[]): { hook: number; family: Family } | null {
-  for (let i = ancestors.length - 1; i >= 0; i--) {
-    const fn = ancestors[i]!.fn;
-    if (fn === 'nf_hook_slow' || fn === 'nf_hook_slow_list') continue;
-    return HOOK_CALLERS[fn] ?? null;
-  }
-  return null;
+  const parent = ancestors[ancestors.length - 1];
+  const grand = ancestors[ancestors.length - 2];
+  if (parent === undefined || grand === undefined) return null;
+  if (parent.fn !== 'nf_hook_slow' && parent.fn !== 'nf_hook_slow_list') return null;
+  return HOOK_CALLERS[grand.fn] ?? null;
 }
 
 function familyFromCalls(node: CallNode, table: Map<string, HookFunction>): Family | null {
