@@ -10,6 +10,8 @@ export interface GuestCommand {
   timeoutMs: number;
   /** Failure is reported but does not stop the scenario (teardown, diagnostics). */
   allowFailure?: boolean;
+  /** Keep the output out of commands.log (it is saved elsewhere, e.g. the trace), log its size only. */
+  quietOutput?: boolean;
 }
 
 export interface GuestTools {

@@ -61,6 +61,7 @@ export const LIST_MODULES: GuestCommand = {
 /** Names of traceable functions the trace plan may use (hooks, ip_vs, ICMP and netfilter core). */
 export const LIST_TRACEABLE: GuestCommand = {
   label: 'list traceable functions',
+  quietOutput: true,
   // Core functions print without a module suffix, ip_vs ones as `name [ip_vs]`.
   script: "grep -E '^(ip_vs[a-z0-9_.]*|__icmp_send|icmp_send|nf_hook_slow|__ip_local_out|ip_output)( |$)' /sys/kernel/tracing/available_filter_functions | cut -d' ' -f1 | sort -u",
   timeoutMs: 30_000,

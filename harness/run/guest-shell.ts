@@ -50,7 +50,7 @@ export class LoggedShell {
     this.log.push(
       `### ${command.label} (${started}, ${result.durationMs} ms, exit ${result.exitCode}${result.timedOut ? ', timed out' : ''})`,
       command.script.split('\n').map((l) => `$ ${l}`).join('\n'),
-      clip(result.stdout) && `--- stdout\n${clip(result.stdout)}`,
+      command.quietOutput ? `--- stdout: ${result.stdout.length} bytes (saved separately)` : clip(result.stdout) && `--- stdout\n${clip(result.stdout)}`,
       clip(result.stderr) && `--- stderr\n${clip(result.stderr)}`,
       '',
     );

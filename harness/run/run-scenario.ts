@@ -70,7 +70,7 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
     opts.phase.phase = 'collect';
     if (plan) {
       await shell.run(plan.stop);
-      traceText = (await shell.run({ label: 'collect trace', script: `cat ${TRACEFS}/trace`, timeoutMs: 120_000 })).stdout;
+      traceText = (await shell.run({ label: 'collect trace', script: `cat ${TRACEFS}/trace`, timeoutMs: 120_000, quietOutput: true })).stdout;
     }
     const stats = await shell.runAllowingFailure({ label: 'ipvs counters', script: 'cat /proc/net/ip_vs_stats; echo; ipvsadm -Ln --stats; echo; ipvsadm -Lnc', timeoutMs: 15_000 });
     cell.counters = { ipvsStats: stats.stdout };
