@@ -229,7 +229,9 @@ function explainBest(v: RoleVerdict, exp: Expectation, outcomes: RootOutcome[], 
   Object.defineProperty(v, 'bestNode', { value: best.o.candidate.node, enumerable: false, writable: true });
   if (best.o.forbidden) {
     const f = best.o.forbidden;
-    v.reports = [...best.reports, { at: [...exp.at, 'forbid'], expected: `no ${f.fn}`, status: 'forbidden', node: f, detail: `${f.fn} is called at line ${f.line}` }];
+    const forbidden: StepReport = { at: [...exp.at, 'forbid'], expected: `no ${f.fn}`, status: 'forbidden', fn: f.fn, line: f.line, detail: `${f.fn} is called at line ${f.line}` };
+    Object.defineProperty(forbidden, 'node', { value: f, enumerable: false, writable: true });
+    v.reports = [...best.reports, forbidden];
   }
 }
 

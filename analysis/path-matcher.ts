@@ -129,10 +129,23 @@ export interface StepReport {
   /** What the step expects, e.g. `ip_vs_conn_new` or `anyOf(tcp_conn_schedule | udp_conn_schedule)`. */
   expected: string;
   status: StepStatus;
-  /** The matched call, or the call the problem is about. */
+  /** The matched call, or the call the problem is about: its name and line (the node itself is not serialised). */
+  fn?: string;
+  line?: number;
   node?: CallNode;
   detail?: string;
   inside?: StepReport[];
+}
+
+/** A report about a call: name and line in JSON, the node itself kept for the renderer only. */
+function report(r: Omit<StepReport, 'node' | 'fn' | 'line'>, node?: CallNode): StepReport {
+  const out: StepReport = { ...r };
+  if (node !== undefined) {
+    out.fn = node.fn;
+    out.line = node.line;
+    Object.defineProperty(out, 'node', { value: node, enumerable: false, writable: true });
+  }
+  return out;
 }
 
 export function describeStep(step: Step): string {
@@ -200,7 +213,7 @@ export function explainPath(steps: readonly Step[], seq: readonly SeqEntry[], ca
     if (found !== null) {
       const node = seq[found.index]!.node;
       const sub = step.inside.length > 0 ? explainPath(step.inside, cache.of(node), cache, 0, null) : null;
-      const r: StepReport = { at: step.at, expected, status: 'matched', node };
+      const r = report({ at: step.at, expected, status: 'matched' }, node);
       if (sub) r.inside = sub.reports;
       reports.push(r);
       progress += 1 + (sub?.progress ?? 0);
@@ -228,17 +241,17 @@ export function explainPath(steps: readonly Step[], seq: readonly SeqEntry[], ca
     const next = firstOccurrence(seq, names, pos);
     if (next >= 0) {
       const e = seq[next]!;
-      if (step.direct && !e.direct) return fail({ at: step.at, expected, status: 'not-direct', node: e.node, detail: `called at line ${e.node.line}, but not directly by the enclosing call` });
+      if (step.direct && !e.direct) return fail(report({ at: step.at, expected, status: 'not-direct', detail: `called at line ${e.node.line}, but not directly by the enclosing call` }, e.node));
       const bad = forbiddenInside(e.node, step.forbid, cache);
-      if (bad !== null) return fail({ at: step.at, expected, status: 'forbidden', node: bad, detail: `${bad.fn} (line ${bad.line}) is called inside ${e.node.fn} (line ${e.node.line})` });
+      if (bad !== null) return fail(report({ at: step.at, expected, status: 'forbidden', detail: `${bad.fn} (line ${bad.line}) is called inside ${e.node.fn} (line ${e.node.line})` }, bad));
       const sub = explainPath(step.inside, cache.of(e.node), cache, 0, null);
       progress += sub.progress;
-      return fail({ at: step.at, expected, status: 'inside', node: e.node, detail: `${e.node.fn} (line ${e.node.line}) does not contain the nested path`, inside: sub.reports });
+      return fail(report({ at: step.at, expected, status: 'inside', detail: `${e.node.fn} (line ${e.node.line}) does not contain the nested path`, inside: sub.reports }, e.node));
     }
     const earlier = firstOccurrence(seq, names, 0);
     if (earlier >= 0 && earlier < pos) {
       const e = seq[earlier]!.node;
-      return fail({ at: step.at, expected, status: 'out-of-order', node: e, detail: `called at line ${e.line}, before ${prev ? `${prev.fn} (line ${prev.line})` : 'the previous step'}` });
+      return fail(report({ at: step.at, expected, status: 'out-of-order', detail: `called at line ${e.line}, before ${prev ? `${prev.fn} (line ${prev.line})` : 'the previous step'}` }, e));
     }
     const missing: StepReport = { at: step.at, expected, status: 'missing', detail: prev ? `not called after ${prev.fn} (line ${prev.line})` : 'not called' };
     if (step.inside.length > 0) missing.inside = notChecked(step.inside);
