@@ -65,7 +65,7 @@ export function waitForSshReady(i: BootWaitInput): Promise<void> {
       i.console.poll();
       const reached = i.console.stages.map((s) => s.stage).join(' → ') || 'no stage';
       const next = i.console.hasStage('network-up') ? 'waiting for the SSH server (ssh-ready)' : i.console.hasStage('init-start') ? 'waiting for init to bring up modules and network' : 'waiting for the kernel to start init';
-      finish(new VmError('BOOT_TIMEOUT', `guest ${i.label} was not ready within ${Math.round(i.timeoutMs / 1000)} s (${i.accel}); phase: boot, ${next}; reached: ${reached}`, {
+      finish(new VmError('BOOT_TIMEOUT', `guest ${i.label} was not ready within ${Math.round(i.timeoutMs / 1000)} s (${i.accel.toUpperCase()}); phase: boot, ${next}; reached: ${reached}`, {
         phase: 'boot',
         ...(consoleTailDetails(tail()) ? { details: consoleTailDetails(tail())! } : { details: '(the console stayed empty)' }),
       }));

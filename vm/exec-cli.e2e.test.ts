@@ -1,0 +1,138 @@
+// End to end through the CLI (`node bin/ipvs-harness.js exec ...`): real kernels in QEMU.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import { defaultCacheDir } from './cache-dir.ts';
+import { cachedDebianKernels } from './debian-kernels.ts';
+
+const repo = resolve(new URL('..', import.meta.url).pathname);
+const scratch = mkdtempSync(join(tmpdir(), 'ipvs-harness-e2e-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Each run gets its own TMPDIR, so leftovers (temp folders, QEMU processes) are easy to see. */
+function cli(args: string[]): { run: ResultPromise<{ reject: false; all: false; stripFinalNewline: false }>; tmp: string } {
+  const tmp = mkdtempSync(join(scratch, 'run-'));
+  const run = execa('node', ['bin/ipvs-harness.js', ...args], { cwd: repo, reject: false, all: false, stripFinalNewline: false, env: { TMPDIR: tmp }, timeout: 180_000 });
+  return { run, tmp };
+}
+
+function qemuProcessesUsing(tmp: string): string {
+  try {
+    return execFileSync('pgrep', ['-af', `qemu-system.*${tmp}`]).toString();
+  } catch {
+    return ''; // pgrep exits 1 when nothing matches
+  }
+}
+
+function expectNoLeftovers(tmp: string): void {
+  expect(qemuProcessesUsing(tmp)).toBe('');
+  // (tsx keeps its compile cache in TMPDIR too: only our folders count.)
+  expect(readdirSync(tmp).filter((f) => f.startsWith('ipvs-harness'))).toEqual([]);
+}
+
+describe('exec on the default kernels', () => {
+  for (const [series, version] of [['5.10', /Linux version 5\.10\./], ['6.1', /Linux version 6\.1\./], ['6.12', /Linux version 6\.12\./]] as const) {
+    it(`debian:${series}: prints the guest's kernel version, loads ip_vs, exit 0`, async () => {
+      const { run, tmp } = cli(['exec', '--kernel', `debian:${series}`, '--', 'cat /proc/version && modprobe ip_vs && cat /proc/net/ip_vs']);
+      const r = await run;
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(version);
+      expect(r.stdout).toContain('IP Virtual Server version');
+      expectNoLeftovers(tmp);
+    });
+  }
+
+  it("propagates the command's exit code and stderr", async () => {
+    const { run, tmp } = cli(['exec', '-k', 'debian:6.1', '--', 'echo out; echo err >&2; exit 7']);
+    const r = await run;
+    expect(r.exitCode).toBe(7);
+    expect(r.stdout).toBe('out\n');
+    expect(r.stderr).toBe('err\n');
+    expectNoLeftovers(tmp);
+  });
+});
+
+describe('bad input: clear message, exit 2, nothing booted', () => {
+  it('unknown kernel spec', async () => {
+    const { run, tmp } = cli(['exec', '-v', '-k', 'debian:4.19', '--', 'true']);
+    const r = await run;
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('error [KERNEL_SPEC_UNKNOWN]: unknown kernel spec "debian:4.19"');
+    expect(r.stderr).toContain('debian:5.10 | debian:6.1 | debian:6.12');
+    expect(r.stderr).not.toContain('QEMU started');
+    expectNoLeftovers(tmp);
+  });
+
+  it('a file that is not a kernel', async () => {
+    const junk = join(scratch, 'not-a-kernel.bin');
+    writeFileSync(junk, Buffer.alloc(4096, 0x41));
+    const { run, tmp } = cli(['exec', '-v', '-k', `path:${junk}`, '--', 'true']);
+    const r = await run;
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`error [NOT_A_KERNEL]: ${junk} is not an x86 bzImage`);
+    expect(r.stderr).not.toContain('QEMU started');
+    expectNoLeftovers(tmp);
+  });
+
+  it('a real kernel whose config lacks IP_VS', async () => {
+    const k = cachedDebianKernels(defaultCacheDir()).find((x) => x.series === '6.1')!;
+    const config = join(scratch, 'config-without-ip-vs');
+    writeFileSync(config, readFileSync(join(k.dir, 'boot', `config-${k.release}`), 'utf8').replace(/^CONFIG_IP_VS=m$/m, '# CONFIG_IP_VS is not set'));
+    const image = join(scratch, 'bzImage');
+    copyFileSync(join(k.dir, 'boot', `vmlinuz-${k.release}`), image);
+    const { run, tmp } = cli(['exec', '-v', '-k', `path:${image}`, '--config', config, '--', 'true']);
+    const r = await run;
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('error [PREFLIGHT_MISSING_OPTIONS]');
+    expect(r.stderr).toContain('CONFIG_IP_VS=y or m (is n; IPVS itself)');
+    expect(r.stderr).not.toContain('QEMU started');
+    expectNoLeftovers(tmp);
+  });
+});
+
+describe('guest faults: an error naming what happened, exit 3, nothing left behind', () => {
+  it('a guest that panics: the error carries the panic text', async () => {
+    const { run, tmp } = cli(['exec', '-k', 'debian:6.1', '--', 'echo c > /proc/sysrq-trigger']);
+    const r = await run;
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toContain('error [GUEST_PANIC]: guest debian:6.1 panicked: Kernel panic - not syncing: sysrq triggered crash');
+    expect(r.stderr).toContain('last console lines:');
+    expectNoLeftovers(tmp);
+  });
+
+  it('a guest that never answers: BOOT_TIMEOUT naming the phase, with the console tail', async () => {
+    const { run, tmp } = cli(['exec', '-k', 'debian:6.1', '--boot-timeout', '12', '--kernel-arg', 'ipvsharness.nossh=1', '--', 'true']);
+    const r = await run;
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toMatch(/error \[BOOT_TIMEOUT\]: guest debian:6\.1 was not ready within 12 s \(TCG\); phase: boot, waiting for the SSH server/);
+    expect(r.stderr).toContain('ipvs-harness: ssh disabled by the kernel command line');
+    expectNoLeftovers(tmp);
+  });
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal} mid-boot: exit 130, no QEMU process, no temp folder`, async () => {
+      const { run, tmp } = cli(['exec', '-v', '-k', 'debian:6.1', '--', 'sleep 30']);
+      let stderr = '';
+      await new Promise<void>((resolveStarted, reject) => {
+        const timer = setTimeout(() => reject(new Error(`QEMU did not start; stderr: ${stderr}`)), 60_000);
+        run.stderr!.on('data', (d: Buffer) => {
+          stderr += d.toString();
+          if (stderr.includes('kernel-start')) {
+            clearTimeout(timer);
+            resolveStarted();
+          }
+        });
+      });
+      expect(qemuProcessesUsing(tmp)).not.toBe('');
+      run.kill(signal);
+      const r = await run;
+      expect(r.exitCode).toBe(130);
+      expect(r.stderr).toContain('error [ABORTED]');
+      expectNoLeftovers(tmp);
+    });
+  }
+});
