@@ -1,9 +1,9 @@
 // Event lines from tracefs `trace` / `trace_pipe` (nop tracer plus probe events), e.g.
 //   wget-308     [000] d..1.   123.456789: in_hook: (ip_vs_in_hook+0x4/0x3b0 [ip_vs]) hook=3
 //   wget-308     (    308) [000] .....   123.456789: ...          (with the record-tgid option)
-// Each probe hit becomes a root call (the probed function, with hook/family from its arguments), so
-// roles and counts work on a capture without function_graph; other events and trace_marker writes
-// (`tracing_mark_write: text`) become markers.
+// Each entry probe hit becomes a root call (the probed function, with hook/family from its arguments),
+// so roles and counts work on a capture without function_graph; a return probe adds its value to the
+// call it closes. Other events and trace_marker writes (`tracing_mark_write: text`) become markers.
 import { Call, NO_CHILDREN } from './call-node.ts';
 import { emptyTrace, type Trace } from './model.ts';
 import { classifyComment, probeHookInfo } from './probe-event.ts';
@@ -49,14 +49,25 @@ export function parseKprobeEvents(text: string): Trace {
     }
     trace.markers.push({ ...marker, probe });
     asm.markerRoots.push(null);
+    if (probe.retprobe) {
+      // A return probe closes a call an entry probe may have opened: give it the return value
+      // instead of counting the call twice.
+      const ret = probe.args['ret'] ?? probe.args['retval'] ?? probe.args['arg1'];
+      for (let k = trace.roots.length - 1; k >= 0; k--) {
+        const r = trace.roots[k]!;
+        if (r.fn === probe.fn && r.pid === pid) {
+          if (ret !== undefined && r.retval === undefined) r.retval = ret;
+          break;
+        }
+      }
+      return;
+    }
     const node = new Call(probe.fn, probe.symbol, probe.module, cpu, task, pid, line, 0, NO_CHILDREN);
     node.startUs = timeUs;
     node.endLine = line;
     const info = probeHookInfo(probe);
     if (info.hook !== undefined) node.hook = info.hook;
     if (info.family !== undefined) node.family = info.family;
-    const ret = probe.args['ret'] ?? probe.args['retval'];
-    if (probe.retprobe && ret !== undefined) node.retval = ret;
     trace.roots.push(node);
   });
   trace.lines = lines.length;

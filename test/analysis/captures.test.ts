@@ -1,23 +1,13 @@
 // Real function_graph captures from Debian 5.10, 6.1 and 6.12 (test/fixtures/traces/<kernel>/): every
 // line parses, and the trees match snapshot files next to the captures (durations left out, as they
 // change on every run; refresh with `vitest -u` after an intended change).
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFunctionGraph } from '../../analysis/function-graph-parser.ts';
 import { walkCalls } from '../../analysis/model.ts';
 import { renderTreeText } from '../../analysis/render-text.ts';
 import { findRoleInstances, resolveGeneration } from '../../analysis/roles.ts';
-
-const here = dirname(fileURLToPath(import.meta.url));
-export const TRACES = join(here, '..', 'fixtures', 'traces');
-export const KERNELS = ['5.10', '6.1', '6.12'] as const;
-export const CASES = ['host_vip', 'pod_vip', 'pod_vip_udp', 'local_reply', 'local_reply_host', 'icmp_out', 'icmp_out_off', 'icmp_out_tcp', 'noavail_udp', 'noavail_tcp'] as const;
-
-export function capture(kernel: string, name: string): string {
-  return readFileSync(join(TRACES, kernel, `${name}.ftrace.txt`), 'utf8');
-}
+import { capture, CASES, KERNELS, TRACES } from './fixtures.ts';
 
 describe.each(KERNELS)('real captures, kernel %s', (kernel) => {
   it.each(CASES)('%s parses without diagnostics and matches its tree snapshot', async (name) => {

@@ -1,18 +1,16 @@
 // The seed expected graphs (analysis/graphs/*.yaml), written once per role, judged on the real captures
 // of Debian 5.10, 6.1 and 6.12: they hold on the right cases and fail, with a diff, on the wrong ones.
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { matchExpectedGraph } from '../../analysis/expected-graph-match.ts';
 import { parseExpectedGraphOrThrow } from '../../analysis/expected-graph-yaml.ts';
 import { parseFunctionGraph } from '../../analysis/function-graph-parser.ts';
 import { allHookFunctionNames } from '../../analysis/ipvs-symbols.ts';
 import type { CallNode } from '../../analysis/model.ts';
-import { capture, KERNELS, TRACES } from './captures.test.ts';
+import { capture, GRAPHS, KERNELS, TRACES } from './fixtures.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const graph = (name: string) => parseExpectedGraphOrThrow(readFileSync(join(here, '..', '..', 'analysis', 'graphs', `${name}.yaml`), 'utf8'), `${name}.yaml`);
+const graph = (name: string) => parseExpectedGraphOrThrow(readFileSync(join(GRAPHS, `${name}.yaml`), 'utf8'), `${name}.yaml`);
 const judge = (g: string, kernel: string, name: string) => matchExpectedGraph(parseFunctionGraph(capture(kernel, name)), graph(g));
 
 const RIGHT: Record<string, string[]> = {
