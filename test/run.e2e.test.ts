@@ -1,0 +1,83 @@
+// The main job end to end: the seed suite (plus one scenario whose expectation is wrong) on the
+// three default Debian kernels, through the CLI, in one run. Boots real kernels in QEMU.
+import { execa } from 'execa';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunResults } from '../analysis/report/results.ts';
+
+const root = join(import.meta.dirname, '..');
+const seed = ['established-flow', 'host-to-vip', 'icmp-from-ip_vs_out', 'local-real-server', 'no-destination', 'pod-to-vip-udp', 'pod-to-vip'];
+const kernels = ['debian:5.10', 'debian:6.1', 'debian:6.12'];
+
+describe('ipvs-harness run (seed suite on real kernels)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipvsh-run-e2e-'));
+  const out = join(dir, 'results');
+  // The harness's temp folders (QEMU sockets, console logs, keys) go here, so leftovers are visible.
+  const tmp = join(dir, 'tmp');
+  let result: Awaited<ReturnType<typeof execa>>;
+  let results: RunResults;
+
+  beforeAll(async () => {
+    // A copy of host-to-vip that expects the wrong real server and a graph that cannot hold.
+    const wrong = readFileSync(join(root, 'scenarios/seed/host-to-vip.yaml'), 'utf8')
+      .replace('name: host-to-vip', 'name: wrong-expectation')
+      .replace('expect: { outcome: ok, answeredBy: rs1 }', 'expect: { outcome: refused }')
+      .replace('forbid: [ip_vs_leave]', 'forbid: [ip_vs_schedule]');
+    writeFileSync(join(dir, 'wrong-expectation.yaml'), wrong);
+    mkdirSync(tmp);
+    result = await execa('node', [
+      'bin/ipvs-harness.js', 'run', ...kernels.flatMap((k) => ['-k', k]), ...seed.flatMap((s) => ['-s', s]),
+      '-s', join(dir, 'wrong-expectation.yaml'), '-o', out,
+    ], { cwd: root, reject: false, timeout: 1_200_000, env: { CI: '1', TMPDIR: tmp } });
+    results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResults;
+  }, 1_300_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('exits 1 because one scenario failed, and prints progress and a summary', () => {
+    expect(result.exitCode, `${result.stderr}`).toBe(1);
+    expect(result.stderr).toMatch(/debian:6\.12: booting/);
+    expect(result.stderr).toMatch(/24 cell\(s\): 21 passed, 3 failed, 0 error, 0 skipped/);
+  });
+
+  it.each(kernels.flatMap((k) => seed.map((s) => [k, s] as const)))('%s %s passed with every graph holding', (kernel, scenario) => {
+    const cell = results.cells.find((c) => c.kernel === kernel && c.scenario === scenario)!;
+    expect(cell.status, JSON.stringify(cell.failures ?? cell.error)).toBe('passed');
+    expect(cell.graphs.length).toBeGreaterThan(0);
+    expect(cell.graphs.every((g) => g.holds)).toBe(true);
+    expect(cell.trace!.lostEvents).toBe(0);
+    for (const rel of [cell.artifacts.trace!, cell.artifacts.commands!, cell.artifacts.console!]) expect(existsSync(join(out, rel))).toBe(true);
+  });
+
+  it.each(kernels)('%s: the wrong expectation fails with the step check and the graph diff', (kernel) => {
+    const cell = results.cells.find((c) => c.kernel === kernel && c.scenario === 'wrong-expectation')!;
+    expect(cell.status).toBe('failed');
+    expect(cell.failures).toContain('step request: outcome: expected refused, got ok (1 reply)');
+    const graph = cell.graphs.find((g) => !g.holds)!;
+    expect(graph.role).toBe('local_request');
+    expect(graph.diff).toMatch(/ip_vs_schedule/);
+  });
+
+  it('records the kernels it booted, once each (one guest serves all scenarios of a kernel)', () => {
+    expect(results.kernels.map((k) => k.spec)).toEqual(kernels);
+    for (const k of results.kernels) {
+      expect(k.release).toMatch(/cloud-amd64$/);
+      expect(k.bootMs).toHaveLength(1);
+    }
+  });
+
+  it('states what the nested LOCAL_OUT hooks did for a pod (pod-to-vip)', () => {
+    for (const kernel of kernels) {
+      const cell = results.cells.find((c) => c.kernel === kernel && c.scenario === 'pod-to-vip')!;
+      expect(cell.observations.join('\n')).toMatch(/local_request \(ip_vs_\w+, hook 3 LOCAL_OUT\) nested in .*ip_vs_nat_xmit.*: returned at once/);
+    }
+  });
+
+  it('leaves no QEMU process and no temp folder behind', async () => {
+    const ps = await execa('ps', ['-eo', 'args'], { reject: false });
+    expect(ps.stdout.split('\n').filter((l) => l.startsWith('qemu-system') && l.includes(tmp))).toEqual([]);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+});
