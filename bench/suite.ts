@@ -1,0 +1,49 @@
+// bench:suite — the seed suite on the three default kernels, measured in one run:
+//   traced wall time, the same suite with tracing off, and the sum of the kernels' bare boot times.
+// Prints seconds per kernel x scenario and, last, `suite-ratio: <traced wall / untraced wall>`.
+// A benchmark, not a test: it prints numbers, it asserts nothing.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunResults } from '../analysis/report/results.ts';
+import { runMatrix } from '../harness/run/run-matrix.ts';
+import { seedScenarios } from '../harness/scenario-loader.ts';
+import { runBareBoot } from '../vm/bare-boot.ts';
+import { defaultCacheDir } from '../vm/cache-dir.ts';
+import { DEFAULT_KERNEL_SPECS } from '../vm/kernel-spec.ts';
+import { resolveKernel } from '../vm/resolve-kernel.ts';
+
+const kernels = process.argv.slice(2).length > 0 ? process.argv.slice(2) : DEFAULT_KERNEL_SPECS;
+const cacheDir = defaultCacheDir();
+const scenarios = seedScenarios();
+const work = mkdtempSync(join(tmpdir(), 'ipvsh-bench-suite-'));
+
+async function suite(tracing: boolean): Promise<{ wallMs: number; results: RunResults }> {
+  const started = performance.now();
+  const results = await runMatrix({ kernels, scenarios, out: join(work, tracing ? 'traced' : 'untraced'), tracing, reporters: [], cacheDir });
+  return { wallMs: performance.now() - started, results };
+}
+
+try {
+  let bareSumMs = 0;
+  for (const spec of kernels) {
+    const kernel = await resolveKernel(spec, { cacheDir });
+    const bare = await runBareBoot(kernel, { cacheDir });
+    bareSumMs += bare.durationMs;
+    console.log(`bare boot ${spec}: ${(bare.durationMs / 1000).toFixed(2)} s`);
+  }
+  const traced = await suite(true);
+  const untraced = await suite(false);
+  console.log('\nseconds per kernel x scenario (traced / untraced):');
+  for (const cell of traced.results.cells) {
+    const other = untraced.results.cells.find((c) => c.kernel === cell.kernel && c.scenario === cell.scenario);
+    console.log(`  ${cell.kernel.padEnd(12)} ${cell.scenario.padEnd(22)} ${(cell.durationMs / 1000).toFixed(1).padStart(6)} / ${((other?.durationMs ?? 0) / 1000).toFixed(1).padStart(6)}  ${cell.status}${other && other.status !== 'passed' ? ` (untraced: ${other.status})` : ''}`);
+  }
+  const s = traced.results.summary;
+  console.log(`\ntraced suite:   ${(traced.wallMs / 1000).toFixed(1)} s wall (${s.passed}/${s.total} passed)`);
+  console.log(`untraced suite: ${(untraced.wallMs / 1000).toFixed(1)} s wall (${untraced.results.summary.passed}/${untraced.results.summary.total} passed)`);
+  console.log(`bare boots:     ${(bareSumMs / 1000).toFixed(1)} s (sum over ${kernels.length} kernels)`);
+  console.log(`suite-ratio: ${(traced.wallMs / untraced.wallMs).toFixed(2)}`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
