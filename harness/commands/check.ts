@@ -6,7 +6,7 @@ import { matchExpectedGraph, parseExpectedGraphOrThrow, type ExpectedGraph, type
 import { EXIT, setExitCode } from '../exit-codes.ts';
 import { ignoreClosedStdout, inputError, loadTrace } from './analyze.ts';
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 async function loadGraph(file: string): Promise<ExpectedGraph> {
   let text: string;
@@ -23,7 +23,7 @@ export function registerCheck(program: Command): void {
     .command('check')
     .description('judge a trace against expected call graphs (YAML), with a readable diff when one does not hold')
     .argument('<trace-file>', 'trace to judge (function_graph text, bpftrace output or probe event lines)')
-    .requiredOption('-e, --expect <graph-file>', 'expected graph (YAML, repeatable)', collect, [])
+    .requiredOption('-e, --expect <graph-file>', 'expected graph (YAML, repeatable)', collect)
     .option('--kernel-release <release>', 'uname -r of the traced kernel: picks the IPVS symbol generation (default: inferred from the symbols)')
     .option('--section <name>', 'judge only the calls between the trace_marker lines of this section (overrides the graph\'s)')
     .option('--format <format>', 'input format instead of detecting it (function_graph, bpftrace-json, bpftrace-text, kprobe-events)')
