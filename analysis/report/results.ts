@@ -52,6 +52,8 @@ export interface KernelRun {
   error?: ErrorInfo;
   /** Console log of the kernel's boots, relative to the results folder. */
   console?: string;
+  /** Every console log when several guests ran this kernel's scenarios (`--jobs`). */
+  consoles?: string[];
 }
 
 export interface CellResult {

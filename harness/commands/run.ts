@@ -1,14 +1,32 @@
 // `ipvs-harness run`: the main job. Kernels x scenarios, traced and judged, into a results folder.
+import { availableParallelism, freemem } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_KERNEL_SPECS } from '../../vm/kernel-spec.ts';
 import { setExitCode, EXIT } from '../exit-codes.ts';
-import { LineReporter } from '../run/line-reporter.ts';
-import { exitCodeOf, runMatrix } from '../run/run-matrix.ts';
-import { selectScenarios } from '../scenario-loader.ts';
+import { UsageError } from '../errors.ts';
 import { interruptSignal } from '../interrupt.ts';
+import { LineReporter } from '../run/line-reporter.ts';
+import { cellKey, expandMatrix, parseShard, shardCells } from '../run/matrix.ts';
+import { readResults } from '../run/results-folder.ts';
+import { defaultJobs, exitCodeOf, runMatrix } from '../run/run-matrix.ts';
+import { selectScenarios } from '../scenario-loader.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+export interface RunOptions {
+  kernel: string[];
+  scenario: string[];
+  out: string;
+  cacheDir?: string;
+  trace: boolean;
+  freshBoot?: boolean;
+  jobs?: string;
+  shard?: string;
+  durations?: string;
+  modules?: string;
+  config?: string;
+}
 
 export function registerRun(program: Command): void {
   program
@@ -17,6 +35,11 @@ export function registerRun(program: Command): void {
     .option('-k, --kernel <spec>', 'kernel to test (repeatable); default: the three Debian kernels', collect, [])
     .option('-s, --scenario <name|file>', 'scenario name from the seed suite or a .yaml file (repeatable); default: all', collect, [])
     .option('-o, --out <dir>', 'results folder', './ipvs-results')
+    .option('-j, --jobs <n>', 'guests booted at once (default: one per core, as free memory allows)')
+    .option('--shard <i/n>', 'run only shard i of n of the kernel x scenario matrix (deterministic, balanced)')
+    .option('--durations <results-dir>', 'balance --shard by the cell durations recorded in a previous results folder')
+    .option('--modules <dir>', 'modules tree for path: kernels (lib/modules/<release>)')
+    .option('--config <file>', 'kernel config for path: kernels (for the preflight)')
     .option('--cache-dir <dir>', 'cache for kernels and guest images (default: $IPVS_HARNESS_CACHE or ~/.cache/ipvs-harness)')
     .option('--no-trace', 'run the traffic without ftrace (outcomes only)')
     .option('--fresh-boot', 'boot a fresh guest for every scenario instead of reusing one per kernel')
@@ -24,25 +47,50 @@ export function registerRun(program: Command): void {
 Examples:
   $ ipvs-harness run                                   # seed suite on debian:5.10, debian:6.1, debian:6.12
   $ ipvs-harness run -k debian:6.1 -s host-to-vip       # one cell
-  $ ipvs-harness run -k path:./bzImage --modules ./mods -s my-scenario.yaml -o /tmp/r
+  $ ipvs-harness run -k path:./bzImage --modules ./mods --config ./.config -s my-scenario.yaml -o /tmp/r
+  $ ipvs-harness run --jobs 2                           # two guests at a time
+  $ ipvs-harness run --shard 2/4 --durations last-results -o shard-2   # one CI machine of four
 
 Writes <out>/results.json, report.html, junit.xml and, per kernel and scenario, trace.txt,
 commands.log and console.log. Exit code: 0 all passed, 1 a scenario failed, 2 bad input,
 3 an infrastructure error (boot, guest), 130 interrupted.`)
-    .action(async (opts: { kernel: string[]; scenario: string[]; out: string; cacheDir?: string; trace: boolean; freshBoot?: boolean }, command: Command) => {
+    .action(async (opts: RunOptions, command: Command) => {
       const scenarios = selectScenarios(opts.scenario);
       const kernels = opts.kernel.length > 0 ? opts.kernel : DEFAULT_KERNEL_SPECS;
+      const jobs = opts.jobs !== undefined ? parsePositive(opts.jobs, '--jobs') : defaultJobs(availableParallelism(), freemem());
+      let cells = expandMatrix(kernels, scenarios.map((s) => s.scenario.name));
+      const shard = opts.shard !== undefined ? parseShard(opts.shard) : undefined;
+      if (shard === null) throw new UsageError(`--shard ${opts.shard}: expected i/n with 1 <= i <= n, e.g. --shard 2/4`);
+      if (shard) {
+        const durations = new Map<string, number>();
+        const boots = new Map<string, number>();
+        if (opts.durations) {
+          const previous = readResults(opts.durations);
+          for (const c of previous.cells) durations.set(cellKey(c), c.durationMs);
+          for (const k of previous.kernels) if (k.bootMs.length) boots.set(k.spec, Math.max(...k.bootMs));
+        }
+        cells = shardCells(cells, shard, durations, boots);
+      }
       const interrupt = interruptSignal();
       try {
         const results = await runMatrix({
-          kernels, scenarios, out: resolve(opts.out), tracing: opts.trace, reporters: [new LineReporter()],
+          kernels, scenarios, cells, jobs, out: resolve(opts.out), tracing: opts.trace, reporters: [new LineReporter()],
           signal: interrupt.signal,
+          ...(shard ? { shard } : {}),
           ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
           ...(opts.freshBoot ? { freshBoot: true } : {}),
+          ...(opts.modules ? { modulesDir: resolve(opts.modules) } : {}),
+          ...(opts.config ? { configPath: resolve(opts.config) } : {}),
         });
         setExitCode(command, interrupt.signal.aborted ? EXIT.interrupted : exitCodeOf(results));
       } finally {
         interrupt.dispose();
       }
     });
+}
+
+function parsePositive(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`${flag} ${text}: expected a whole number from 1 to 64`);
+  return n;
 }

@@ -19,6 +19,8 @@ export interface KernelRunOptions {
   scenarios: { scenario: Scenario; file: string }[];
   out: string;
   cacheDir?: string;
+  modulesDir?: string;
+  configPath?: string;
   tracing: boolean;
   judge: JudgeTrace;
   reporter: Required<Pick<Reporter, 'onKernelStage' | 'onScenarioStart' | 'onStepEnd' | 'onScenarioEnd'>>;
@@ -26,6 +28,8 @@ export interface KernelRunOptions {
   /** Boot a fresh guest for every scenario (benchmarks compare this with reuse). */
   freshBoot?: boolean;
   bootTimeoutMs?: number;
+  /** File name of this guest's console log under the kernel's folder. */
+  consoleName?: string;
   onVmEvent?: (e: VmEvent) => void;
 }
 
@@ -109,8 +113,9 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
     await powerOff();
     const text = consoleParts.join('\n--- next boot ---\n');
     if (text) {
-      writeAtomic(join(opts.out, kernelSlug(opts.spec), 'console.log'), text);
-      kernel.console = join(kernelSlug(opts.spec), 'console.log');
+      const name = opts.consoleName ?? 'console.log';
+      writeAtomic(join(opts.out, kernelSlug(opts.spec), name), text);
+      kernel.console = join(kernelSlug(opts.spec), name);
     }
   }
   if (bootError) kernel.error = bootError;
@@ -122,6 +127,8 @@ async function boot(opts: KernelRunOptions, kernel: KernelRun): Promise<Guest> {
   const guest = await bootGuest({
     kernel: opts.spec,
     ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
+    ...(opts.modulesDir ? { modulesDir: opts.modulesDir } : {}),
+    ...(opts.configPath ? { configPath: opts.configPath } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.bootTimeoutMs ? { timeoutMs: opts.bootTimeoutMs } : {}),
     onEvent: (e) => {

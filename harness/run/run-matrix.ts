@@ -8,6 +8,7 @@ import { judgeTrace } from './judge-trace.ts';
 import { multiplex, type Reporter } from './reporter.ts';
 import { writeAtomic } from './results-folder.ts';
 import { runKernel } from './run-kernel.ts';
+import { cellKey, expandMatrix, planWorkUnits, type MatrixCell, type ShardSpec } from './matrix.ts';
 import { join } from 'node:path';
 import { TOOL_VERSION } from '../version.ts';
 
@@ -16,11 +17,18 @@ export interface MatrixOptions {
   scenarios: LoadedScenario[];
   out: string;
   cacheDir?: string;
+  modulesDir?: string;
+  configPath?: string;
   tracing?: boolean;
   freshBoot?: boolean;
   signal?: AbortSignal;
   reporters: Reporter[];
   onVmEvent?: (e: VmEvent) => void;
+  /** Guests booted at once (default 1). */
+  jobs?: number;
+  /** The cells to run (a shard), in matrix order; default: every kernel x scenario. */
+  cells?: MatrixCell[];
+  shard?: ShardSpec;
   /** Extra files written next to results.json (HTML report, JUnit), from the final results. */
   writers?: ((results: RunResults, out: string) => void)[];
 }
@@ -29,19 +37,37 @@ export async function runMatrix(opts: MatrixOptions): Promise<RunResults> {
   const reporter = multiplex(opts.reporters);
   const startedAt = new Date();
   reporter.onRunStart({ kernels: opts.kernels, scenarios: opts.scenarios.map((s) => s.scenario.name), out: opts.out });
-  const kernels: KernelRun[] = [];
-  const cells: CellResult[] = [];
-  for (const spec of opts.kernels) {
-    const r = await runKernel({
-      spec, scenarios: opts.scenarios, out: opts.out, tracing: opts.tracing ?? true, judge: judgeTrace, reporter,
-      ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      ...(opts.freshBoot ? { freshBoot: true } : {}),
-      ...(opts.onVmEvent ? { onVmEvent: opts.onVmEvent } : {}),
-    });
-    kernels.push(r.kernel);
-    cells.push(...r.cells);
-  }
+  const names = opts.scenarios.map((s) => s.scenario.name);
+  const cellsPlanned = opts.cells ?? expandMatrix(opts.kernels, names);
+  const jobs = Math.max(1, opts.jobs ?? 1);
+  const units = planWorkUnits(cellsPlanned, jobs);
+  const byName = new Map(opts.scenarios.map((l) => [l.scenario.name, l]));
+  const done: { unit: number; kernel: KernelRun; cells: CellResult[] }[] = [];
+  let next = 0;
+  // A pool of `jobs` workers, each taking the next unit (one guest per unit).
+  const worker = async () => {
+    while (next < units.length) {
+      const index = next++;
+      const unit = units[index]!;
+      const sameKernelBefore = units.slice(0, index).filter((u) => u.kernel === unit.kernel).length;
+      const r = await runKernel({
+        spec: unit.kernel, scenarios: unit.scenarios.map((n) => byName.get(n)!), out: opts.out, tracing: opts.tracing ?? true, judge: judgeTrace, reporter,
+        consoleName: sameKernelBefore === 0 ? 'console.log' : `console-${sameKernelBefore + 1}.log`,
+        ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
+        ...(opts.modulesDir ? { modulesDir: opts.modulesDir } : {}),
+        ...(opts.configPath ? { configPath: opts.configPath } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.freshBoot ? { freshBoot: true } : {}),
+        ...(opts.onVmEvent ? { onVmEvent: opts.onVmEvent } : {}),
+      });
+      done.push({ unit: index, ...r });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, units.length) }, worker));
+  done.sort((a, b) => a.unit - b.unit);
+  const kernels = mergeKernelRuns(done.map((d) => d.kernel));
+  const order = new Map(cellsPlanned.map((c, i) => [cellKey(c), i]));
+  const cells = done.flatMap((d) => d.cells).sort((a, b) => (order.get(cellKey(a)) ?? 0) - (order.get(cellKey(b)) ?? 0));
   const finishedAt = new Date();
   const results: RunResults = {
     version: RESULTS_VERSION,
@@ -49,7 +75,8 @@ export async function runMatrix(opts: MatrixOptions): Promise<RunResults> {
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - startedAt.getTime(),
-    host: { hostname: hostname(), accel: kernels.find((k) => k.accel)?.accel ?? 'unknown', jobs: 1 },
+    host: { hostname: hostname(), accel: kernels.find((k) => k.accel)?.accel ?? 'unknown', jobs },
+    ...(opts.shard ? { shard: opts.shard } : {}),
     kernels,
     scenarios: opts.scenarios.map(({ scenario: s, file }) => ({ name: s.name, summary: s.summary, tags: s.tags, file, ...(s.description ? { description: s.description } : {}) })),
     cells,
@@ -73,4 +100,28 @@ export function exitCodeOf(results: RunResults): number {
   if (s.total > 0 && s.passed === s.total) return 0;
   if (s.failed > 0) return 1;
   return 3;
+}
+
+/** One record per kernel, whatever number of guests ran its scenarios. */
+export function mergeKernelRuns(runs: readonly KernelRun[]): KernelRun[] {
+  const out = new Map<string, KernelRun>();
+  for (const r of runs) {
+    const seen = out.get(r.spec);
+    if (!seen) {
+      out.set(r.spec, { ...r, bootMs: [...r.bootMs], ...(r.console ? { consoles: [r.console] } : {}) });
+      continue;
+    }
+    seen.bootMs.push(...r.bootMs);
+    if (r.console) seen.consoles = [...(seen.consoles ?? []), r.console];
+    seen.release ??= r.release;
+    seen.label ??= r.label;
+    seen.accel ??= r.accel;
+    seen.error ??= r.error;
+  }
+  return [...out.values()];
+}
+
+/** Default number of guests: one per core, as far as free memory allows (~700 MB per TCG guest). */
+export function defaultJobs(cores: number, freeBytes: number): number {
+  return Math.max(1, Math.min(cores, Math.floor(freeBytes / (700 * 1024 * 1024))));
 }
