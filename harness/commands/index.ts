@@ -1,6 +1,7 @@
 // Every CLI command lives in its own file and registers itself here.
 import type { Command } from 'commander';
 import { registerList } from './list.ts';
+import { registerMerge } from './merge.ts';
 import { registerRun } from './run.ts';
 import { registerExec } from './exec.ts';
 import { registerKernels } from './kernels.ts';
@@ -11,6 +12,6 @@ import { registerCheck } from './check.ts';
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [];
-commands.push(registerRun, registerList);
+commands.push(registerRun, registerList, registerMerge);
 commands.push(registerExec, registerKernels, registerSetup);
 commands.push(registerAnalyze, registerCheck);

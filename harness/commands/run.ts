@@ -11,6 +11,7 @@ import { cellKey, expandMatrix, parseShard, shardCells } from '../run/matrix.ts'
 import { readResults } from '../run/results-folder.ts';
 import { defaultJobs, exitCodeOf, runMatrix } from '../run/run-matrix.ts';
 import { selectScenarios } from '../scenario-loader.ts';
+import { resultWriters } from '../run/result-writers.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -76,6 +77,7 @@ commands.log and console.log. Exit code: 0 all passed, 1 a scenario failed, 2 ba
         const results = await runMatrix({
           kernels, scenarios, cells, jobs, out: resolve(opts.out), tracing: opts.trace, reporters: [new LineReporter()],
           signal: interrupt.signal,
+          writers: resultWriters(),
           ...(shard ? { shard } : {}),
           ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
           ...(opts.freshBoot ? { freshBoot: true } : {}),
