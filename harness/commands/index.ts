@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerList } from './list.ts';
 import { registerMerge } from './merge.ts';
+import { registerBisectRun } from './bisect-run.ts';
 import { registerRun } from './run.ts';
 import { registerExec } from './exec.ts';
 import { registerKernels } from './kernels.ts';
@@ -12,6 +13,6 @@ import { registerCheck } from './check.ts';
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [];
-commands.push(registerRun, registerList, registerMerge);
+commands.push(registerRun, registerList, registerMerge, registerBisectRun);
 commands.push(registerExec, registerKernels, registerSetup);
 commands.push(registerAnalyze, registerCheck);
