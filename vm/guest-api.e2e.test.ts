@@ -11,7 +11,7 @@ let guest: Guest;
 const events: VmEvent[] = [];
 
 beforeAll(async () => {
-  guest = await bootGuest({ kernel: 'debian:6.12', onEvent: (e) => events.push(e) });
+  guest = await bootGuest({ kernel: 'debian:6.12', preloadModules: ['ip_vs'], onEvent: (e) => events.push(e) });
 });
 afterAll(async () => {
   await guest?.powerOff();
@@ -32,7 +32,7 @@ describe('a booted guest (debian:6.12)', () => {
     expect(mgmt.stdout).toContain('10.0.2.15/24');
   });
 
-  it('has ip_vs loaded, tracefs mounted, real ip/ipvsadm/socat first in PATH, netns working', async () => {
+  it('has ip_vs preloaded, tracefs mounted, real ip/ipvsadm/socat first in PATH, netns working', async () => {
     const r = await guest.exec([
       'cat /proc/net/ip_vs | head -1',
       'test -e /sys/kernel/tracing/trace_marker && echo tracefs-ok',

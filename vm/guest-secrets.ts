@@ -1,7 +1,6 @@
 // The per-boot part of the initramfs: host key and authorized_keys in a tiny second cpio archive,
 // appended to the cached image (the kernel unpacks concatenated archives in order).
 import { copyFileSync, appendFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
 import { CpioWriter } from './cpio-writer.ts';
 import type { BootKeys } from './host-keys.ts';
 
@@ -9,7 +8,7 @@ export function secretsArchive(keys: BootKeys): Buffer {
   const cpio = new CpioWriter();
   cpio.dir('etc', 0o755).dir('etc/dropbear', 0o700).file('etc/dropbear/host_key', keys.hostKeyDropbear, 0o600);
   cpio.dir('root', 0o700).dir('root/.ssh', 0o700).file('root/.ssh/authorized_keys', keys.clientPublicKeyLine + '\n', 0o600);
-  return gzipSync(cpio.toBuffer());
+  return cpio.toBuffer();
 }
 
 /** Writes cached image + secrets into `dest` (in the boot's private temp dir). */

@@ -37,6 +37,8 @@ export interface BootGuestOptions {
   withBpftrace?: boolean;
   /** Force an accelerator instead of the cached probe verdict. */
   accel?: Accel;
+  /** Modules to load at boot (e.g. ['ip_vs']); by default only the network's, the rest on `modprobe`. */
+  preloadModules?: string[];
   /** For path: specs. */
   modulesDir?: string;
   configPath?: string;
@@ -89,13 +91,14 @@ export async function bootGuest(opts: BootGuestOptions): Promise<Guest> {
   };
   try {
     const keys = await generateBootKeys(tmp, opts.signal);
-    const initrd = join(tmp, 'initrd.cpio.gz');
+    const initrd = join(tmp, 'initrd.cpio');
     writeBootInitrd(image.path, keys, initrd);
     const consoleLogPath = join(tmp, 'console.log');
     const qmpPath = join(tmp, 'qmp.sock');
     const args = qemuArgs({
       kernelImage: kernel.image, initrd, consoleLog: consoleLogPath, qmpSocket: qmpPath, accel,
-      memoryMb: opts.memoryMb ?? 512, name: `ipvs-harness-${id}`, kernelArgs: opts.kernelArgs ?? [],
+      memoryMb: opts.memoryMb ?? 512, name: `ipvs-harness-${id}`,
+      kernelArgs: [...(opts.preloadModules?.length ? [`ipvsharness.modules=${opts.preloadModules.join(',')}`] : []), ...(opts.kernelArgs ?? [])],
     });
     const timeoutMs = opts.timeoutMs ?? (accel === 'kvm' ? 30_000 : 60_000);
     const tQemu = performance.now();

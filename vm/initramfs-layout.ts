@@ -1,6 +1,7 @@
 // What goes into the guest image besides modules: busybox and its applets, real binaries with the
 // shared libraries `ldd` lists, and the small files a login needs.
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import type { CpioWriter } from './cpio-writer.ts';
 import { VmError } from './errors.ts';
@@ -33,6 +34,30 @@ export async function sharedLibraries(binary: string): Promise<string[]> {
     const m = /=>\s*(\/\S+)/.exec(line) ?? /^\s*(\/\S+)\s+\(/.exec(line);
     if (m) libs.push(m[1]!);
   }
+  return libs;
+}
+
+/**
+ * `ldd` of every binary costs ~0.3-0.6 s per boot; remember each binary's libraries on disk, keyed on
+ * its path, size and mtime. (The libraries' own stats still go into the image key.)
+ */
+export async function sharedLibrariesMemo(binary: string, cacheDir: string): Promise<string[]> {
+  const st = statSync(binary);
+  const key = `${binary}:${st.size}:${st.mtimeMs}`;
+  const file = join(cacheDir, 'images', 'ldd-memo.json');
+  let memo: Record<string, string[]> = {};
+  try {
+    memo = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string[]>;
+  } catch {
+    // First use, or a broken file: rebuild it.
+  }
+  const hit = memo[key];
+  if (hit && hit.every((l) => existsSync(l))) return hit;
+  const libs = await sharedLibraries(binary);
+  memo[key] = libs;
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(`${file}.tmp-${process.pid}`, JSON.stringify(memo, null, 1));
+  renameSync(`${file}.tmp-${process.pid}`, file);
   return libs;
 }
 

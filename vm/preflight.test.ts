@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultCacheDir } from './cache-dir.ts';
 import { cachedDebianKernels } from './debian-kernels.ts';
 import { isVmError } from './errors.ts';
-import { guestModulesDep, IPVS_BOOT_MODULES, loadOrder, NETWORK_MODULES, parseModulesDep, readModulesDep, SHIPPED_MODULES } from './modules.ts';
+import { guestModulesDep, IPVS_CORE_MODULES, loadOrder, NETWORK_MODULES, parseModulesDep, readModulesDep, SHIPPED_MODULES } from './modules.ts';
 import { missingKernelOptions, preflightKernel } from './preflight.ts';
 
 const kernels = cachedDebianKernels(defaultCacheDir());
@@ -70,7 +70,7 @@ describe('module closure', () => {
     it(`debian:${series}: network and ip_vs closures resolve, every scheduler ships`, () => {
       const k = bySeries(series)!;
       const dep = readModulesDep(join(k.dir, 'lib', 'modules', k.release));
-      const boot = loadOrder(dep, [...NETWORK_MODULES, ...IPVS_BOOT_MODULES]).map((e) => e.name);
+      const boot = loadOrder(dep, [...NETWORK_MODULES, ...IPVS_CORE_MODULES]).map((e) => e.name);
       expect(boot).toContain('virtio_net');
       expect(boot).toContain('ip_vs');
       expect(boot.indexOf('nf_conntrack')).toBeLessThan(boot.indexOf('ip_vs'));

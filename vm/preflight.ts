@@ -7,7 +7,6 @@ export type Need = 'y' | 'ym';
 /** Options the harness depends on: 'y' must be built in, 'ym' may also be a module. */
 export const REQUIRED_OPTIONS: readonly (readonly [string, Need, string])[] = [
   ['BLK_DEV_INITRD', 'y', 'boot from our initramfs'],
-  ['RD_GZIP', 'y', 'gzip-compressed initramfs'],
   ['DEVTMPFS', 'y', '/dev in the guest'],
   ['TMPFS', 'y', '/run and /tmp'],
   ['PROC_FS', 'y', '/proc'],

@@ -18,23 +18,26 @@ mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 ln -sf /proc/self/fd /dev/fd
 
-# Boot modules in dependency order (computed on the host); the rest load with modprobe on demand.
+# Boot modules in dependency order (computed on the host): only what the network needs. Everything
+# else (ip_vs, schedulers, veth, ...) loads with `modprobe` on demand; `ipvsharness.modules=a,b` on
+# the kernel command line preloads more.
 for m in @@BOOT_MODULES@@; do
   insmod "/lib/modules/@@RELEASE@@/$m" || echo "ipvs-harness: insmod $m failed"
+done
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in
+    ipvsharness.modules=*) for m in $(echo "${arg#*=}" | tr ',' ' '); do modprobe "$m" || echo "ipvs-harness: modprobe $m failed"; done ;;
+  esac
 done
 stage modules-loaded
 
 hostname guest
-ip link set lo up
 # Management namespace: eth0 and the SSH server live here so SSH traffic never crosses the IPVS hooks
-# of the root namespace, where scenarios run (`nsenter --net=/proc/1/ns/net`).
-ip netns add mgmt
-ip link set eth0 netns mgmt
+# of the root namespace, where scenarios run (`nsenter --net=/proc/1/ns/net`). One `ip -batch` per
+# namespace: every exec of a dynamically linked binary is slow under TCG.
+printf '%s\n' 'link set lo up' 'netns add mgmt' 'link set eth0 netns mgmt' | ip -batch -
+printf '%s\n' 'link set lo up' 'addr add 10.0.2.15/24 dev eth0' 'link set eth0 up' 'route add default via 10.0.2.2' | ip -n mgmt -batch -
 MGMT="nsenter --net=/run/netns/mgmt"
-$MGMT ip link set lo up
-$MGMT ip addr add 10.0.2.15/24 dev eth0
-$MGMT ip link set eth0 up
-$MGMT ip route add default via 10.0.2.2
 stage network-up
 
 case " $(cat /proc/cmdline) " in
