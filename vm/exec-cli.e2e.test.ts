@@ -56,6 +56,22 @@ describe('exec on the default kernels', () => {
   });
 });
 
+describe('a kernel of your own (path: with --modules and --config)', () => {
+  it('boots a bzImage given by path and loads its modules with modprobe', async () => {
+    const k = cachedDebianKernels(defaultCacheDir()).find((x) => x.series === '5.10')!;
+    const image = join(scratch, 'own-bzImage');
+    copyFileSync(join(k.dir, 'boot', `vmlinuz-${k.release}`), image);
+    const { run, tmp } = cli([
+      'exec', '-k', `path:${image}`, '--modules', join(k.dir, 'lib', 'modules', k.release), '--config', join(k.dir, 'boot', `config-${k.release}`),
+      '--', "uname -r && modprobe ip_vs_rr && grep -c '^ip_vs_rr ' /proc/modules",
+    ]);
+    const r = await run;
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${k.release}\n1\n`);
+    expectNoLeftovers(tmp);
+  });
+});
+
 describe('bad input: clear message, exit 2, nothing booted', () => {
   it('unknown kernel spec', async () => {
     const { run, tmp } = cli(['exec', '-v', '-k', 'debian:4.19', '--', 'true']);

@@ -20,11 +20,11 @@ function machineId(): string {
 }
 
 /** The probe: boot the real kernel with the bare image (its init prints a line and powers off) under KVM. */
-async function probe(kernelImage: string, bareImage: string, signal?: AbortSignal): Promise<{ usable: boolean; reason: string }> {
+export async function probeKvm(kernelImage: string, bareImage: string, signal?: AbortSignal, device = '/dev/kvm'): Promise<{ usable: boolean; reason: string }> {
   try {
-    accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
+    accessSync(device, constants.R_OK | constants.W_OK);
   } catch {
-    return { usable: false, reason: '/dev/kvm is missing or not accessible' };
+    return { usable: false, reason: `${device} is missing or not accessible` };
   }
   const dir = mkdtempSync(join(tmpdir(), 'ipvs-harness-kvm-'));
   const log = join(dir, 'serial.log');
@@ -60,7 +60,7 @@ export async function decideAccel(opts: { cacheDir: string; kernelImage: string;
       // Re-probe below.
     }
   }
-  const r = await probe(opts.kernelImage, buildBareImage(opts.cacheDir), opts.signal);
+  const r = await probeKvm(opts.kernelImage, buildBareImage(opts.cacheDir), opts.signal);
   writeFileSync(file, JSON.stringify({ ...r, machine, at: new Date().toISOString() } satisfies Verdict, null, 2) + '\n');
   opts.onEvent?.({ kind: 'kvm-probe', usable: r.usable, cached: false, reason: r.reason });
   return r.usable ? 'kvm' : 'tcg';
