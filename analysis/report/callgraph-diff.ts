@@ -1,0 +1,264 @@
+// Kernel-to-kernel call-graph diff on the canonical summaries. Hook calls are aligned by what they
+// did, not what they are called: scenario, step, IPVS role and the (normalised) caller chain. Inside
+// a role, calls are compared as paths from the hook with names normalised in layers, and every
+// difference is classified:
+//   cosmetic  - the hook function was renamed (5.10 ip_vs_local_request4 = 6.x ip_vs_in_hook), a helper
+//               is inlined on one kernel and traced on the other (ip_vs_in.part.0, ip_vs_out_icmp), a
+//               compiler clone changed (.part/.constprop/.isra), or a call was renamed with the same
+//               calls inside;
+//   behaviour - a call on the IPVS path appears or disappears (ip_vs_schedule gone), a role's hook
+//               call appears or disappears, a role runs at another netfilter hook;
+//   info      - the number of hook calls differs (more or fewer packets), calls outside every step.
+import { isInlinable } from '../call-sequence.ts';
+import type { CallGraphEntry, CanonCall } from './callgraph-summary.ts';
+import { canonicalName } from './callgraph-summary.ts';
+
+export type ChangeKind = 'added' | 'removed' | 'renamed' | 'inlining' | 'clone' | 'role-added' | 'role-removed' | 'hook' | 'count';
+export type Relevance = 'behaviour' | 'cosmetic' | 'info';
+
+export interface CallChange {
+  kind: ChangeKind;
+  relevance: Relevance;
+  /** Where in the role's tree: `tcp_conn_schedule > ip_vs_schedule` (roles and inlinable helpers normalised). */
+  path: string;
+  message: string;
+}
+
+export interface RoleSide {
+  symbols: string[];
+  hooks: Array<string | null>;
+  calls: number;
+  variants: number;
+}
+
+export interface RoleDiff {
+  scenario: string;
+  step: string;
+  role: string;
+  context: string;
+  a: RoleSide | null;
+  b: RoleSide | null;
+  changes: CallChange[];
+}
+
+export interface DiffTotals {
+  behaviour: number;
+  cosmetic: number;
+  info: number;
+}
+
+export interface ScenarioDiff {
+  scenario: string;
+  roles: RoleDiff[];
+  totals: DiffTotals;
+}
+
+export interface DiffSide {
+  /** What the user named: `debian:5.10` or `ipvs-results-a:debian:6.1`. */
+  label: string;
+  kernel: string;
+  release: string | null;
+  generation: string;
+}
+
+export interface CallGraphDiff {
+  a: DiffSide;
+  b: DiffSide;
+  scenarios: ScenarioDiff[];
+  /** Cells that could not be compared (no trace on one side, scenario run on one side only), with why. */
+  notCompared: string[];
+  totals: DiffTotals;
+}
+
+export interface DiffInput {
+  side: DiffSide;
+  entries: readonly CallGraphEntry[];
+}
+
+/** The semantic tree of a role: paths from the hook (root excluded) with helpers that kernels inline lifted away. */
+interface RoleShape {
+  /** Semantic path -> the function at its end. */
+  paths: Map<string, { fn: string; module: string | null }>;
+  /** Semantic path -> semantic names of its direct children (for rename detection). */
+  children: Map<string, Set<string>>;
+  /** Every traced function under the hook -> printed symbols (clone detection). */
+  symbols: Map<string, Set<string>>;
+}
+
+const SEP = ' > ';
+
+function semName(c: CanonCall): string {
+  return c.hook !== undefined ? `<${c.hook.role}>` : canonicalName(c.fn);
+}
+
+function shapeOf(entries: readonly CallGraphEntry[]): RoleShape {
+  const shape: RoleShape = { paths: new Map(), children: new Map(), symbols: new Map() };
+  const addChild = (parent: string, name: string): void => {
+    let set = shape.children.get(parent);
+    if (set === undefined) shape.children.set(parent, (set = new Set()));
+    set.add(name);
+  };
+  const walk = (calls: readonly CanonCall[] | undefined, parent: string): void => {
+    for (const c of calls ?? []) {
+      let syms = shape.symbols.get(c.fn);
+      if (syms === undefined) shape.symbols.set(c.fn, (syms = new Set()));
+      syms.add(c.symbol ?? c.fn);
+      if (c.hook === undefined && isInlinable(c.fn)) {
+        walk(c.calls, parent); // the helper is lifted away: its calls belong to its caller
+        continue;
+      }
+      const name = semName(c);
+      const path = parent === '' ? name : `${parent}${SEP}${name}`;
+      if (!shape.paths.has(path)) shape.paths.set(path, { fn: c.fn, module: c.module ?? null });
+      addChild(parent, name);
+      walk(c.calls, path);
+    }
+  };
+  for (const e of entries) for (const v of e.variants) walk(v.tree.calls, '');
+  return shape;
+}
+
+function parentOf(path: string): string {
+  const i = path.lastIndexOf(SEP);
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+function leafOf(path: string): string {
+  const i = path.lastIndexOf(SEP);
+  return i < 0 ? path : path.slice(i + SEP.length);
+}
+
+function sameSet(a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined): boolean {
+  if (a === undefined || b === undefined || a.size === 0 || a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
+}
+
+/** Only the top-most path of a removed/added subtree is reported, with how many calls it held. */
+function topmost(paths: readonly string[]): Array<{ path: string; inside: number }> {
+  const set = new Set(paths);
+  const tops = paths.filter((p) => {
+    for (let q = parentOf(p); q !== ''; q = parentOf(q)) if (set.has(q)) return false;
+    return true;
+  });
+  return tops.map((t) => ({ path: t, inside: paths.filter((p) => p.startsWith(`${t}${SEP}`)).length }));
+}
+
+function compareShapes(a: RoleShape, b: RoleShape, labels: { a: string; b: string }, stepless: boolean): CallChange[] {
+  const changes: CallChange[] = [];
+  const onlyA = [...a.paths.keys()].filter((p) => !b.paths.has(p));
+  const onlyB = [...b.paths.keys()].filter((p) => !a.paths.has(p));
+  const removed = topmost(onlyA);
+  const added = topmost(onlyB);
+  // A call renamed between kernels keeps its parent and its calls: pair such removed/added paths.
+  const renamedB = new Set<string>();
+  const keptRemoved = removed.filter((r) => {
+    const match = added.find((x) => !renamedB.has(x.path) && parentOf(x.path) === parentOf(r.path) && sameSet(a.children.get(r.path), b.children.get(x.path)));
+    if (match === undefined) return true;
+    renamedB.add(match.path);
+    changes.push({ kind: 'renamed', relevance: 'cosmetic', path: r.path, message: `${leafOf(r.path)} on ${labels.a} is ${leafOf(match.path)} on ${labels.b} (same calls inside)` });
+    return false;
+  });
+  const relevance = (): Relevance => (stepless ? 'info' : 'behaviour');
+  for (const r of keptRemoved) {
+    const inside = r.inside > 0 ? ` (and ${r.inside} call(s) inside it)` : '';
+    changes.push({ kind: 'removed', relevance: relevance(), path: r.path, message: `${leafOf(r.path)} is called on ${labels.a} but not on ${labels.b}${inside}` });
+  }
+  for (const x of added.filter((x) => !renamedB.has(x.path))) {
+    const inside = x.inside > 0 ? ` (and ${x.inside} call(s) inside it)` : '';
+    changes.push({ kind: 'added', relevance: relevance(), path: x.path, message: `${leafOf(x.path)} is called on ${labels.b} but not on ${labels.a}${inside}` });
+  }
+  // Helpers that one kernel inlines: traced on one side only.
+  const fns = new Set([...a.symbols.keys(), ...b.symbols.keys()]);
+  for (const fn of [...fns].sort()) {
+    const sa = a.symbols.get(fn);
+    const sb = b.symbols.get(fn);
+    if (isInlinable(fn) && (sa === undefined) !== (sb === undefined)) {
+      const printed = [...(sa ?? sb)!].join(', ');
+      const shown = printed !== fn ? ` (printed ${printed})` : '';
+      changes.push({
+        kind: 'inlining', relevance: 'cosmetic', path: fn,
+        message: sa !== undefined ? `${fn}${shown} is traced on ${labels.a} and inlined away on ${labels.b}` : `${fn}${shown} is traced on ${labels.b} and inlined on ${labels.a}`,
+      });
+    } else if (sa !== undefined && sb !== undefined && !sameSet(sa, sb)) {
+      changes.push({ kind: 'clone', relevance: 'cosmetic', path: fn, message: `${fn} is printed ${[...sa].join(', ')} on ${labels.a} and ${[...sb].join(', ')} on ${labels.b} (compiler clone)` });
+    }
+  }
+  return changes;
+}
+
+function sideOf(entries: readonly CallGraphEntry[]): RoleSide {
+  const symbols = [...new Set(entries.flatMap((e) => e.symbols))].sort();
+  const hooks = [...new Set(entries.map((e) => e.hook))].sort((x, y) => String(x).localeCompare(String(y)));
+  return { symbols, hooks, calls: entries.reduce((n, e) => n + e.calls, 0), variants: entries.reduce((n, e) => n + e.variants.length, 0) };
+}
+
+function roleChanges(ea: readonly CallGraphEntry[], eb: readonly CallGraphEntry[], labels: { a: string; b: string }, stepless: boolean): CallChange[] {
+  const a = sideOf(ea);
+  const b = sideOf(eb);
+  const changes: CallChange[] = [];
+  if (a.symbols.join() !== b.symbols.join()) {
+    changes.push({ kind: 'renamed', relevance: 'cosmetic', path: '', message: `hook function ${a.symbols.join(', ')} on ${labels.a} is ${b.symbols.join(', ')} on ${labels.b} (same role)` });
+  }
+  const known = (h: Array<string | null>) => h.every((x) => x !== null);
+  if (known(a.hooks) && known(b.hooks) && a.hooks.join() !== b.hooks.join()) {
+    changes.push({ kind: 'hook', relevance: stepless ? 'info' : 'behaviour', path: '', message: `runs at ${a.hooks.join(', ')} on ${labels.a} and at ${b.hooks.join(', ')} on ${labels.b}` });
+  }
+  changes.push(...compareShapes(shapeOf(ea), shapeOf(eb), labels, stepless));
+  if (a.calls !== b.calls) changes.push({ kind: 'count', relevance: 'info', path: '', message: `${a.calls} hook call(s) on ${labels.a}, ${b.calls} on ${labels.b}` });
+  return changes;
+}
+
+function totalsOf(changes: readonly CallChange[]): DiffTotals {
+  const t = { behaviour: 0, cosmetic: 0, info: 0 };
+  for (const c of changes) t[c.relevance]++;
+  return t;
+}
+
+function addTotals(into: DiffTotals, t: DiffTotals): void {
+  into.behaviour += t.behaviour;
+  into.cosmetic += t.cosmetic;
+  into.info += t.info;
+}
+
+const keyOf = (e: CallGraphEntry) => JSON.stringify([e.step, e.role, e.context]);
+
+/**
+ * Compares the entries of two kernels, scenario by scenario (only `scenarios` are compared; the
+ * caller lists the others in `notCompared` with the reason).
+ */
+export function diffCallGraphs(a: DiffInput, b: DiffInput, scenarios: readonly string[], notCompared: readonly string[] = []): CallGraphDiff {
+  const labels = { a: a.side.label, b: b.side.label };
+  const totals = { behaviour: 0, cosmetic: 0, info: 0 };
+  const out: ScenarioDiff[] = [];
+  for (const scenario of scenarios) {
+    const groups = new Map<string, { a: CallGraphEntry[]; b: CallGraphEntry[]; first: CallGraphEntry }>();
+    const put = (e: CallGraphEntry, side: 'a' | 'b') => {
+      const k = keyOf(e);
+      let g = groups.get(k);
+      if (g === undefined) groups.set(k, (g = { a: [], b: [], first: e }));
+      g[side].push(e);
+    };
+    for (const e of a.entries) if (e.scenario === scenario) put(e, 'a');
+    for (const e of b.entries) if (e.scenario === scenario) put(e, 'b');
+    const roles: RoleDiff[] = [];
+    for (const g of groups.values()) {
+      const { step, role, context } = g.first;
+      const stepless = step === '';
+      const d: RoleDiff = { scenario, step, role, context, a: g.a.length > 0 ? sideOf(g.a) : null, b: g.b.length > 0 ? sideOf(g.b) : null, changes: [] };
+      const where = `${role}${context === 'top' ? '' : ` nested in ${context}`}${stepless ? ' outside the steps' : ` in step ${step}`}`;
+      if (d.a === null) d.changes.push({ kind: 'role-added', relevance: stepless ? 'info' : 'behaviour', path: '', message: `${where}: ${d.b!.calls} hook call(s) on ${labels.b}, none on ${labels.a}` });
+      else if (d.b === null) d.changes.push({ kind: 'role-removed', relevance: stepless ? 'info' : 'behaviour', path: '', message: `${where}: ${d.a.calls} hook call(s) on ${labels.a}, none on ${labels.b}` });
+      else d.changes = roleChanges(g.a, g.b, labels, stepless);
+      roles.push(d);
+    }
+    const t = totalsOf(roles.flatMap((r) => r.changes));
+    addTotals(totals, t);
+    out.push({ scenario, roles, totals: t });
+  }
+  return { a: a.side, b: b.side, scenarios: out, notCompared: [...notCompared], totals };
+}
+
+export function hasBehaviourChange(d: CallGraphDiff): boolean {
+  return d.totals.behaviour > 0;
+}

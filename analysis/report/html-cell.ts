@@ -1,0 +1,104 @@
+// One kernel x scenario cell: verdict and reason, steps with their checks, expected graphs with the
+// matched calls linked, observations, counters, the observed call trees per step, console tail and
+// links to the raw files.
+import { sectionHtml } from './html-call-tree.ts';
+import type { ExpectedStepView, ReportCell, ReportGraph } from './model.ts';
+import { escapeHtml as h, relativeHref } from './xml-escape.ts';
+
+const OK = new Set(['matched', 'inlined', 'skipped']);
+
+function expectedHtml(steps: readonly ExpectedStepView[]): string {
+  if (steps.length === 0) return '';
+  const items = steps.map((s) => {
+    const cls = OK.has(s.status) ? 'ok' : s.status === 'not-checked' ? 'pending' : 'problem';
+    const label = s.status === 'not-checked' ? 'not checked' : s.status;
+    const where = s.callId !== undefined ? ` <a href="#${h(s.callId)}">line ${s.line ?? '?'}</a>` : s.line !== undefined ? ` line ${s.line}` : '';
+    const detail = s.detail ? ` <span class="muted">${h(s.detail)}</span>` : '';
+    return `<li class="exp ${cls}" data-status="${h(s.status)}" data-at="${h(s.at)}"><span class="st">${h(label)}</span> <code>${h(s.expected)}</code>${where}${detail}${expectedHtml(s.inside)}</li>`;
+  });
+  return `<ol class="expected">${items.join('')}</ol>`;
+}
+
+function graphHtml(g: ReportGraph, i: number, cellId: string): string {
+  const r = g.result;
+  const verdict = r.holds ? '<span class="badge holds">holds</span>' : '<span class="badge fails">does not hold</span>';
+  const out: string[] = [`<div class="graph ${r.holds ? 'holds' : 'fails'}" id="${h(cellId)}-g${i + 1}" data-graph="${i}" data-holds="${r.holds}">`];
+  out.push(`<div><b>g${i + 1}</b> ${verdict} ${h(r.name)} <span class="muted">— role ${h(r.role)}${r.step ? `, step ${h(r.step)}` : ''}</span></div>`);
+  if (g.rootId !== undefined) out.push(`<div class="small">${r.holds ? 'shown on' : 'closest root'}: <a href="#${h(g.rootId)}">${h(g.rootText ?? g.rootId)}</a>${g.satisfied.length > 1 ? ` <span class="muted">(${g.satisfied.length} roots satisfy it)</span>` : ''}${g.failed.length > 0 ? ` <span class="muted">(${g.failed.length} root(s) do not)</span>` : ''}</div>`);
+  if (g.expected !== null) {
+    if (g.expected.length > 0) out.push(expectedHtml(g.expected));
+    else if (g.kind === 'path') out.push('<div class="small muted">no calls required on the path</div>');
+  }
+  if (g.forbid.length > 0) out.push(`<div class="small">forbidden inside: ${g.forbid.map((f) => `<code>${h(f)}</code>`).join(', ')}</div>`);
+  for (const n of r.notes ?? []) out.push(`<div class="small muted">note: ${h(n)}</div>`);
+  if (g.note) out.push(`<div class="small muted">report: ${h(g.note)}</div>`);
+  if (!r.holds && r.diff) out.push(`<details open><summary>diff</summary><pre class="diff">${h(r.diff)}</pre></details>`);
+  out.push('</div>');
+  return out.join('\n');
+}
+
+function stepsHtml(c: ReportCell): string {
+  const steps = c.result.steps;
+  if (steps.length === 0) return '<p class="muted">no steps ran</p>';
+  const rows = steps.map((s) => {
+    const checks = s.checks.map((k) => `<div class="${k.ok ? '' : 'change behaviour'}">${k.ok ? '✓' : '✗'} ${h(k.what)}: expected ${h(k.expected)}, got ${h(k.actual)}</div>`).join('');
+    const outcome = [s.outcome, s.answeredBy?.length ? `answered by ${s.answeredBy.join(', ')}` : null, s.detail].filter(Boolean).join('; ');
+    return `<tr data-step="${h(s.name)}"><td>${h(s.name)}</td><td>${h(s.kind)}</td><td><span class="badge ${h(s.status)}">${h(s.status)}</span></td><td>${h(outcome)}</td><td>${checks}</td><td>${(s.durationMs / 1000).toFixed(2)} s</td></tr>`;
+  });
+  return `<table class="steps"><tr><th>step</th><th>kind</th><th>status</th><th>outcome</th><th>checks</th><th>time</th></tr>${rows.join('')}</table>`;
+}
+
+function countersHtml(c: ReportCell): string {
+  const k = c.result.counters;
+  if (!k) return '';
+  const out: string[] = ['<h4>Counters</h4>'];
+  if (k.icmp && Object.keys(k.icmp).length > 0) {
+    const names = [...new Set(Object.values(k.icmp).flatMap((m) => Object.keys(m)))].sort();
+    out.push(`<table class="icmp"><tr><th>namespace</th>${names.map((n) => `<th>${h(n)}</th>`).join('')}</tr>${Object.entries(k.icmp).map(([ns, m]) => `<tr><td>${h(ns)}</td>${names.map((n) => `<td>${m[n] ?? ''}</td>`).join('')}</tr>`).join('')}</table>`);
+  }
+  if (k.ipvsStats) out.push(`<details><summary>/proc/net/ip_vs_stats, ipvsadm -Ln --stats, ipvsadm -Lnc</summary><pre>${h(k.ipvsStats)}</pre></details>`);
+  if (k.connections) out.push(`<details><summary>connections</summary><pre>${h(k.connections)}</pre></details>`);
+  return out.join('\n');
+}
+
+function linksHtml(c: ReportCell): string {
+  if (c.artifacts.length === 0) return '';
+  const items = c.artifacts.map((a) => {
+    const href = relativeHref(a.path);
+    const name = `${a.kind}: ${a.path}`;
+    if (href === null || !a.exists) return `<li>${h(name)} <span class="muted">(${a.exists ? 'not a relative path' : 'not in the results folder'})</span></li>`;
+    return `<li><a href="${h(href)}">${h(name)}</a></li>`;
+  });
+  return `<ul class="links">${items.join('')}</ul>`;
+}
+
+export function cellHtml(c: ReportCell): string {
+  const r = c.result;
+  const out: string[] = [];
+  out.push(`<section class="cell" id="${h(c.id)}" data-kernel="${h(r.kernel)}" data-scenario="${h(r.scenario)}" data-status="${h(r.status)}">`);
+  out.push(`<h3><span class="badge ${h(r.status)}">${h(r.status)}</span> ${h(r.scenario)} <span class="muted">on ${h(r.kernel)}${r.kernelRelease ? ` (${h(r.kernelRelease)})` : ''} · ${(r.durationMs / 1000).toFixed(1)} s</span></h3>`);
+  if (c.reason) out.push(`<div class="box ${h(r.status)} reason">${h(r.status === 'failed' ? r.failures.join('\n') : c.reason)}</div>`);
+  if (r.error?.details) out.push(`<details><summary>error details</summary><pre>${h(r.error.details)}</pre></details>`);
+  out.push(linksHtml(c));
+  out.push('<h4>Steps</h4>', stepsHtml(c));
+  if (c.graphs.length > 0) {
+    out.push(`<h4>Expected graphs <span class="muted small">${c.graphs.filter((g) => g.result.holds).length} of ${c.graphs.length} hold</span></h4>`);
+    c.graphs.forEach((g, i) => out.push(graphHtml(g, i, c.id)));
+  }
+  if (r.observations.length > 0) out.push('<h4>Observations</h4>', `<ul class="observations">${r.observations.map((o) => `<li>${h(o)}</li>`).join('')}</ul>`);
+  out.push(countersHtml(c));
+  if (c.sections.length > 0) {
+    const t = r.trace;
+    const facts = t ? `${t.lines} lines, ${t.roots} root calls, ${t.lostEvents} lost events, ${t.diagnostics} diagnostics, ${t.hooksWithNumber} hook calls with a hook number` : '';
+    const traceLink = c.artifacts.find((a) => a.kind === 'trace' && a.exists);
+    const href = traceLink ? relativeHref(traceLink.path) : null;
+    out.push(`<h4>Observed call trees <span class="muted small">${h(facts)}${c.generation ? ` · kernel generation ${h(c.generation)}` : ''}</span></h4>`);
+    out.push(`<div class="toolbar no-print"><button type="button" data-toggle="open" data-scope="${h(c.id)}-trees">expand all</button><button type="button" data-toggle="close" data-scope="${h(c.id)}-trees">collapse all</button></div>`);
+    out.push(`<div id="${h(c.id)}-trees">${c.sections.map((s) => sectionHtml(s, c.graphs, href)).join('\n')}</div>`);
+  }
+  for (const n of c.traceNotes) out.push(`<div class="small muted">trace: ${h(n)}</div>`);
+  if (c.consoleTail) out.push(`<details><summary>console tail</summary><pre class="console">${h(c.consoleTail)}</pre></details>`);
+  out.push('</section>');
+  return out.filter(Boolean).join('\n');
+}
+

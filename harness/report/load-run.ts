@@ -1,0 +1,71 @@
+// Reads a results folder for the report: results.json, each cell's trace and console log, the
+// kernels' console logs and the scenarios' expected graphs, then builds the model (pure, in
+// analysis/report). Files named by results.json are read only inside the folder.
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, normalize, resolve, sep } from 'node:path';
+import { buildReportWithIndex, type BuiltReport, type CellInput, type ReportInput } from '../../analysis/report/build-report.ts';
+import type { RunResults } from '../../analysis/report/results.ts';
+import { stepSection } from '../run/judge-trace.ts';
+import { readResults } from '../run/results-folder.ts';
+import { loadScenarioGraphs, type ScenarioGraphs } from './scenario-graphs.ts';
+
+/** Absolute path of a file results.json names, or null when it would lie outside the folder. */
+export function insideFolder(dir: string, rel: string): string | null {
+  if (isAbsolute(rel)) return null;
+  const root = resolve(dir);
+  const full = resolve(root, normalize(rel));
+  return full === root || !full.startsWith(root + sep) ? null : full;
+}
+
+function readText(dir: string, rel: string | undefined): { text?: string; exists: boolean; problem?: string } {
+  if (rel === undefined) return { exists: false };
+  const full = insideFolder(dir, rel);
+  if (full === null) return { exists: false, problem: `${rel}: path outside the results folder, not read` };
+  if (!existsSync(full)) return { exists: false, problem: `${join(dir, rel)}: not found` };
+  try {
+    return { text: readFileSync(full, 'utf8'), exists: true };
+  } catch (err) {
+    return { exists: true, problem: `${join(dir, rel)}: cannot read (${(err as Error).message})` };
+  }
+}
+
+export interface LoadOptions {
+  /** Results already in memory (the run's writer), else read from <dir>/results.json. */
+  results?: RunResults;
+  /** Leave the expected-graph re-judging out (diff and export do not need it). */
+  graphs?: boolean;
+}
+
+export function loadReportInput(dir: string, opts: LoadOptions = {}): ReportInput {
+  const results = opts.results ?? readResults(dir);
+  const notes: string[] = [];
+  const graphsByScenario = new Map<string, ScenarioGraphs>();
+  if (opts.graphs !== false) {
+    for (const s of results.scenarios) {
+      const g = loadScenarioGraphs(s);
+      graphsByScenario.set(s.name, g);
+      if (g.problem) notes.push(g.problem);
+    }
+  }
+  const cells: CellInput[] = results.cells.map((c) => {
+    const input: CellInput = { present: {} };
+    const trace = readText(dir, c.artifacts.trace);
+    input.present!.trace = trace.exists;
+    if (trace.text !== undefined) input.traceText = trace.text;
+    else if (trace.problem && c.artifacts.trace !== undefined) input.traceProblem = `trace ${trace.problem}`;
+    const consoleLog = readText(dir, c.artifacts.console);
+    input.present!.console = consoleLog.exists;
+    if (consoleLog.text !== undefined) input.consoleText = consoleLog.text;
+    input.present!.commands = c.artifacts.commands !== undefined && insideFolder(dir, c.artifacts.commands) !== null && existsSync(insideFolder(dir, c.artifacts.commands)!);
+    const g = graphsByScenario.get(c.scenario);
+    input.graphs = g?.specs ?? null;
+    if (g?.problem) input.graphsProblem = g.problem;
+    return input;
+  });
+  const kernelConsoles = results.kernels.map((k) => readText(dir, k.console).text);
+  return { results, cells, kernelConsoles, stepSection, notes };
+}
+
+export function loadReport(dir: string, opts: LoadOptions = {}): BuiltReport {
+  return buildReportWithIndex(loadReportInput(dir, opts));
+}

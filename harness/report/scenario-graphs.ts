@@ -1,0 +1,41 @@
+// The expected graphs of a run's scenarios, as the report re-judges them: each scenario's graph
+// items in the order the runner judged them (the same conversion as harness/run/judge-trace.ts:
+// an item is one expectation plus `step` and `name`, or an `order` check).
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { validateExpectedGraph } from '../../analysis/expected-graph-validate.ts';
+import type { CellGraphSpec } from '../../analysis/report/build-report.ts';
+import type { ScenarioInfo } from '../../analysis/report/results.ts';
+import type { Scenario } from '../../scenarios/schema.ts';
+import { loadScenarioFile, SEED_DIR } from '../scenario-loader.ts';
+
+export function graphSpecs(scenario: Scenario): Array<CellGraphSpec | null> {
+  return scenario.graphs.map((item) => {
+    const { step, name, ...expectation } = item as Record<string, unknown>;
+    const stepName = typeof step === 'string' ? step : undefined;
+    const order = expectation['order'];
+    if (Array.isArray(order)) return { kind: 'order', order: order.map(String), ...(stepName !== undefined ? { step: stepName } : {}) };
+    const { graph } = validateExpectedGraph({ version: 1, name: typeof name === 'string' ? name : scenario.name, expect: [expectation] });
+    if (graph === null) return null;
+    return { kind: 'path', graph, ...(stepName !== undefined ? { step: stepName } : {}) };
+  });
+}
+
+export interface ScenarioGraphs {
+  specs: Array<CellGraphSpec | null> | null;
+  problem?: string;
+}
+
+/** The scenario file the run used (its path in results.json), else the seed scenario of that name. */
+export function loadScenarioGraphs(info: ScenarioInfo): ScenarioGraphs {
+  const candidates = [info.file ? resolve(info.file) : null, join(SEED_DIR, `${info.name}.yaml`)].filter((f): f is string => f !== null && existsSync(f));
+  const file = candidates[0];
+  if (file === undefined) return { specs: null, problem: `scenario ${info.name}: file ${info.file ?? '(none recorded)'} not found; expected graphs are shown as the run recorded them` };
+  try {
+    const loaded = loadScenarioFile(file);
+    if (loaded.scenario.name !== info.name) return { specs: null, problem: `${file} now holds scenario ${loaded.scenario.name}, not ${info.name}` };
+    return { specs: graphSpecs(loaded.scenario) };
+  } catch (err) {
+    return { specs: null, problem: `${file}: cannot load the scenario (${(err as Error).message.split('\n')[0]}); expected graphs are shown as the run recorded them` };
+  }
+}
