@@ -9,6 +9,11 @@ import { registerKernels } from './kernels.ts';
 import { registerSetup } from './setup.ts';
 import { registerAnalyze } from './analyze.ts';
 import { registerCheck } from './check.ts';
+import { registerReport } from './report.ts';
+import { registerDiff } from './diff.ts';
+import { registerExport } from './export.ts';
+import { registerResultWriter } from '../run/result-writers.ts';
+import { writeRunReports } from '../report/write-reports.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -16,3 +21,7 @@ export const commands: RegisterCommand[] = [];
 commands.push(registerRun, registerList, registerMerge, registerBisectRun);
 commands.push(registerExec, registerKernels, registerSetup);
 commands.push(registerAnalyze, registerCheck);
+commands.push(registerReport, registerDiff, registerExport);
+
+// `run` and `merge` write report.html and junit.xml beside results.json.
+registerResultWriter(writeRunReports);
