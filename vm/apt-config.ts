@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { VmError } from './errors.ts';
 import type { OnVmEvent } from './events.ts';
+import { withFileLock } from './file-lock.ts';
 
 const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 const MIRROR = 'http://deb.debian.org/debian';
@@ -73,9 +74,21 @@ export async function updateAptListsIfStale(
   ctx: AptContext,
   opts: { force?: boolean; signal?: AbortSignal; onEvent?: OnVmEvent },
 ): Promise<void> {
-  const age = listsAgeMs(ctx);
-  const reason = opts.force ? 'forced' : age === undefined ? 'missing' : age > APT_LISTS_MAX_AGE_MS ? 'stale' : undefined;
-  if (!reason) return;
+  const needed = (): 'forced' | 'missing' | 'stale' | undefined => {
+    const age = listsAgeMs(ctx);
+    return age === undefined ? 'missing' : age > APT_LISTS_MAX_AGE_MS ? 'stale' : undefined;
+  };
+  if (!opts.force && !needed()) return;
+  const startedAt = Date.now();
+  // Parallel guests (run --jobs) may all find the lists stale: one updates, the others wait for it.
+  await withFileLock(join(ctx.root, 'lists'), 'download', async () => {
+    const updatedMeanwhile = (listsUpdatedAt(ctx) ?? 0) >= startedAt;
+    const reason = opts.force ? (updatedMeanwhile ? undefined : 'forced') : needed();
+    if (reason) await runAptUpdate(ctx, reason, opts);
+  }, opts.signal ? { signal: opts.signal } : {});
+}
+
+async function runAptUpdate(ctx: AptContext, reason: 'forced' | 'missing' | 'stale', opts: { signal?: AbortSignal; onEvent?: OnVmEvent }): Promise<void> {
   opts.onEvent?.({ kind: 'apt-update', reason });
   const result = await execa('apt-get', [...ctx.args, '-q', 'update'], {
     reject: false,
@@ -92,19 +105,29 @@ export async function updateAptListsIfStale(
   writeFileSync(listsStamp(ctx), new Date().toISOString() + '\n');
 }
 
-/** Reads the Packages index of each suite (apt-helper decompresses whatever format apt stored). */
+/**
+ * The Packages index files apt stored for `suite` (any compression). Found by name in the lists
+ * folder (<host>_<path>_dists_<suite>_main_binary-amd64_Packages[.lz4|.xz|...]): asking
+ * `apt-get indextargets` costs ~2 s per call.
+ */
+function indexFiles(ctx: AptContext, suite: string): string[] {
+  const lists = join(ctx.root, 'lists');
+  const marker = `_dists_${suite}_main_binary-amd64_Packages`;
+  return readdirSync(lists).filter((f) => f.includes(marker) && !f.endsWith('.diff_Index')).map((f) => join(lists, f));
+}
+
+/**
+ * The linux-image-* stanzas of a suite's Packages index. apt-helper decompresses whatever format apt
+ * stored; awk keeps only kernel stanzas, so Node never buffers the ~100 MB index.
+ */
 export async function readPackagesIndex(ctx: AptContext, suite: string, signal?: AbortSignal): Promise<string> {
-  const targets = await execa('apt-get', [...ctx.args, 'indextargets', '--format', '$(CODENAME) $(SUITE) $(FILENAME)', 'Created-By: Packages'], {
-    ...(signal ? { cancelSignal: signal } : {}),
-  });
   const chunks: string[] = [];
-  for (const line of targets.stdout.split('\n')) {
-    const [codename, , file] = line.split(' ');
-    // indextargets reports the codename (bookworm) for bookworm-updates too; match on the file name.
-    if (!file || !codename || !file.includes(`_dists_${suite}_`)) continue;
-    if (!existsSync(file)) continue;
-    const cat = await execa('/usr/lib/apt/apt-helper', ['cat-file', file], { ...(signal ? { cancelSignal: signal } : {}), maxBuffer: 1e9 });
-    chunks.push(cat.stdout);
+  for (const file of indexFiles(ctx, suite)) {
+    const r = await execa('sh', ['-c', '/usr/lib/apt/apt-helper cat-file "$1" | awk \'/^Package: linux-image-/{p=1} /^$/{if(p)print ""; p=0} p\'', 'read-index', file], {
+      ...(signal ? { cancelSignal: signal } : {}),
+      maxBuffer: 200e6,
+    });
+    chunks.push(r.stdout);
   }
   return chunks.join('\n\n');
 }

@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { aptContext, aptDownload, listsUpdatedAt, readPackagesIndex, updateAptListsIfStale, type AptContext } from './apt-config.ts';
 import { ensureCacheDir } from './cache-dir.ts';
 import { compareDebianVersions } from './debian-version.ts';
+import { withFileLock } from './file-lock.ts';
 import { VmError } from './errors.ts';
 import type { OnVmEvent } from './events.ts';
 import { DEBIAN_SERIES, type DebianSeries, type KernelSpec } from './kernel-spec.ts';
@@ -17,13 +18,22 @@ export interface DebianPackageRef {
   suite: string;
 }
 
-/** Parses the stanzas of a Packages index into (name, version) pairs matching `nameRe`. */
+/** Parses a Packages index into (name, version) pairs matching `nameRe`. Linear scan: the indexes are ~100 MB. */
 export function findPackages(indexText: string, nameRe: RegExp, suite: string): DebianPackageRef[] {
   const out: DebianPackageRef[] = [];
-  for (const stanza of indexText.split(/\n\s*\n/)) {
-    const name = /^Package: (.+)$/m.exec(stanza)?.[1]?.trim();
+  let at = 0;
+  while ((at = indexText.indexOf('Package: linux-image-', at)) >= 0) {
+    if (at > 0 && indexText[at - 1] !== '\n') {
+      at += 8;
+      continue;
+    }
+    const lineEnd = indexText.indexOf('\n', at);
+    const name = indexText.slice(at + 9, lineEnd < 0 ? undefined : lineEnd).trim();
+    const stanzaEnd = indexText.indexOf('\n\n', at);
+    const stanza = indexText.slice(at, stanzaEnd < 0 ? undefined : stanzaEnd);
     const version = /^Version: (.+)$/m.exec(stanza)?.[1]?.trim();
-    if (name && version && nameRe.test(name)) out.push({ packageName: name, version, suite });
+    if (version && nameRe.test(name)) out.push({ packageName: name, version, suite });
+    at = stanzaEnd < 0 ? indexText.length : stanzaEnd;
   }
   return out;
 }
@@ -89,6 +99,15 @@ function writeMemo(cacheDir: string, ctx: AptContext, specText: string, ref: Deb
   renameSync(tmp, memoPath(cacheDir));
 }
 
+/** lookupDebianPackage through the memo. */
+export async function lookupDebianPackageMemo(cacheDir: string, ctx: AptContext, spec: KernelSpec, signal?: AbortSignal): Promise<DebianPackageRef | undefined> {
+  const memo = readMemo(cacheDir, ctx, spec.text);
+  if (memo) return memo;
+  const ref = await lookupDebianPackage(ctx, spec, signal);
+  if (ref) writeMemo(cacheDir, ctx, spec.text, ref);
+  return ref;
+}
+
 interface CachedKernelMeta {
   packageName: string;
   version: string;
@@ -151,8 +170,7 @@ export async function resolveDebianKernel(
   let ref: DebianPackageRef | undefined;
   try {
     await updateAptListsIfStale(ctx, { force: opts.updateLists ?? false, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) });
-    ref = readMemo(opts.cacheDir, ctx, spec.text) ?? (await lookupDebianPackage(ctx, spec, opts.signal));
-    if (ref) writeMemo(opts.cacheDir, ctx, spec.text, ref);
+    ref = await lookupDebianPackageMemo(opts.cacheDir, ctx, spec, opts.signal);
   } catch (err) {
     // Offline with a cached kernel of this spec: use it rather than fail.
     const hit = fallback();
@@ -169,6 +187,22 @@ export async function resolveDebianKernel(
   if (existsSync(metaPath)) {
     return { ...toResolved(JSON.parse(readFileSync(metaPath, 'utf8')) as CachedKernelMeta, dir, spec.text), cached: true };
   }
+  return withFileLock(dir, 'download', async () => {
+    // Another process may have finished the same download while we waited for the lock.
+    if (existsSync(metaPath)) {
+      return { ...toResolved(JSON.parse(readFileSync(metaPath, 'utf8')) as CachedKernelMeta, dir, spec.text), cached: true };
+    }
+    return downloadAndUnpack(ctx, ref!, spec, dir, opts);
+  }, opts.signal ? { signal: opts.signal } : {});
+}
+
+async function downloadAndUnpack(
+  ctx: AptContext,
+  ref: DebianPackageRef,
+  spec: Extract<KernelSpec, { kind: 'debian-series' | 'debian-package' }>,
+  dir: string,
+  opts: { cacheDir: string; signal?: AbortSignal; onEvent?: OnVmEvent },
+): Promise<ResolvedKernel & { cached: boolean }> {
   opts.onEvent?.({ kind: 'kernel-download', packageName: ref.packageName, version: ref.version });
   const tmp = ensureCacheDir(opts.cacheDir, 'kernels', 'debian', `.tmp-${process.pid}-${Date.now()}`);
   try {

@@ -56,6 +56,35 @@ describe('exec on the default kernels', () => {
   });
 });
 
+describe('kernels and setup (no boot)', () => {
+  it('kernels lists the default specs with their packages and the cached kernels', async () => {
+    const { run } = cli(['kernels', '--json']);
+    const r = await run;
+    expect(r.exitCode, r.stderr).toBe(0);
+    const listing = JSON.parse(r.stdout) as { known: { spec: string; packageName?: string }[]; cached: { release: string }[] };
+    expect(listing.known.map((k) => k.spec)).toEqual(['debian:5.10', 'debian:6.1', 'debian:6.12']);
+    for (const k of listing.known) expect(k.packageName).toMatch(/^linux-image-.*-cloud-amd64$/);
+    expect(listing.cached.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('setup is idempotent: a second run finds everything in place', async () => {
+    const { run } = cli(['setup']);
+    const r = await run;
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('[setup] Debian packages present: qemu-system-x86 busybox-static dropbear-bin ipvsadm socat iproute2');
+    expect(r.stdout).toMatch(/debian:6\.12: 6\.12\.\S+ \(linux-image-6\.12.*\), guest image cached/);
+    expect(r.stdout).not.toContain('downloading');
+  });
+
+  it('every command has --help with examples', async () => {
+    for (const command of ['exec', 'kernels', 'setup']) {
+      const r = await cli([command, '--help']).run;
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toContain('Examples:');
+    }
+  });
+});
+
 describe('a kernel of your own (path: with --modules and --config)', () => {
   it('boots a bzImage given by path and loads its modules with modprobe', async () => {
     const k = cachedDebianKernels(defaultCacheDir()).find((x) => x.series === '5.10')!;

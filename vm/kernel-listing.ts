@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { aptContext, listsAgeMs, updateAptListsIfStale } from './apt-config.ts';
-import { cachedDebianKernels, lookupDebianPackage } from './debian-kernels.ts';
+import { cachedDebianKernels, lookupDebianPackageMemo } from './debian-kernels.ts';
 import { ensureCacheDir } from './cache-dir.ts';
 import type { OnVmEvent } from './events.ts';
 import { DEFAULT_KERNEL_SPECS, parseKernelSpec } from './kernel-spec.ts';
@@ -34,7 +34,7 @@ export async function listKernels(opts: { cacheDir: string; update?: boolean; si
     const parsed = parseKernelSpec(text);
     const entry: KernelListing['known'][number] = { spec: text };
     if (age !== undefined && parsed.ok) {
-      const ref = await lookupDebianPackage(ctx, parsed.spec, opts.signal).catch(() => undefined);
+      const ref = await lookupDebianPackageMemo(opts.cacheDir, ctx, parsed.spec, opts.signal).catch(() => undefined);
       if (ref) Object.assign(entry, { packageName: ref.packageName, version: ref.version, suite: ref.suite });
     }
     known.push(entry);
