@@ -42,7 +42,7 @@ export function loadReportInput(dir: string, opts: LoadOptions = {}): ReportInpu
   const graphsByScenario = new Map<string, ScenarioGraphs>();
   if (opts.graphs !== false) {
     for (const s of results.scenarios) {
-      const g = loadScenarioGraphs(s);
+      const g = loadScenarioGraphs(s, dir);
       graphsByScenario.set(s.name, g);
       if (g.problem) notes.push(g.problem);
     }

@@ -2,7 +2,7 @@
 // items in the order the runner judged them (the same conversion as harness/run/judge-trace.ts:
 // an item is one expectation plus `step` and `name`, or an `order` check).
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { validateExpectedGraph } from '../../analysis/expected-graph-validate.ts';
 import type { CellGraphSpec } from '../../analysis/report/build-report.ts';
 import type { ScenarioInfo } from '../../analysis/report/results.ts';
@@ -26,9 +26,12 @@ export interface ScenarioGraphs {
   problem?: string;
 }
 
-/** The scenario file the run used (its path in results.json), else the seed scenario of that name. */
-export function loadScenarioGraphs(info: ScenarioInfo): ScenarioGraphs {
-  const candidates = [info.file ? resolve(info.file) : null, join(SEED_DIR, `${info.name}.yaml`)].filter((f): f is string => f !== null && existsSync(f));
+/**
+ * The scenario file the run used (its path in results.json: relative to the run's working directory,
+ * else to the results folder, which lets a folder carry its scenarios), else the seed scenario of that name.
+ */
+export function loadScenarioGraphs(info: ScenarioInfo, resultsDir: string): ScenarioGraphs {
+  const candidates = [info.file ? resolve(info.file) : null, info.file && !isAbsolute(info.file) ? resolve(resultsDir, info.file) : null, join(SEED_DIR, `${info.name}.yaml`)].filter((f): f is string => f !== null && existsSync(f));
   const file = candidates[0];
   if (file === undefined) return { specs: null, problem: `scenario ${info.name}: file ${info.file ?? '(none recorded)'} not found; expected graphs are shown as the run recorded them` };
   try {
