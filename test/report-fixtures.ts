@@ -1,0 +1,22 @@
+// Real results folders for the report tests (test/fixtures/results/<name>/): `seed` is the seed
+// suite on Debian 5.10/6.1/6.12 (21 passed), `mixed` a run with a failed and an error cell, `weight0`
+// pod-to-vip with its only real server at weight 0 (ip_vs_conn_new gone, ip_vs_leave added).
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BuiltReport } from '../analysis/report/build-report.ts';
+import { loadReport } from '../harness/report/load-run.ts';
+
+export const RESULTS = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'results');
+export const FIXTURE = (name: 'seed' | 'mixed' | 'weight0') => join(RESULTS, name);
+
+const cache = new Map<string, BuiltReport>();
+
+/** The report of a fixture, built once per test file. */
+export function fixtureReport(name: 'seed' | 'mixed' | 'weight0'): BuiltReport {
+  let built = cache.get(name);
+  if (built === undefined) {
+    built = loadReport(FIXTURE(name));
+    cache.set(name, built);
+  }
+  return built;
+}
