@@ -36,6 +36,7 @@ ol.expected, ol.expected ol { margin: 4px 0; padding-left: 22px; font-family: va
 .tree li { margin: 0; white-space: nowrap; }
 .tree li > details > summary, .tree li > .leaf { cursor: default; }
 details > summary { cursor: pointer; }
+details.section { overflow-x: auto; }
 details.root { margin: 2px 0; } details.root > summary { font-family: var(--mono); font-size: 12.5px; }
 .role { background: #ddf4ff; border: 1px solid #54aeff; border-radius: 4px; padding: 0 4px; font-weight: 600; }
 .reentry > details > summary .role, .reentry > .leaf .role { background: #fff8c5; border-color: #d4a72c; }
