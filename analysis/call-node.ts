@@ -15,16 +15,17 @@ export class Call implements CallNode {
   durationUs: number | null = null;
   startUs: number | null = null;
   complete = true;
-  incomplete: IncompleteReason | undefined = undefined;
   line: number;
   endLine: number | undefined = undefined;
   depth: number;
-  retval: string | undefined = undefined;
-  hook: number | undefined = undefined;
-  family: 4 | 6 | undefined = undefined;
-  irq: boolean | undefined = undefined;
-  count: number | undefined = undefined;
   children: CallNode[];
+  // Rare fields are not own properties until set: smaller nodes, and absent from JSON when unset.
+  declare incomplete?: IncompleteReason;
+  declare retval?: string;
+  declare hook?: number;
+  declare family?: 4 | 6;
+  declare irq?: boolean;
+  declare count?: number;
 
   constructor(
     fn: string,

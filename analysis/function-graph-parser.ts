@@ -10,6 +10,9 @@
 
 import { Call, NO_CHILDREN } from './call-node.ts';
 import {
+  ascii,
+  decode,
+  findText,
   FtraceLineScanner,
   L_COMMENT,
   L_EMPTY,
@@ -34,6 +37,10 @@ export interface FunctionGraphParserOptions {
   onRoot?: (root: CallNode) => void;
   /** Keep roots for finish()'s Trace. Default: true, or false when onRoot is given. */
   keepRoots?: boolean;
+  /** Called with each marker (trace_marker text, probe or other event) as it is read. */
+  onMarker?: (marker: TraceMarker) => void;
+  /** Keep markers for finish()'s Trace. Default: true, or false when onMarker is given. */
+  keepMarkers?: boolean;
   /** Diagnostics kept before the rest are only counted. Default 1000. */
   maxDiagnostics?: number;
 }
@@ -56,6 +63,9 @@ interface TaskState {
 const MAX_PENDING = 1000;
 const MAX_LINE = 1 << 20;
 const SP = 32;
+const NL = 10;
+const LATENCY_TRACE = ascii(' latency trace v');
+const ON = ascii(' on ');
 
 export class FunctionGraphParser {
   private readonly scanner = new FtraceLineScanner();
@@ -67,12 +77,17 @@ export class FunctionGraphParser {
   private readonly asm: TraceAssembly;
   private readonly onRoot: ((root: CallNode) => void) | undefined;
   private readonly keepRoots: boolean;
+  private readonly onMarker: ((marker: TraceMarker) => void) | undefined;
+  private readonly keepMarkers: boolean;
+  private readonly encoder = new TextEncoder();
   private lineNo = 0;
-  private carry = '';
+  private carry: Uint8Array | null = null;
 
   constructor(options: FunctionGraphParserOptions = {}) {
     this.onRoot = options.onRoot;
     this.keepRoots = options.keepRoots ?? options.onRoot === undefined;
+    this.onMarker = options.onMarker;
+    this.keepMarkers = options.keepMarkers ?? options.onMarker === undefined;
     this.asm = {
       trace: emptyTrace('function_graph'),
       markerRoots: [],
@@ -83,39 +98,50 @@ export class FunctionGraphParser {
 
   /** One line, without its newline. */
   push(line: string): void {
+    const bytes = this.encoder.encode(line);
     this.lineNo++;
-    this.handle(line, 0, line.length);
+    this.handle(bytes, 0, bytes.length);
   }
 
-  /** Any chunk of text; lines may span chunks. Lines are parsed in place, without slicing them out. */
+  /** Any chunk of text; lines may span chunks. */
   pushText(chunk: string): void {
+    this.pushBytes(this.encoder.encode(chunk));
+  }
+
+  /**
+   * Any chunk of UTF-8 bytes (e.g. a Buffer from a file stream); lines may span chunks. Lines are
+   * parsed in place, without copying or decoding them: the fast path for large traces.
+   */
+  pushBytes(chunk: Uint8Array): void {
     let start = 0;
-    if (this.carry.length > 0) {
-      const nl = chunk.indexOf('\n');
+    if (this.carry !== null) {
+      const nl = chunk.indexOf(NL);
       if (nl < 0) {
         this.appendCarry(chunk);
         return;
       }
-      const line = this.carry + chunk.slice(0, nl);
-      this.carry = '';
+      const line = new Uint8Array(this.carry.length + nl);
+      line.set(this.carry, 0);
+      line.set(chunk.subarray(0, nl), this.carry.length);
+      this.carry = null;
       this.lineNo++;
       this.handle(line, 0, line.length);
       start = nl + 1;
     }
     for (;;) {
-      const nl = chunk.indexOf('\n', start);
+      const nl = chunk.indexOf(NL, start);
       if (nl < 0) break;
       this.lineNo++;
       this.handle(chunk, start, nl);
       start = nl + 1;
     }
-    if (start < chunk.length) this.appendCarry(chunk.slice(start));
+    if (start < chunk.length) this.appendCarry(chunk.subarray(start));
   }
 
   finish(): Trace {
-    if (this.carry.length > 0) {
+    if (this.carry !== null) {
       const line = this.carry;
-      this.carry = '';
+      this.carry = null;
       this.lineNo++;
       this.handle(line, 0, line.length);
     }
@@ -127,13 +153,21 @@ export class FunctionGraphParser {
     return finishTrace(this.asm, this.keepRoots);
   }
 
-  private appendCarry(text: string): void {
-    this.carry += text;
+  private appendCarry(bytes: Uint8Array): void {
+    const old = this.carry;
+    if (old === null) {
+      this.carry = bytes.slice(); // the caller may reuse its buffer
+    } else {
+      const joined = new Uint8Array(old.length + bytes.length);
+      joined.set(old, 0);
+      joined.set(bytes, old.length);
+      this.carry = joined;
+    }
     if (this.carry.length > MAX_LINE) {
       // A line this long is not ftrace output; report it once and drop it instead of growing forever.
       this.lineNo++;
-      this.diag(this.lineNo, 'error', 'LINE_TOO_LONG', `line longer than ${MAX_LINE} characters skipped`, this.carry);
-      this.carry = '';
+      this.diag(this.lineNo, 'error', 'LINE_TOO_LONG', `line longer than ${MAX_LINE} bytes skipped`, decode(this.carry, 0, 200));
+      this.carry = null;
     }
   }
 
@@ -167,7 +201,7 @@ export class FunctionGraphParser {
     return -2 - sc.cpu;
   }
 
-  private handle(s: string, start: number, end: number): void {
+  private handle(s: Uint8Array, start: number, end: number): void {
     const sc = this.scanner;
     sc.scan(s, start, end);
     switch (sc.kind) {
@@ -205,16 +239,17 @@ export class FunctionGraphParser {
         this.diag(this.lineNo, 'info', 'OVERRUN', `return stack overrun: ${sc.count} calls were not traced`);
         return;
       default:
-        this.diag(this.lineNo, 'error', 'UNPARSED_LINE', 'not a function_graph line', s.slice(start, end));
+        this.diag(this.lineNo, 'error', 'UNPARSED_LINE', 'not a function_graph line', decode(s, start, Math.min(end, start + 400)));
     }
   }
 
-  private onHeader(s: string, start: number, end: number): void {
+  private onHeader(s: Uint8Array, start: number, end: number): void {
     // "# function_graph latency trace v1.1.5 on 6.1.0-56-cloud-amd64" (latency-format header).
-    const at = s.indexOf(' latency trace v', start);
-    if (at < 0 || at >= end || this.asm.trace.kernelRelease !== null) return;
-    const on = s.indexOf(' on ', at);
-    if (on > 0 && on < end) this.asm.trace.kernelRelease = s.slice(on + 4, end).trim().split(/\s+/)[0] ?? null;
+    if (this.asm.trace.kernelRelease !== null) return;
+    const at = findText(s, LATENCY_TRACE, start, end);
+    if (at < 0) return;
+    const on = findText(s, ON, at, end);
+    if (on > 0) this.asm.trace.kernelRelease = decode(s, on + 4, end).trim().split(/\s+/)[0] ?? null;
   }
 
   private taskOf(): { task: string | null; pid: number | null } {
@@ -224,7 +259,7 @@ export class FunctionGraphParser {
     return known ? { task: known.task, pid: known.pid } : { task: null, pid: null };
   }
 
-  private onCall(s: string): void {
+  private onCall(s: Uint8Array): void {
     const sc = this.scanner;
     const st = this.state(this.key());
     const depth = sc.depth;
@@ -232,7 +267,7 @@ export class FunctionGraphParser {
     while (open.length > 0 && open[open.length - 1]!.depth >= depth) this.closeUnreturned(st);
     if (open.length === 0 && depth === 0 && st.pending.length > 0) this.flushPending(st);
 
-    const info = this.symbols.lookup(s.slice(sc.nameStart, sc.nameEnd));
+    const info = this.symbols.lookupHashed(s, sc.nameStart, sc.nameEnd, sc.nameHash);
     const leaf = sc.kind === L_LEAF;
     const task = sc.hasProc ? sc.task : (this.cpuTask.get(sc.cpu)?.task ?? null);
     const pid = sc.hasProc ? sc.pid : (this.cpuTask.get(sc.cpu)?.pid ?? null);
@@ -240,7 +275,7 @@ export class FunctionGraphParser {
     if (sc.timeUs === sc.timeUs) node.startUs = sc.timeUs;
     if (leaf) {
       if (sc.durationUs === sc.durationUs) node.durationUs = sc.durationUs;
-      if (sc.retStart >= 0) node.retval = s.slice(sc.retStart, sc.retEnd);
+      if (sc.retStart >= 0) node.retval = decode(s, sc.retStart, sc.retEnd);
       node.endLine = this.lineNo;
     }
     if (st.irqNext) {
@@ -262,15 +297,17 @@ export class FunctionGraphParser {
     }
   }
 
-  private tailMatches(s: string, node: Call): boolean {
+  private tailMatches(s: Uint8Array, node: Call): boolean {
     const sc = this.scanner;
     const sym = node.symbol;
-    if (!s.startsWith(sym, sc.nameStart)) return false;
     const after = sc.nameStart + sym.length;
-    return after === sc.nameEnd || s.charCodeAt(after) === SP;
+    if (after > sc.nameEnd) return false;
+    // Symbols are ASCII: compare code units to bytes without decoding the tail.
+    for (let k = 0; k < sym.length; k++) if (sym.charCodeAt(k) !== s[sc.nameStart + k]) return false;
+    return after === sc.nameEnd || s[after] === SP;
   }
 
-  private onExit(s: string): void {
+  private onExit(s: Uint8Array): void {
     const sc = this.scanner;
     const st = this.state(this.key());
     const depth = sc.depth;
@@ -282,7 +319,7 @@ export class FunctionGraphParser {
       if (!hasTail || this.tailMatches(s, top)) {
         open.pop();
         if (sc.durationUs === sc.durationUs) top.durationUs = sc.durationUs;
-        if (sc.retStart >= 0) top.retval = s.slice(sc.retStart, sc.retEnd);
+        if (sc.retStart >= 0) top.retval = decode(s, sc.retStart, sc.retEnd);
         top.endLine = this.lineNo;
         if (open.length === 0) this.completeTopLevel(st, top);
         return;
@@ -295,14 +332,14 @@ export class FunctionGraphParser {
   }
 
   /** A return whose entry is gone: synthesise the call around the deeper calls printed before it. */
-  private onOrphanReturn(s: string, st: TaskState, top: Call | null): void {
+  private onOrphanReturn(s: Uint8Array, st: TaskState, top: Call | null): void {
     const sc = this.scanner;
     const depth = sc.depth;
     const container = top !== null ? top.children : st.pending;
     let k = container.length;
     while (k > 0 && container[k - 1]!.depth > depth) k--;
     const adopted = container.splice(k);
-    const info = sc.nameEnd > sc.nameStart ? this.symbols.lookup(s.slice(sc.nameStart, sc.nameEnd)) : { fn: '?', symbol: '?', module: null };
+    const info = sc.nameEnd > sc.nameStart ? this.symbols.lookupBytes(s, sc.nameStart, sc.nameEnd) : { fn: '?', symbol: '?', module: null };
     const { task, pid } = this.taskOf();
     const line = adopted.length > 0 ? adopted[0]!.line : this.lineNo;
     const node = new Call(info.fn, info.symbol, info.module, sc.cpu >= 0 ? sc.cpu : null, task, pid, line, depth, adopted);
@@ -313,7 +350,7 @@ export class FunctionGraphParser {
       node.durationUs = sc.durationUs;
       if (sc.timeUs === sc.timeUs) node.startUs = sc.timeUs - sc.durationUs;
     }
-    if (sc.retStart >= 0) node.retval = s.slice(sc.retStart, sc.retEnd);
+    if (sc.retStart >= 0) node.retval = decode(s, sc.retStart, sc.retEnd);
     this.diag(this.lineNo, 'warning', 'ORPHAN_RETURN', `return of ${info.symbol} without its entry (wrapped buffer or lost events): kept as an incomplete call around ${adopted.length} earlier call(s)`);
     if (top !== null) top.children.push(node);
     else this.completeTopLevel(st, node);
@@ -352,9 +389,9 @@ export class FunctionGraphParser {
     if (this.onRoot !== undefined) this.onRoot(root);
   }
 
-  private onComment(s: string): void {
+  private onComment(s: Uint8Array): void {
     const sc = this.scanner;
-    const text = s.slice(sc.textStart, sc.textEnd);
+    const text = decode(s, sc.textStart, sc.textEnd);
     const { kind, probe } = classifyComment(text);
     const st = this.state(this.key());
     const { task, pid } = this.taskOf();
@@ -370,8 +407,12 @@ export class FunctionGraphParser {
       beforeRoot: -1,
     };
     if (probe) marker.probe = probe;
-    this.asm.trace.markers.push(marker);
-    this.asm.markerRoots.push(st.open.length > 0 ? st.open[0]! : null);
+    if (this.keepMarkers) {
+      this.asm.trace.markers.push(marker);
+      // Remember the enclosing root only when roots are kept: a streaming parser must not retain them.
+      this.asm.markerRoots.push(this.keepRoots && st.open.length > 0 ? st.open[0]! : null);
+    }
+    if (this.onMarker !== undefined) this.onMarker(marker);
     if (probe === undefined || probe.retprobe) return;
     const hook: PendingProbe = { fn: probe.fn, ...probeHookInfo(probe) };
     const top = st.open.length > 0 ? st.open[st.open.length - 1]! : null;
@@ -387,9 +428,10 @@ function applyProbe(node: Call, probe: PendingProbe): void {
   if (probe.family !== undefined) node.family = probe.family;
 }
 
-/** Parses a whole function_graph text. */
-export function parseFunctionGraph(text: string): Trace {
+/** Parses a whole function_graph text (or its UTF-8 bytes). */
+export function parseFunctionGraph(text: string | Uint8Array): Trace {
   const parser = new FunctionGraphParser();
-  parser.pushText(text);
+  if (typeof text === 'string') parser.pushText(text);
+  else parser.pushBytes(text);
   return parser.finish();
 }

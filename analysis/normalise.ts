@@ -46,8 +46,43 @@ export interface SymbolInfo {
  * Interns printed names: a trace repeats a few hundred names millions of times, so each distinct
  * printed name is split and normalised once and the resulting strings are shared by all nodes.
  */
+interface ByteEntry {
+  bytes: Uint8Array;
+  info: SymbolInfo;
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+function sameBytes(a: Uint8Array, s: Uint8Array, start: number): boolean {
+  for (let k = 0; k < a.length; k++) if (a[k] !== s[start + k]) return false;
+  return true;
+}
+
 export class SymbolTable {
   private readonly cache = new Map<string, SymbolInfo>();
+  private readonly byHash = new Map<number, ByteEntry[]>();
+
+  /** The same, from the bytes of a line: hashed (FNV-1a) and compared, decoded only the first time. */
+  lookupBytes(s: Uint8Array, start: number, end: number): SymbolInfo {
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ s[i]!, 0x01000193);
+    return this.lookupHashed(s, start, end, h);
+  }
+
+  /** lookupBytes with the hash already computed by the caller's scan. */
+  lookupHashed(s: Uint8Array, start: number, end: number, h: number): SymbolInfo {
+    const len = end - start;
+    const bucket = this.byHash.get(h);
+    if (bucket !== undefined) {
+      for (const e of bucket) if (e.bytes.length === len && sameBytes(e.bytes, s, start)) return e.info;
+    }
+    const info = this.lookup(utf8.decode(s.subarray(start, end)));
+    if (this.byHash.size > 100_000) this.byHash.clear();
+    const entry = { bytes: s.slice(start, end), info };
+    if (bucket !== undefined) bucket.push(entry);
+    else this.byHash.set(h, [entry]);
+    return info;
+  }
 
   lookup(printed: string): SymbolInfo {
     let info = this.cache.get(printed);
