@@ -1,8 +1,8 @@
 // End to end through the CLI (`node bin/ipvs-harness.js exec ...`): real kernels in QEMU.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultCacheDir } from './cache-dir.ts';
@@ -15,6 +15,9 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 /** Each run gets its own TMPDIR, so leftovers (temp folders, QEMU processes) are easy to see. */
 function cli(args: string[]): { run: ResultPromise<{ reject: false; all: false; stripFinalNewline: false }>; tmp: string } {
   const tmp = mkdtempSync(join(scratch, 'run-'));
+  // tsx keeps its compile cache in TMPDIR: share the warm one, or every CLI start recompiles.
+  const tsxCache = join(tmpdir(), `tsx-${process.getuid?.() ?? 0}`);
+  if (existsSync(tsxCache)) symlinkSync(tsxCache, join(tmp, basename(tsxCache)));
   const run = execa('node', ['bin/ipvs-harness.js', ...args], { cwd: repo, reject: false, all: false, stripFinalNewline: false, env: { TMPDIR: tmp }, timeout: 180_000 });
   return { run, tmp };
 }
