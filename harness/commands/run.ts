@@ -12,6 +12,8 @@ import { readResults } from '../run/results-folder.ts';
 import { defaultJobs, exitCodeOf, runMatrix } from '../run/run-matrix.ts';
 import { selectScenarios } from '../scenario-loader.ts';
 import { resultWriters } from '../run/result-writers.ts';
+import { compareWithBaseline, updateBaseline } from '../run/baseline.ts';
+import type { RunResults } from '../../analysis/report/results.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -27,6 +29,9 @@ export interface RunOptions {
   durations?: string;
   modules?: string;
   config?: string;
+  updateBaseline?: string;
+  baseline?: string;
+  baselineKernel?: string;
 }
 
 export function registerRun(program: Command): void {
@@ -41,6 +46,9 @@ export function registerRun(program: Command): void {
     .option('--durations <results-dir>', 'balance --shard by the cell durations recorded in a previous results folder')
     .option('--modules <dir>', 'modules tree for path: kernels (lib/modules/<release>)')
     .option('--config <file>', 'kernel config for path: kernels (for the preflight)')
+    .option('--update-baseline <dir>', 'record the observed call graphs of the passing cells as the baseline')
+    .option('--baseline <dir>', 'compare the observed call graphs with a baseline; a behaviour-relevant change fails the cell')
+    .option('--baseline-kernel <spec>', 'compare every kernel with the baseline recorded on this kernel (e.g. a known-good build)')
     .option('--cache-dir <dir>', 'cache for kernels and guest images (default: $IPVS_HARNESS_CACHE or ~/.cache/ipvs-harness)')
     .option('--no-trace', 'run the traffic without ftrace (outcomes only)')
     .option('--fresh-boot', 'boot a fresh guest for every scenario instead of reusing one per kernel')
@@ -51,6 +59,8 @@ Examples:
   $ ipvs-harness run -k path:./bzImage --modules ./mods --config ./.config -s my-scenario.yaml -o /tmp/r
   $ ipvs-harness run --jobs 2                           # two guests at a time
   $ ipvs-harness run --shard 2/4 --durations last-results -o shard-2   # one CI machine of four
+  $ ipvs-harness run -k debian:6.1 --update-baseline baselines/         # record known-good call graphs
+  $ ipvs-harness run -k build:~/linux --baseline baselines/ --baseline-kernel debian:6.1
 
 Writes <out>/results.json, report.html, junit.xml and, per kernel and scenario, trace.txt,
 commands.log and console.log. Exit code: 0 all passed, 1 a scenario failed, 2 bad input,
@@ -72,12 +82,26 @@ commands.log and console.log. Exit code: 0 all passed, 1 a scenario failed, 2 ba
         }
         cells = shardCells(cells, shard, durations, boots);
       }
+      if (opts.baselineKernel && !opts.baseline) throw new UsageError('--baseline-kernel needs --baseline <dir>');
+      const postProcess: ((r: RunResults, out: string) => void)[] = [];
+      if (opts.baseline) {
+        const baseline = { dir: resolve(opts.baseline), ...(opts.baselineKernel ? { kernel: opts.baselineKernel } : {}) };
+        postProcess.push((r, out) => compareWithBaseline(baseline, r, out));
+      }
+      if (opts.updateBaseline) {
+        const dir = resolve(opts.updateBaseline);
+        postProcess.push((r, out) => {
+          const files = updateBaseline(dir, r, out);
+          process.stderr.write(`baseline: recorded ${files.length} cell(s) in ${dir}\n`);
+        });
+      }
       const interrupt = interruptSignal();
       try {
         const results = await runMatrix({
           kernels, scenarios, cells, jobs, out: resolve(opts.out), tracing: opts.trace, reporters: [new LineReporter()],
           signal: interrupt.signal,
           writers: resultWriters(),
+          postProcess,
           ...(shard ? { shard } : {}),
           ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
           ...(opts.freshBoot ? { freshBoot: true } : {}),

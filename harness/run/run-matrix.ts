@@ -29,6 +29,8 @@ export interface MatrixOptions {
   /** The cells to run (a shard), in matrix order; default: every kernel x scenario. */
   cells?: MatrixCell[];
   shard?: ShardSpec;
+  /** Steps after the cells are judged that may change the results (baselines), before the writers run. */
+  postProcess?: ((results: RunResults, out: string) => void)[];
   /** Extra files written next to results.json (HTML report, JUnit), from the final results. */
   writers?: ((results: RunResults, out: string) => void)[];
 }
@@ -83,6 +85,11 @@ export async function runMatrix(opts: MatrixOptions): Promise<RunResults> {
     summary: summarize(cells),
   };
   writeAtomic(join(opts.out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  if (opts.postProcess?.length) {
+    for (const step of opts.postProcess) step(results, opts.out);
+    results.summary = summarize(results.cells);
+    writeAtomic(join(opts.out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  }
   for (const write of opts.writers ?? []) write(results, opts.out);
   reporter.onRunEnd(results, opts.out);
   return results;
