@@ -113,16 +113,19 @@ export class FunctionGraphParser {
    * parsed in place, without copying or decoding them: the fast path for large traces.
    */
   pushBytes(chunk: Uint8Array): void {
+    // Scan a plain Uint8Array view: mixing Buffer and Uint8Array maps makes V8 deoptimise the scanner.
+    // The newline search stays on the caller's object (Buffer#indexOf is a native memchr).
+    const view = chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let start = 0;
     if (this.carry !== null) {
       const nl = chunk.indexOf(NL);
       if (nl < 0) {
-        this.appendCarry(chunk);
+        this.appendCarry(view);
         return;
       }
       const line = new Uint8Array(this.carry.length + nl);
       line.set(this.carry, 0);
-      line.set(chunk.subarray(0, nl), this.carry.length);
+      line.set(view.subarray(0, nl), this.carry.length);
       this.carry = null;
       this.lineNo++;
       this.handle(line, 0, line.length);
@@ -132,10 +135,10 @@ export class FunctionGraphParser {
       const nl = chunk.indexOf(NL, start);
       if (nl < 0) break;
       this.lineNo++;
-      this.handle(chunk, start, nl);
+      this.handle(view, start, nl);
       start = nl + 1;
     }
-    if (start < chunk.length) this.appendCarry(chunk.subarray(start));
+    if (start < view.length) this.appendCarry(view.subarray(start));
   }
 
   finish(): Trace {
