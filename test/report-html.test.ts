@@ -115,8 +115,8 @@ describe('kernel comparison', () => {
     const sbs = seed('details.sbs[data-scenario="pod-to-vip"] table');
     expect(sbs.find('th').map((_, e) => seed(e).text()).get().slice(1)).toEqual(['debian:5.10', 'debian:6.1', 'debian:6.12']);
     const row = sbs.find('tr').filter((_, e) => seed(e).find('td').first().text().includes('remote_request') && seed(e).find('td').first().text().includes('top level'));
-    expect(row.find('td[data-kernel="debian:5.10"] pre').text()).toMatch(/^ip_vs_remote_request4: \d+ call\(s\)/);
-    expect(row.find('td[data-kernel="debian:6.1"] pre').text()).toMatch(/^ip_vs_in_hook: \d+ call\(s\)/);
+    expect(row.find('td[data-kernel="debian:5.10"] pre').text()).toMatch(/^ip_vs_remote_request4 at LOCAL_IN\n\d+ call\(s\)/);
+    expect(row.find('td[data-kernel="debian:6.1"] pre').text()).toMatch(/^ip_vs_in_hook at LOCAL_IN\n\d+ call\(s\)/);
   });
 });
 

@@ -47,7 +47,7 @@ function entriesText(entries: readonly CallGraphEntry[]): string {
   const out: string[] = [];
   for (const e of entries) {
     const total = e.variants.length;
-    out.push(`${e.symbols.join(', ')}: ${e.calls} call(s), ${total} distinct tree(s)${e.hook ? `, ${e.hook}` : ''}`);
+    out.push(`${e.symbols.join(', ')}${e.hook ? ` at ${e.hook}` : ''}`, `${e.calls} call(s), ${total} distinct tree(s)`);
     e.variants.slice(0, MAX_VARIANTS).forEach((v, i) => {
       out.push(`[${i + 1}] x${v.count}`);
       const lines: string[] = [];
