@@ -32,7 +32,7 @@ ol.expected, ol.expected ol { margin: 4px 0; padding-left: 22px; font-family: va
 .exp.ok > .st { color: var(--ok); } .exp.problem > .st { color: var(--fail); } .exp.pending > .st { color: var(--skip); }
 .exp.problem > code { background: #ffebe9; }
 .tree, .tree ul { list-style: none; margin: 0; padding-left: 18px; }
-.tree { padding-left: 0; }
+.tree { padding-left: 18px; }
 .tree li { margin: 0; white-space: nowrap; }
 .tree li > details > summary, .tree li > .leaf { cursor: default; }
 details > summary { cursor: pointer; }
