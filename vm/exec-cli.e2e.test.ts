@@ -115,6 +115,15 @@ describe('bad input: clear message, exit 2, nothing booted', () => {
     expectNoLeftovers(tmp);
   });
 
+  it('an unwritable cache folder', async () => {
+    const { run, tmp } = cli(['exec', '-v', '-k', 'debian:6.1', '--cache-dir', '/dev/null/cache', '--', 'true']);
+    const r = await run;
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('error [CACHE_UNWRITABLE]: cache folder /dev/null/cache is not writable');
+    expect(r.stderr).not.toContain('QEMU started');
+    expectNoLeftovers(tmp);
+  });
+
   it('a file that is not a kernel', async () => {
     const junk = join(scratch, 'not-a-kernel.bin');
     writeFileSync(junk, Buffer.alloc(4096, 0x41));
