@@ -103,7 +103,7 @@ describe('guest command plans', () => {
 
   it('starts servers in their namespace and waits until they listen', () => {
     const script = serverCommands(s)[0]!.script;
-    expect(script).toContain('ip netns exec rs1 setsid socat TCP4-LISTEN:80,bind=10.244.1.2,reuseaddr,fork');
+    expect(script).toContain('ip netns exec rs1 setsid socat -t 10 TCP4-LISTEN:80,bind=10.244.1.2,reuseaddr,fork');
     expect(script).toContain("netstat -lnt | grep -q ':80 '");
   });
 });
