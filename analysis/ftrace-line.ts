@@ -119,6 +119,8 @@ export class FtraceLineScanner {
   nameEnd = 0;
   /** FNV-1a hash of the name bytes of an entry or leaf (for SymbolTable.lookupHashed). */
   nameHash = 0;
+  /** The `} /* name *\/` tail was cut short (no closing `*\/`): the name may be a prefix. */
+  tailCut = false;
   retStart = -1;
   retEnd = -1;
   /** Comment text range. */
@@ -152,6 +154,7 @@ export class FtraceLineScanner {
     this.nameStart = this.nameEnd = 0;
     this.retStart = this.retEnd = -1;
     this.count = -1;
+    this.tailCut = false;
 
     while (end > start) {
       const c = s[end - 1]!;
@@ -434,6 +437,8 @@ export class FtraceLineScanner {
 
   /** `} /* name [mod] *\/`, `} /* name = 0x0 *\/` (6.5+), `} /* name ret=0x0 *\/` (6.13+). */
   private scanTail(s: Uint8Array, a: number, end: number): void {
+    // A tail always ends with "*/"; without it the line was cut (end of a truncated capture).
+    this.tailCut = !(s[end - 1] === SLASH && s[end - 2] === STAR);
     let k = a;
     while (k < end && s[k]! !== SP) k++;
     this.nameStart = a;

@@ -304,6 +304,12 @@ export class FunctionGraphParser {
     const sc = this.scanner;
     const sym = node.symbol;
     const after = sc.nameStart + sym.length;
+    if (sc.tailCut) {
+      // The capture ends inside the tail: what is left of the name must begin the symbol.
+      const len = Math.min(sym.length, sc.nameEnd - sc.nameStart);
+      for (let k = 0; k < len; k++) if (sym.charCodeAt(k) !== s[sc.nameStart + k]) return false;
+      return true;
+    }
     if (after > sc.nameEnd) return false;
     // Symbols are ASCII: compare code units to bytes without decoding the tail.
     for (let k = 0; k < sym.length; k++) if (sym.charCodeAt(k) !== s[sc.nameStart + k]) return false;

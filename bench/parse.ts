@@ -8,6 +8,7 @@
 //   npm run bench:parse -- [--size-mb 1100] [--runs 2] [--keep] [--file path]
 import { spawnSync } from 'node:child_process';
 import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FunctionGraphParser } from '../analysis/function-graph-parser.ts';
@@ -74,13 +75,16 @@ function generate(file: string, bytes: number): void {
 async function parseOnce(file: string): Promise<void> {
   let roots = 0;
   let markers = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const parser = new FunctionGraphParser({ onRoot: () => void roots++, onMarker: () => void markers++ });
   for await (const chunk of createReadStream(file, { highWaterMark: 4 << 20 })) parser.pushBytes(chunk as Buffer);
   const trace = parser.finish();
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   const rssKb = process.resourceUsage().maxRSS;
-  process.stdout.write(`${JSON.stringify({ ms, lines: trace.lines, roots, markers, diagnostics: trace.diagnostics.length, rssKb })}\n`);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  process.stdout.write(`${JSON.stringify({ ms, cpuMs, lines: trace.lines, roots, markers, diagnostics: trace.diagnostics.length, rssKb })}\n`);
 }
 
 function timeWc(file: string): { ms: number; lines: number } {
@@ -91,7 +95,7 @@ function timeWc(file: string): { ms: number; lines: number } {
   return { ms, lines: Number(r.stdout.trim().split(/\s+/)[0]) };
 }
 
-function timeParser(file: string): { ms: number; lines: number; roots: number; markers: number; diagnostics: number; rssKb: number } {
+function timeParser(file: string): { ms: number; cpuMs: number; lines: number; roots: number; markers: number; diagnostics: number; rssKb: number } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--parse', file], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`parser run failed (exit ${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
@@ -123,6 +127,7 @@ async function main(): Promise<void> {
       `parser: ${(parsed.ms / 1000).toFixed(3)} s, ${parseRate.toFixed(0)} MB/s (best of ${runs}), ${parsed.lines.toLocaleString('en')} lines, ` +
         `${parsed.roots.toLocaleString('en')} roots, ${parsed.markers.toLocaleString('en')} markers, ${parsed.diagnostics} diagnostics\n`,
     );
+    process.stdout.write(`parser CPU time: ${(parsed.cpuMs / 1000).toFixed(3)} s (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs: wall times are noisy)\n`);
     if (parsed.lines !== wc.lines) process.stdout.write(`warning: the parser read ${parsed.lines} lines, wc ${wc.lines}\n`);
     process.stdout.write(`peak RSS (parser process): ${(parsed.rssKb / 1024).toFixed(0)} MB\n`);
     process.stdout.write(`parse-ratio: ${(parseRate / wcRate).toFixed(3)}\n`);

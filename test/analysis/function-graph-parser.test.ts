@@ -254,6 +254,11 @@ describe('function_graph parser: damaged and interleaved output', () => {
     expect(t.roots[0]!.children[0]!.incomplete).toBe('no-return');
   });
 
+  it('accepts a return whose funcgraph-tail the end of the capture cut short', () => {
+    const t = parseFunctionGraph(' 0)    wget-308    |               |  ip_vs_local_reply4 [ip_vs]() {\n 0)    wget-308    | ! 552.844 us  |  } /* ip_vs_loc');
+    expect(t.roots.map((r) => [r.fn, r.complete, r.durationUs])).toEqual([['ip_vs_local_reply4', true, 552.844]]);
+  });
+
   it('closes a call whose return shows another name at the same depth as never returned', () => {
     const t = parseFunctionGraph(text(' 0)  sh-1  |               |  a() {', ' 0)  sh-1  |   1.000 us    |  } /* b */'));
     expect(t.roots.map((r) => [r.fn, r.incomplete])).toEqual([['a', 'no-return'], ['b', 'no-entry']]);
