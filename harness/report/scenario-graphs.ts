@@ -1,23 +1,18 @@
 // The expected graphs of a run's scenarios, as the report re-judges them: each scenario's graph
-// items in the order the runner judged them (the same conversion as harness/run/judge-trace.ts:
-// an item is one expectation plus `step` and `name`, or an `order` check).
+// items in the order the runner judged them, read by the same scenarios/graph-items.ts.
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { validateExpectedGraph } from '../../analysis/expected-graph-validate.ts';
 import type { CellGraphSpec } from '../../analysis/report/build-report.ts';
 import type { ScenarioInfo } from '../../analysis/report/results.ts';
+import { graphItems } from '../../scenarios/graph-items.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import { loadScenarioFile, SEED_DIR } from '../scenario-loader.ts';
 
 export function graphSpecs(scenario: Scenario): Array<CellGraphSpec | null> {
-  return scenario.graphs.map((item) => {
-    const { step, name, ...expectation } = item as Record<string, unknown>;
-    const stepName = typeof step === 'string' ? step : undefined;
-    const order = expectation['order'];
-    if (Array.isArray(order)) return { kind: 'order', order: order.map(String), ...(stepName !== undefined ? { step: stepName } : {}) };
-    const { graph } = validateExpectedGraph({ version: 1, name: typeof name === 'string' ? name : scenario.name, expect: [expectation] });
-    if (graph === null) return null;
-    return { kind: 'path', graph, ...(stepName !== undefined ? { step: stepName } : {}) };
+  return graphItems(scenario).map((item) => {
+    if (item === null) return null;
+    const step = item.step !== undefined ? { step: item.step } : {};
+    return item.kind === 'order' ? { kind: 'order', order: item.order, ...step } : { kind: 'path', graph: item.graph, ...step };
   });
 }
 

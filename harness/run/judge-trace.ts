@@ -2,14 +2,13 @@
 // match each expected graph on its step, and state plainly what the hook calls did.
 import type { CellResult, GraphResult } from '../../analysis/report/results.ts';
 import { matchExpectedGraph } from '../../analysis/expected-graph-match.ts';
-import { validateExpectedGraph } from '../../analysis/expected-graph-validate.ts';
-import { formatGraphPath, type ExpectedGraph } from '../../analysis/expected-graph-types.ts';
 import { parseFunctionGraph } from '../../analysis/function-graph-parser.ts';
 import type { Trace } from '../../analysis/model.ts';
 import { describeRoleInstances } from '../../analysis/role-observations.ts';
-import { findRoleInstances, knownRoleKeys, parseRoleKey, resolveGeneration } from '../../analysis/roles.ts';
+import { findRoleInstances, resolveGeneration } from '../../analysis/roles.ts';
 import { checkRoleOrder } from '../../analysis/role-order.ts';
 import { findSection, sliceSection, type SectionSpec } from '../../analysis/section.ts';
+import { checkGraphItem, graphItems, type GraphItem } from '../../scenarios/graph-items.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import { stepMarker } from '../../scenarios/trace-plan.ts';
 
@@ -21,58 +20,8 @@ export interface Judged {
 
 export type JudgeTrace = (traceText: string, scenario: Scenario, kernelRelease: string) => Judged;
 
-/** Keys a scenario adds to an expectation of the analyzer's format. */
-const SCENARIO_KEYS = ['step', 'name'] as const;
-
-/** `order: [role, role, ...]`: the first instances of these roles appear in this order. */
-function orderOf(item: Record<string, unknown>): string[] | undefined {
-  const order = item['order'];
-  return Array.isArray(order) ? order.map(String) : undefined;
-}
-
-function splitItem(item: Record<string, unknown>): { step?: string; name?: string; expectation: Record<string, unknown> } {
-  const { step, name, ...expectation } = item;
-  return {
-    expectation,
-    ...(typeof step === 'string' ? { step } : {}),
-    ...(typeof name === 'string' ? { name } : {}),
-  };
-}
-
-function asGraph(scenario: string, item: Record<string, unknown>): { graph: ExpectedGraph | null; errors: { path: (string | number)[]; message: string }[] } {
-  const { expectation, name } = splitItem(item);
-  const { graph, errors } = validateExpectedGraph({ version: 1, name: name ?? scenario, expect: [expectation] });
-  return {
-    graph,
-    errors: errors.map((e) => ({
-      path: e.path.slice(2) as (string | number)[],
-      message: `${e.problem}${e.expected ? `; expected ${e.expected}` : ''}`,
-    })),
-  };
-}
-
-/** Validation hook for scenario files: each graph item is one expectation plus `step` and `name`. */
-export function checkGraphForScenario(item: Record<string, unknown>): { path: (string | number)[]; message: string }[] {
-  if (item['order'] !== undefined) return checkOrderItem(item);
-  const problems = asGraph('check', item).errors;
-  for (const key of SCENARIO_KEYS) {
-    if (item[key] !== undefined && typeof item[key] !== 'string') problems.push({ path: [key], message: `expected a ${key} name` });
-  }
-  return problems;
-}
-
-function checkOrderItem(item: Record<string, unknown>): { path: (string | number)[]; message: string }[] {
-  const problems: { path: (string | number)[]; message: string }[] = [];
-  const order = item['order'];
-  if (!Array.isArray(order) || order.length < 2) problems.push({ path: ['order'], message: 'expected a list of at least two roles, e.g. [remote_request, local_request]' });
-  else order.forEach((r, i) => {
-    if (typeof r !== 'string' || parseRoleKey(r) === null) problems.push({ path: ['order', i], message: `unknown role ${JSON.stringify(r)}; known: ${knownRoleKeys().join(', ')}` });
-  });
-  for (const key of Object.keys(item)) {
-    if (!['order', 'step', 'name', 'label'].includes(key)) problems.push({ path: [key], message: `unknown field "${key}" in an order check; expected order, step, name, label` });
-  }
-  return problems;
-}
+/** Validation hook for scenario files: each graph item is one expectation plus `step` and `name`, or an order check. */
+export const checkGraphForScenario = checkGraphItem;
 
 export function stepSection(step: string): SectionSpec {
   return { from: stepMarker(step, 'begin'), to: stepMarker(step, 'end') };
@@ -80,7 +29,7 @@ export function stepSection(step: string): SectionSpec {
 
 export const judgeTrace: JudgeTrace = (traceText, scenario, kernelRelease) => {
   const trace = parseFunctionGraph(traceText);
-  const graphs: GraphResult[] = scenario.graphs.map((item) => judgeItem(trace, scenario, item, kernelRelease));
+  const graphs: GraphResult[] = graphItems(scenario).map((item, i) => judgeItem(trace, item, i, kernelRelease));
   return {
     graphs,
     observations: observe(trace, scenario, kernelRelease),
@@ -94,22 +43,16 @@ export const judgeTrace: JudgeTrace = (traceText, scenario, kernelRelease) => {
   };
 };
 
-function judgeItem(trace: Trace, scenario: Scenario, item: Record<string, unknown>, kernelRelease: string): GraphResult {
-  const { step } = splitItem(item);
-  const order = orderOf(item);
-  if (order) return judgeOrder(trace, item, order, kernelRelease, step);
-  const { graph, errors } = asGraph(scenario.name, item);
-  const role = String(item['role'] ?? item['root'] ?? '?');
-  const label = typeof item['label'] === 'string' ? item['label'] : undefined;
-  const name = typeof item['name'] === 'string' ? item['name'] : `${step ?? 'trace'}/${role}`;
-  if (!graph) {
-    return { name, role, holds: false, diff: errors.map((e) => `${formatGraphPath(e.path)}: ${e.message}`).join('\n'), ...(step ? { step } : {}) };
-  }
-  const verdict = matchExpectedGraph(trace, graph, { kernelRelease, ...(step ? { section: stepSection(step) } : {}) });
+function judgeItem(trace: Trace, item: GraphItem | null, index: number, kernelRelease: string): GraphResult {
+  if (item === null) return { name: `graphs[${index}]`, role: '?', holds: false, diff: 'invalid graph item (the scenario file did not validate)' };
+  if (item.kind === 'order') return judgeOrder(trace, item, kernelRelease);
+  const { step, label } = item;
+  const name = item.name ?? `${step ?? 'trace'}/${item.role}`;
+  const verdict = matchExpectedGraph(trace, item.graph, { kernelRelease, ...(step ? { section: stepSection(step) } : {}) });
   const notes = [...verdict.notes, ...verdict.perRole.flatMap((r) => r.notes)];
   return {
     name: label ? `${name}: ${label}` : name,
-    role,
+    role: item.role,
     holds: verdict.holds,
     ...(step ? { step } : {}),
     ...(verdict.holds ? {} : { diff: verdict.diffText }),
@@ -117,7 +60,8 @@ function judgeItem(trace: Trace, scenario: Scenario, item: Record<string, unknow
   };
 }
 
-function judgeOrder(trace: Trace, item: Record<string, unknown>, order: string[], kernelRelease: string, step: string | undefined): GraphResult {
+function judgeOrder(trace: Trace, item: Extract<GraphItem, { kind: 'order' }>, kernelRelease: string): GraphResult {
+  const { order, step } = item;
   let scope = trace;
   if (step) {
     const found = findSection(trace, stepSection(step));
@@ -125,9 +69,9 @@ function judgeOrder(trace: Trace, item: Record<string, unknown>, order: string[]
     scope = sliceSection(trace, found.range);
   }
   const v = checkRoleOrder(scope, order, kernelRelease);
-  const label = typeof item['label'] === 'string' ? `: ${item['label']}` : '';
+  const label = item.label ? `: ${item.label}` : '';
   return {
-    name: `${typeof item['name'] === 'string' ? item['name'] : `${step ?? 'trace'}/order`}${label}`,
+    name: `${item.name ?? `${step ?? 'trace'}/order`}${label}`,
     role: order.join(' -> '),
     holds: v.holds,
     ...(step ? { step } : {}),

@@ -1,0 +1,73 @@
+// A scenario's `graphs:` items, read once for everyone who judges or shows them (the runner, the
+// report): an item is one expectation in the analyzer's format plus `step` and `name`, or an
+// `order` check of roles. Pure.
+import { validateExpectedGraph } from '../analysis/expected-graph-validate.ts';
+import type { ExpectedGraph } from '../analysis/expected-graph-types.ts';
+import { knownRoleKeys, parseRoleKey } from '../analysis/roles.ts';
+import type { Scenario } from './schema.ts';
+
+export type GraphItem =
+  | { kind: 'path'; graph: ExpectedGraph; role: string; step?: string; name?: string; label?: string }
+  | { kind: 'order'; order: string[]; role: string; step?: string; name?: string; label?: string };
+
+export interface GraphItemProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+const ORDER_KEYS = ['order', 'step', 'name', 'label'];
+
+function common(item: Record<string, unknown>): { step?: string; name?: string; label?: string } {
+  const out: { step?: string; name?: string; label?: string } = {};
+  if (typeof item['step'] === 'string') out.step = item['step'];
+  if (typeof item['name'] === 'string') out.name = item['name'];
+  if (typeof item['label'] === 'string') out.label = item['label'];
+  return out;
+}
+
+function orderProblems(item: Record<string, unknown>): GraphItemProblem[] {
+  const problems: GraphItemProblem[] = [];
+  const order = item['order'];
+  if (!Array.isArray(order) || order.length < 2) problems.push({ path: ['order'], message: 'expected a list of at least two roles, e.g. [remote_request, local_request]' });
+  else order.forEach((r, i) => {
+    if (typeof r !== 'string' || parseRoleKey(r) === null) problems.push({ path: ['order', i], message: `unknown role ${JSON.stringify(r)}; known: ${knownRoleKeys().join(', ')}` });
+  });
+  for (const key of Object.keys(item)) {
+    if (!ORDER_KEYS.includes(key)) problems.push({ path: [key], message: `unknown field "${key}" in an order check; expected ${ORDER_KEYS.join(', ')}` });
+  }
+  return problems;
+}
+
+/** Reads one item; `problems` is empty when it is valid. */
+export function readGraphItem(item: Record<string, unknown>, scenarioName: string): { item: GraphItem | null; problems: GraphItemProblem[] } {
+  const base = common(item);
+  const problems: GraphItemProblem[] = [];
+  for (const key of ['step', 'name'] as const) {
+    if (item[key] !== undefined && typeof item[key] !== 'string') problems.push({ path: [key], message: `expected a ${key} name` });
+  }
+  if (item['order'] !== undefined) {
+    problems.push(...orderProblems(item));
+    if (problems.length > 0) return { item: null, problems };
+    const order = (item['order'] as unknown[]).map(String);
+    return { item: { kind: 'order', order, role: order.join(' -> '), ...base }, problems };
+  }
+  const { step: _step, name, ...expectation } = item;
+  const { graph, errors } = validateExpectedGraph({ version: 1, name: typeof name === 'string' ? name : scenarioName, expect: [expectation] });
+  problems.push(...errors.map((e) => ({
+    // The graph is wrapped as `expect[0]`; paths are reported relative to the item.
+    path: e.path.slice(2) as (string | number)[],
+    message: `${e.problem}${e.expected ? `; expected ${e.expected}` : ''}`,
+  })));
+  if (graph === null || problems.length > 0) return { item: null, problems };
+  return { item: { kind: 'path', graph, role: String(item['role'] ?? item['root'] ?? '?'), ...base }, problems };
+}
+
+/** Validation hook for scenario files (parseScenario's `checkGraph`). */
+export function checkGraphItem(item: Record<string, unknown>): GraphItemProblem[] {
+  return readGraphItem(item, 'check').problems;
+}
+
+/** Every item of a scenario in file order; an invalid one is null (validation reported it already). */
+export function graphItems(scenario: Scenario): (GraphItem | null)[] {
+  return scenario.graphs.map((g) => readGraphItem(g, scenario.name).item);
+}
