@@ -12,70 +12,43 @@
 // `==========>` / `<==========` (funcgraph-irqs). Special lines: `# ...` headers, ` ------` separators,
 // ` 0)  sh-303  =>  wget-308 ` task switches, `CPU:0 [LOST 12 EVENTS]`, ` (Overruns: 3)`.
 
-export const L_EMPTY = 0;
-export const L_HEADER = 1;
-export const L_SEPARATOR = 2;
-export const L_TASK_SWITCH = 3;
-export const L_LOST = 4;
-export const L_OVERRUN = 5;
-export const L_IRQ_ENTER = 6;
-export const L_IRQ_EXIT = 7;
-export const L_ENTRY = 8;
-export const L_LEAF = 9;
-export const L_EXIT = 10;
-export const L_COMMENT = 11;
-export const L_UNKNOWN = 12;
+import {
+  ascii,
+  DASH,
+  decode,
+  DOT,
+  findChar,
+  findText,
+  HASH,
+  hasAt,
+  isDigit,
+  isDurationMark,
+  isLatencyChar,
+  LPAREN,
+  LT,
+  EQ,
+  PIPE,
+  RPAREN,
+  SP,
+  TAB,
+  CR,
+} from './ftrace-bytes.ts';
+import { scanContent } from './ftrace-content.ts';
+import {
+  L_EMPTY,
+  L_HEADER,
+  L_IRQ_ENTER,
+  L_IRQ_EXIT,
+  L_LOST,
+  L_OVERRUN,
+  L_SEPARATOR,
+  L_TASK_SWITCH,
+  L_UNKNOWN,
+  type ContentFields,
+} from './ftrace-line-kinds.ts';
 
-const SP = 32;
-const TAB = 9;
-const CR = 13;
-const PIPE = 124;
-const DASH = 45;
-const DOT = 46;
-const LPAREN = 40;
-const RPAREN = 41;
-const SEMI = 59;
-const LBRACE = 123;
-const RBRACE = 125;
-const SLASH = 47;
-const STAR = 42;
-const EQ = 61;
-const LT = 60;
-const HASH = 35;
-
-// Lines are parsed in place inside large chunks, so every search is bounded by the line end: an
-// unbounded String.indexOf would scan the rest of the chunk when the needle is not on the line.
-export function findChar(s: Uint8Array, ch: number, from: number, end: number): number {
-  for (let i = from; i < end; i++) if (s[i] === ch) return i;
-  return -1;
-}
-
-/** ASCII needle as bytes, for hasAt / findText. */
-export function ascii(text: string): Uint8Array {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-  return out;
-}
-
-export function hasAt(s: Uint8Array, i: number, end: number, needle: Uint8Array): boolean {
-  if (i + needle.length > end) return false;
-  for (let k = 0; k < needle.length; k++) if (s[i + k] !== needle[k]) return false;
-  return true;
-}
-
-export function findText(s: Uint8Array, needle: Uint8Array, from: number, end: number): number {
-  const first = needle[0];
-  const last = end - needle.length;
-  for (let i = from; i <= last; i++) if (s[i] === first && hasAt(s, i, end, needle)) return i;
-  return -1;
-}
-
-const utf8 = new TextDecoder('utf-8');
-
-/** Decodes a byte range (names, task names, marker texts). */
-export function decode(s: Uint8Array, a: number, b: number): string {
-  return utf8.decode(s.subarray(a, b));
-}
+export * from './ftrace-line-kinds.ts';
+export { ascii, decode, findText } from './ftrace-bytes.ts';
 
 const DASHES = ascii('-----');
 const CPU_COLON = ascii('CPU:');
@@ -85,26 +58,9 @@ const ARROW = ascii('=>');
 const LOST = ascii('[LOST');
 const IRQ_IN = ascii('==========>');
 const IRQ_OUT = ascii('<==========');
-const COMMENT_OPEN = ascii(' /* ');
-const RET_EQ = ascii(' = ');
-const RET_KEY = ascii('ret=');
-const RET_V = ascii(' V=');
 
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
 
-function isDurationMark(c: number): boolean {
-  // trace_find_mark(): '+' > 10us, '!' > 100us, '#' > 1ms, '*' > 10ms, '@' > 100ms, '$' > 1s.
-  return c === 43 || c === 33 || c === HASH || c === STAR || c === 64 || c === 36;
-}
-
-function isLatencyChar(c: number): boolean {
-  // irqs-off, need-resched, hardirq/softirq, preempt-depth, migrate-disable columns.
-  return c === DOT || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
-
-export class FtraceLineScanner {
+export class FtraceLineScanner implements ContentFields {
   kind = L_EMPTY;
   cpu = -1;
   /** Absolute time stamp in microseconds (funcgraph-abstime), NaN when absent. */
@@ -207,7 +163,7 @@ export class FtraceLineScanner {
           this.task = this.fpTask;
           this.pid = this.fpPid;
           this.hasProc = true;
-          this.scanContent(s, b0 + 1, end, 2);
+          scanContent(this, s, b0 + 1, end, 2);
           return;
         }
         this.durationUs = NaN; // not the usual layout after all: read the line the long way
@@ -293,7 +249,7 @@ export class FtraceLineScanner {
       }
       bar = findChar(s, PIPE, i, end);
     }
-    this.scanContent(s, from, end, base);
+    scanContent(this, s, from, end, base);
   }
 
   /** Remembers the CPU + TASK/PID bytes and where the duration column ends, for the fast path. */
@@ -398,123 +354,7 @@ export class FtraceLineScanner {
     return true;
   }
 
-  private scanContent(s: Uint8Array, i: number, end: number, base: number): void {
-    let c = i;
-    while (c < end && s[c]! === SP) c++;
-    const indent = c - i - base;
-    this.depth = indent > 0 ? indent >> 1 : 0;
-    if (c >= end) {
-      this.kind = L_UNKNOWN;
-      return;
-    }
-    const ch = s[c]!;
-    if (ch === RBRACE) {
-      this.kind = L_EXIT;
-      if (hasAt(s, c + 1, end, COMMENT_OPEN)) this.scanTail(s, c + 5, end);
-      return;
-    }
-    if (ch === SLASH && s[c + 1]! === STAR) {
-      this.kind = L_COMMENT;
-      let a = c + 2;
-      let b = end;
-      if (s[b - 1]! === SLASH && s[b - 2]! === STAR && b - 2 >= a) b -= 2;
-      while (a < b && s[a]! === SP) a++;
-      while (b > a && s[b - 1]! === SP) b--;
-      this.textStart = a;
-      this.textEnd = b;
-      return;
-    }
-    if (ch === EQ && hasAt(s, c, end, IRQ_IN)) {
-      this.kind = L_IRQ_ENTER;
-      return;
-    }
-    if (ch === LT && hasAt(s, c, end, IRQ_OUT)) {
-      this.kind = L_IRQ_EXIT;
-      return;
-    }
-    this.scanCall(s, c, end);
-  }
 
-  /** `} /* name [mod] *\/`, `} /* name = 0x0 *\/` (6.5+), `} /* name ret=0x0 *\/` (6.13+). */
-  private scanTail(s: Uint8Array, a: number, end: number): void {
-    // A tail always ends with "*/"; without it the line was cut (end of a truncated capture).
-    this.tailCut = !(s[end - 1] === SLASH && s[end - 2] === STAR);
-    let k = a;
-    while (k < end && s[k]! !== SP) k++;
-    this.nameStart = a;
-    this.nameEnd = k;
-    if (s[k + 1]! === 91 /* [ */) {
-      const close = findChar(s, 93 /* ] */, k, end);
-      if (close > 0) {
-        this.nameEnd = close + 1;
-        k = close + 1;
-      }
-    }
-    this.scanRetval(s, k, end);
-  }
 
-  private scanRetval(s: Uint8Array, k: number, end: number): void {
-    let stop = end;
-    if (s[stop - 1]! === SLASH && s[stop - 2]! === STAR) stop -= 2;
-    while (stop > k && s[stop - 1]! === SP) stop--;
-    if (findChar(s, EQ, k, stop) < 0) return; // the common case: no return value on the line
-    let at = findText(s, RET_EQ, k, stop);
-    let skip = 3;
-    if (at < 0) {
-      at = findText(s, RET_KEY, k, stop);
-      skip = 4;
-      if (at < 0) {
-        at = findText(s, RET_V, k, stop);
-        skip = 3;
-      }
-    }
-    if (at >= 0) {
-      let r = at + skip;
-      let e = r;
-      while (e < stop && s[e]! !== SP) e++;
-      if (e > r) {
-        this.retStart = r;
-        this.retEnd = e;
-      }
-    }
-  }
 
-  private scanCall(s: Uint8Array, c: number, end: number): void {
-    // One pass to the '(' that also hashes the name (FNV-1a) for the symbol table and notes a space:
-    // a name has none except before a module suffix ("ip_vs_in_hook [ip_vs]").
-    let h = 0x811c9dc5;
-    let space = -1;
-    let paren = c;
-    for (; paren < end; paren++) {
-      const ch = s[paren]!;
-      if (ch === LPAREN) break;
-      if (ch === SP && space < 0) space = paren;
-      h = Math.imul(h ^ ch, 0x01000193);
-    }
-    if (paren === c || paren >= end) return; // L_UNKNOWN
-    if (space >= 0 && (s[space + 1] !== 91 || s[paren - 1] !== 93)) return;
-    // funcgraph-args prints "fn(a=1, b=2)"; find the matching parenthesis.
-    let q = paren + 1;
-    if (s[q] !== RPAREN) {
-      let depth = 1;
-      for (; q < end; q++) {
-        const ch = s[q]!;
-        if (ch === LPAREN) depth++;
-        else if (ch === RPAREN && --depth === 0) break;
-      }
-      if (q >= end) return;
-    }
-    const next = s[q + 1];
-    this.nameStart = c;
-    this.nameEnd = paren;
-    this.nameHash = h;
-    if (next === SEMI) {
-      this.kind = L_LEAF;
-      if (q + 2 < end) this.scanRetval(s, q + 2, end);
-    } else if (next === SP && s[q + 2] === LBRACE) {
-      this.kind = L_ENTRY;
-    } else {
-      this.nameStart = this.nameEnd = 0;
-    }
-  }
 }

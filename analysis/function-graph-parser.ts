@@ -8,6 +8,7 @@
 // above; a closing brace without its entry (a wrapped ring buffer) becomes an incomplete node that
 // adopts the deeper calls printed before it.
 
+import { ByteLineSplitter } from './byte-lines.ts';
 import { Call, NO_CHILDREN } from './call-node.ts';
 import {
   ascii,
@@ -63,7 +64,6 @@ interface TaskState {
 const MAX_PENDING = 1000;
 const MAX_LINE = 1 << 20;
 const SP = 32;
-const NL = 10;
 const LATENCY_TRACE = ascii(' latency trace v');
 const ON = ascii(' on ');
 
@@ -81,7 +81,17 @@ export class FunctionGraphParser {
   private readonly keepMarkers: boolean;
   private readonly encoder = new TextEncoder();
   private lineNo = 0;
-  private carry: Uint8Array | null = null;
+  private readonly lines = new ByteLineSplitter(
+    (s, start, end) => {
+      this.lineNo++;
+      this.handle(s, start, end);
+    },
+    (head) => {
+      this.lineNo++;
+      this.diag(this.lineNo, 'error', 'LINE_TOO_LONG', `line longer than ${MAX_LINE} bytes skipped`, decode(head, 0, head.length));
+    },
+    MAX_LINE,
+  );
 
   constructor(options: FunctionGraphParserOptions = {}) {
     this.onRoot = options.onRoot;
@@ -113,65 +123,17 @@ export class FunctionGraphParser {
    * parsed in place, without copying or decoding them: the fast path for large traces.
    */
   pushBytes(chunk: Uint8Array): void {
-    // Scan a plain Uint8Array view: mixing Buffer and Uint8Array maps makes V8 deoptimise the scanner.
-    // The newline search stays on the caller's object (Buffer#indexOf is a native memchr).
-    const view = chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    let start = 0;
-    if (this.carry !== null) {
-      const nl = chunk.indexOf(NL);
-      if (nl < 0) {
-        this.appendCarry(view);
-        return;
-      }
-      const line = new Uint8Array(this.carry.length + nl);
-      line.set(this.carry, 0);
-      line.set(view.subarray(0, nl), this.carry.length);
-      this.carry = null;
-      this.lineNo++;
-      this.handle(line, 0, line.length);
-      start = nl + 1;
-    }
-    for (;;) {
-      const nl = chunk.indexOf(NL, start);
-      if (nl < 0) break;
-      this.lineNo++;
-      this.handle(view, start, nl);
-      start = nl + 1;
-    }
-    if (start < view.length) this.appendCarry(view.subarray(start));
+    this.lines.push(chunk);
   }
 
   finish(): Trace {
-    if (this.carry !== null) {
-      const line = this.carry;
-      this.carry = null;
-      this.lineNo++;
-      this.handle(line, 0, line.length);
-    }
+    this.lines.flush();
     for (const st of this.tasks.values()) {
       while (st.open.length > 0) this.closeUnreturned(st);
       this.flushPending(st);
     }
     this.asm.trace.lines = this.lineNo;
     return finishTrace(this.asm, this.keepRoots);
-  }
-
-  private appendCarry(bytes: Uint8Array): void {
-    const old = this.carry;
-    if (old === null) {
-      this.carry = bytes.slice(); // the caller may reuse its buffer
-    } else {
-      const joined = new Uint8Array(old.length + bytes.length);
-      joined.set(old, 0);
-      joined.set(bytes, old.length);
-      this.carry = joined;
-    }
-    if (this.carry.length > MAX_LINE) {
-      // A line this long is not ftrace output; report it once and drop it instead of growing forever.
-      this.lineNo++;
-      this.diag(this.lineNo, 'error', 'LINE_TOO_LONG', `line longer than ${MAX_LINE} bytes skipped`, decode(this.carry, 0, 200));
-      this.carry = null;
-    }
   }
 
   private diag(line: number, severity: DiagnosticSeverity, code: string, message: string, text?: string): void {
