@@ -209,7 +209,8 @@ function judgeExpectation(exp: Expectation, ctx: Context): RoleVerdict {
   }
   explainBest(v, exp, outcomes, ctx);
   const detail = mismatchDetail(v);
-  return fail(detail.step ? 'path' : 'forbidden', `no root of ${what} satisfies the path${detail.step ? `: ${detail.step.expected} ${detail.step.status} (${detail.step.detail ?? ''})` : ''}`, detail);
+  const kind = detail.step === undefined || detail.step.status === 'forbidden' ? 'forbidden' : 'path';
+  return fail(kind, `no root of ${what} satisfies the path${detail.step ? `: ${detail.step.expected} ${detail.step.status} (${detail.step.detail ?? ''})` : ''}`, detail);
 }
 
 /** Explains the failure on the root that matched the most steps. */

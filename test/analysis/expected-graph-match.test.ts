@@ -92,6 +92,7 @@ ip_vs_local_request4 [ip_vs]
     const root = judge(REQUEST, { role: 'local_request', path: ['ip_vs_conn_new'], forbid: ['ip_vs_conn_put'] });
     expect(root.holds).toBe(false);
     expect(root.diffText).toMatch(/FORBIDDEN .*ip_vs_conn_put is called at line \d+/);
+    expect(root.mismatches[0]).toMatchObject({ kind: 'forbidden', at: 'expect[0].forbid' });
     expect(judge(REQUEST, { role: 'local_request', path: [{ call: 'tcp_conn_schedule', forbid: ['ip_vs_leave'] }] }).holds).toBe(true);
     const step = judge(REQUEST, { role: 'local_request', path: [{ call: 'tcp_conn_schedule', forbid: ['ip_vs_conn_new'] }] });
     expect(step.mismatches[0]!.step).toMatchObject({ status: 'forbidden' });
