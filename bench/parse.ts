@@ -78,7 +78,7 @@ async function parseOnce(file: string): Promise<void> {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const parser = new FunctionGraphParser({ onRoot: () => void roots++, onMarker: () => void markers++ });
-  for await (const chunk of createReadStream(file, { highWaterMark: 4 << 20 })) parser.pushBytes(chunk as Buffer);
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) parser.pushBytes(chunk as Buffer);
   const trace = parser.finish();
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
