@@ -117,13 +117,14 @@ function indexFiles(ctx: AptContext, suite: string): string[] {
 }
 
 /**
- * The linux-image-* stanzas of a suite's Packages index. apt-helper decompresses whatever format apt
- * stored; awk keeps only kernel stanzas, so Node never buffers the ~100 MB index.
+ * The stanzas of a suite's Packages index whose package name starts with `prefix` (default: the
+ * kernels, linux-image-*; the selftests read linux-source-*). apt-helper decompresses whatever format
+ * apt stored; awk keeps only those stanzas, so Node never buffers the ~100 MB index.
  */
-export async function readPackagesIndex(ctx: AptContext, suite: string, signal?: AbortSignal): Promise<string> {
+export async function readPackagesIndex(ctx: AptContext, suite: string, signal?: AbortSignal, prefix = 'linux-image-'): Promise<string> {
   const chunks: string[] = [];
   for (const file of indexFiles(ctx, suite)) {
-    const r = await execa('sh', ['-c', '/usr/lib/apt/apt-helper cat-file "$1" | awk \'/^Package: linux-image-/{p=1} /^$/{if(p)print ""; p=0} p\'', 'read-index', file], {
+    const r = await execa('sh', ['-c', '/usr/lib/apt/apt-helper cat-file "$1" | awk -v want="Package: $2" \'index($0, want) == 1 {p=1} /^$/{if(p)print ""; p=0} p\'', 'read-index', file, prefix], {
       ...(signal ? { cancelSignal: signal } : {}),
       maxBuffer: 200e6,
     });

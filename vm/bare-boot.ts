@@ -19,7 +19,7 @@ export interface BareBootResult {
 export async function runBareBoot(kernel: ResolvedKernel, opts: { cacheDir: string; accel?: Accel; timeoutMs?: number; signal?: AbortSignal; memoryMb?: number }): Promise<BareBootResult> {
   const image = buildBareImage(opts.cacheDir);
   const tmp = mkdtempSync(join(tmpdir(), 'ipvs-harness-bare-'));
-  const log = join(tmp, 'console.log');
+  const log = join(tmp, 'serial.log');
   const started = performance.now();
   const qemu = new SupervisedProcess('qemu-system-x86_64', qemuArgs({
     kernelImage: kernel.image, initrd: image, consoleLog: log, qmpSocket: join(tmp, 'qmp.sock'),

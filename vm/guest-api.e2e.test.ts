@@ -1,10 +1,9 @@
 // End to end through the API: one real guest, its layout, transfers, timeouts and host-key pinning.
 import { existsSync } from 'node:fs';
-import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootGuest, type Guest } from './guest.ts';
 import { isVmError, type VmEvent } from './index.ts';
-import { publicKeyBlob } from './host-keys.ts';
+import { generateEd25519KeyPair, publicKeyBlob } from './host-keys.ts';
 import { SshSession } from './ssh-client.ts';
 
 let guest: Guest;
@@ -62,8 +61,8 @@ describe('a booted guest (debian:6.12)', () => {
   });
 
   it('refuses a host key other than the one generated for this guest', async () => {
-    const client = ssh2.utils.generateKeyPairSync('ed25519');
-    const wrong = ssh2.utils.generateKeyPairSync('ed25519');
+    const client = generateEd25519KeyPair();
+    const wrong = generateEd25519KeyPair();
     const err = await SshSession.connect({ port: guest.sshPort, privateKey: client.private, hostKeyBlob: publicKeyBlob(wrong.public), timeoutMs: 10_000 }).catch((e: unknown) => e);
     expect(isVmError(err, 'HOST_KEY_MISMATCH')).toBe(true);
   });

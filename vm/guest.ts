@@ -93,7 +93,7 @@ export async function bootGuest(opts: BootGuestOptions): Promise<Guest> {
     const keys = await generateBootKeys(tmp, opts.signal);
     const initrd = join(tmp, 'initrd.cpio');
     writeBootInitrd(image.path, keys, initrd);
-    const consoleLogPath = join(tmp, 'console.log');
+    const consoleLogPath = join(tmp, 'serial.log');
     const qmpPath = join(tmp, 'qmp.sock');
     const args = qemuArgs({
       kernelImage: kernel.image, initrd, consoleLog: consoleLogPath, qmpSocket: qmpPath, accel,

@@ -24,6 +24,22 @@ export function publicKeyBlob(line: string): Buffer {
   return Buffer.from(b64, 'base64');
 }
 
+/**
+ * An ed25519 key pair from ssh2, checked: about 1 in 200 of ssh2's generated keys is malformed (a
+ * public key starting with a zero byte loses it) and ssh2 itself then refuses to parse it.
+ */
+export function generateEd25519KeyPair(comment = 'ipvs-harness'): { private: string; public: string } {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+    const parsed = ssh2.utils.parseKey(pair.private);
+    const pub = ssh2.utils.parseKey(pair.public);
+    if (parsed instanceof Error || pub instanceof Error) continue;
+    if (!parsed.getPublicSSH().equals(pub.getPublicSSH()) || publicKeyBlob(pair.public).length !== 51) continue;
+    return pair;
+  }
+  throw new Error('ssh2 generated no valid ed25519 key in 50 attempts');
+}
+
 export async function generateBootKeys(tmpDir: string, signal?: AbortSignal): Promise<BootKeys> {
   const file = join(tmpDir, 'host_key');
   const opt = signal ? { cancelSignal: signal } : {};
@@ -35,7 +51,7 @@ export async function generateBootKeys(tmpDir: string, signal?: AbortSignal): Pr
   const pub = await execa('dropbearkey', ['-y', '-f', file], opt);
   const hostKeyLine = pub.stdout.split('\n').find((l) => l.startsWith('ssh-ed25519 '));
   if (!hostKeyLine) throw new VmError('IMAGE_BUILD_FAILED', `dropbearkey -y printed no ssh-ed25519 line`, { phase: 'image' });
-  const client = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'ipvs-harness' });
+  const client = generateEd25519KeyPair();
   return {
     hostKeyDropbear: readFileSync(file),
     hostKeyBlob: publicKeyBlob(hostKeyLine),

@@ -3,7 +3,7 @@ import { execa } from 'execa';
 
 export const REQUIRED_PACKAGES = [
   'qemu-system-x86', 'busybox-static', 'dropbear-bin', 'ipvsadm', 'socat', 'iproute2', 'kmod', 'xz-utils', 'zstd',
-  'dash', 'libc-bin', 'apt', 'dpkg', 'debian-archive-keyring',
+  'dash', 'bash', 'coreutils', 'libc-bin', 'apt', 'dpkg', 'debian-archive-keyring',
 ] as const;
 
 /** Needed only by the test suite (report rendering tests use a headless browser). */

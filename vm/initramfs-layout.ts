@@ -14,6 +14,11 @@ export const GUEST_BINARIES: readonly { guest: string; host: readonly string[]; 
   { guest: '/usr/sbin/ip', host: ['/usr/sbin/ip', '/usr/bin/ip', '/sbin/ip', '/bin/ip'], pkg: 'iproute2' },
   { guest: '/usr/sbin/tc', host: ['/usr/sbin/tc', '/sbin/tc'], pkg: 'iproute2' },
   { guest: '/usr/bin/socat', host: ['/usr/bin/socat'], pkg: 'socat' },
+  // For the kernel's own selftests (harness/selftest): newer trees' scripts and net/lib.sh are bash
+  // and call `readlink -e` and `date +%s%3N`, which busybox's applets do not know.
+  { guest: '/bin/bash', host: ['/usr/bin/bash', '/bin/bash'], pkg: 'bash' },
+  { guest: '/usr/bin/readlink', host: ['/usr/bin/readlink', '/bin/readlink'], pkg: 'coreutils' },
+  { guest: '/usr/bin/date', host: ['/usr/bin/date', '/bin/date'], pkg: 'coreutils' },
 ];
 export const BUSYBOX_HOST = '/usr/bin/busybox';
 
