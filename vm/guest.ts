@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { panicError, waitForSshReady } from './boot-wait.ts';
 import { defaultCacheDir } from './cache-dir.ts';
-import { ConsoleWatcher, type ConsoleStage } from './console-watcher.ts';
+import type { ConsoleStage, ConsoleWatcher } from './console-watcher.ts';
 import { throwIfAborted } from './deadline.ts';
 import { consoleTailDetails, VmError } from './errors.ts';
 import { emitter, type OnVmEvent, type VmEvent } from './events.ts';
@@ -17,9 +17,10 @@ import { buildGuestImage } from './initramfs.ts';
 import type { KernelSpec } from './kernel-spec.ts';
 import { decideAccel } from './kvm-probe.ts';
 import { preflightKernel } from './preflight.ts';
-import { parseUsernetPort, qemuArgs, type Accel } from './qemu-args.ts';
-import { QmpClient } from './qmp-client.ts';
-import { SupervisedProcess } from './qemu-process.ts';
+import type { Accel } from './qemu-args.ts';
+import { launchQemu } from './qemu-launch.ts';
+import type { QmpClient } from './qmp-client.ts';
+import type { SupervisedProcess } from './qemu-process.ts';
 import { resolveKernel } from './resolve-kernel.ts';
 import type { ResolvedKernel } from './resolved-kernel.ts';
 import { GuestCommands } from './guest-commands.ts';
@@ -94,36 +95,16 @@ export async function bootGuest(opts: BootGuestOptions): Promise<Guest> {
     const initrd = join(tmp, 'initrd.cpio');
     writeBootInitrd(image.path, keys, initrd);
     const consoleLogPath = join(tmp, 'serial.log');
-    const qmpPath = join(tmp, 'qmp.sock');
-    const args = qemuArgs({
-      kernelImage: kernel.image, initrd, consoleLog: consoleLogPath, qmpSocket: qmpPath, accel,
-      memoryMb: opts.memoryMb ?? 512, name: `ipvs-harness-${id}`,
-      kernelArgs: [...(opts.preloadModules?.length ? [`ipvsharness.modules=${opts.preloadModules.join(',')}`] : []), ...(opts.kernelArgs ?? [])],
-    });
     const timeoutMs = opts.timeoutMs ?? (accel === 'kvm' ? 30_000 : 60_000);
-    const tQemu = performance.now();
-    const qemu = new SupervisedProcess(opts.qemuBinary ?? 'qemu-system-x86_64', args);
-    cleanup.push(async () => {
-      const how = await qemu.terminate();
-      if (how !== 'already-exited') emit({ kind: 'power-off', how, durationMs: 0 });
-    });
-    const watcher = new ConsoleWatcher(consoleLogPath, tQemu, (line) => emit({ kind: 'console-line', line }), (s) => emit({ kind: 'boot-stage', stage: s.stage, atMs: s.atMs }));
-    watcher.start();
-    cleanup.push(() => watcher.stop());
-    const deadline = tQemu + timeoutMs;
-    let qmp: QmpClient;
-    try {
-      qmp = await QmpClient.connect(qmpPath, Math.min(deadline, tQemu + 15_000), opts.signal);
-    } catch (err) {
-      if (opts.signal?.aborted) throw err;
-      await qemu.waitExit(200);
-      throw new VmError('QEMU_START_FAILED', `QEMU did not start: ${qemu.stderr.trim() || (err as Error).message}; is qemu-system-x86 installed (ipvs-harness setup)?`, { phase: 'qemu-start', cause: err });
-    }
-    cleanup.push(() => qmp.close());
-    const port = parseUsernetPort(await qmp.hmp('info usernet'));
-    if (!port) throw new VmError('QEMU_START_FAILED', 'QEMU reported no forwarded SSH port (info usernet)', { phase: 'qemu-start' });
-    emit({ kind: 'qemu-started', pid: qemu.pid ?? -1, sshPort: port, accel, consoleLogPath });
-    emit({ kind: 'boot-stage', stage: 'qemu-started', atMs: Math.round(performance.now() - tQemu) });
+    const deadline = performance.now() + timeoutMs;
+    const { qemu, watcher, qmp, sshPort: port, startedAt: tQemu } = await launchQemu(
+      {
+        kernelImage: kernel.image, initrd, consoleLog: consoleLogPath, qmpSocket: join(tmp, 'qmp.sock'), accel,
+        memoryMb: opts.memoryMb ?? 512, name: `ipvs-harness-${id}`,
+        kernelArgs: [...(opts.preloadModules?.length ? [`ipvsharness.modules=${opts.preloadModules.join(',')}`] : []), ...(opts.kernelArgs ?? [])],
+      },
+      { deadline, emit, defer: (fn) => cleanup.push(fn), ...(opts.qemuBinary ? { binary: opts.qemuBinary } : {}), ...(opts.signal ? { signal: opts.signal } : {}) },
+    );
 
     await waitForSshReady({ console: watcher, qemu, deadline, timeoutMs, accel, label: kernel.label, ...(opts.signal ? { signal: opts.signal } : {}) });
     const tReady = performance.now();

@@ -29,18 +29,17 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function bootFake(mode: string, timeoutMs: number): Promise<{ err: VmError; pid: number; tmp: string; ms: number }> {
+async function bootFake(mode: string, timeoutMs: number): Promise<{ err: VmError; pid: number; tmp: string }> {
   const tmp = mkdtempSync(join(root, 'tmp-'));
   const pidFile = join(root, `${mode}.pid`);
   const saved = { TMPDIR: process.env.TMPDIR, FAKE_QEMU_MODE: process.env.FAKE_QEMU_MODE, FAKE_QEMU_PIDFILE: process.env.FAKE_QEMU_PIDFILE };
   Object.assign(process.env, { TMPDIR: tmp, FAKE_QEMU_MODE: mode, FAKE_QEMU_PIDFILE: pidFile });
-  const started = performance.now();
   try {
     await bootGuest({ kernel, cacheDir: join(root, 'cache'), accel: 'tcg', timeoutMs, qemuBinary: fakeQemu });
     throw new Error('bootGuest resolved against a fake QEMU');
   } catch (err) {
     if (!isVmError(err)) throw err;
-    return { err, pid: Number(readFileSync(pidFile, 'utf8')), tmp, ms: performance.now() - started };
+    return { err, pid: Number(readFileSync(pidFile, 'utf8')), tmp };
   } finally {
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
@@ -51,11 +50,11 @@ async function bootFake(mode: string, timeoutMs: number): Promise<{ err: VmError
 
 describe('bootGuest against a fake QEMU', () => {
   it('a guest that never gets ready: BOOT_TIMEOUT naming the phase, with the console tail; QEMU reaped, temp dir gone', async () => {
-    const { err, pid, tmp } = await bootFake('hang', 1500);
+    const { err, pid, tmp } = await bootFake('hang', 2500);
     expect(err.code).toBe('BOOT_TIMEOUT');
     expect(err.phase).toBe('boot');
     expect(err.exitCode).toBe(3);
-    expect(err.message).toMatch(/not ready within 2 s .*phase: boot/);
+    expect(err.message).toMatch(/not ready within 3 s .*phase: boot/);
     expect(err.message).toContain('reached: kernel-start → init-start');
     expect(err.details).toContain('ipvs-harness: init-start uptime=1.50');
     expect(alive(pid)).toBe(false);
@@ -63,11 +62,11 @@ describe('bootGuest against a fake QEMU', () => {
   });
 
   it('a QEMU that ignores SIGTERM is SIGKILLed and reaped', async () => {
-    const { err, pid, tmp, ms } = await bootFake('stubborn', 1000);
+    const { err, pid, tmp } = await bootFake('stubborn', 3000);
     expect(err.code).toBe('BOOT_TIMEOUT');
+    expect(existsSync(join(root, 'stubborn.pid.sigterm-ignored'))).toBe(true); // so it took SIGKILL
     expect(alive(pid)).toBe(false);
     expect(readdirSync(tmp)).toEqual([]);
-    expect(ms).toBeGreaterThan(1000 + 1900); // the SIGTERM grace period passed before SIGKILL
   });
 
   it('a panic is an error carrying the panic text', async () => {

@@ -14,8 +14,13 @@ const arg = (name) => args[args.indexOf(name) + 1] ?? '';
 const serial = arg('-serial').replace(/^file:/, '');
 const qmpPath = arg('-qmp').replace(/^unix:/, '').split(',')[0];
 const mode = process.env.FAKE_QEMU_MODE ?? 'hang';
+// Handlers first, then the pid file: a test that sees the pid file knows the handlers are in place.
+if (mode === 'stubborn') {
+  process.on('SIGTERM', () => {
+    if (process.env.FAKE_QEMU_PIDFILE) writeFileSync(`${process.env.FAKE_QEMU_PIDFILE}.sigterm-ignored`, '');
+  });
+}
 if (process.env.FAKE_QEMU_PIDFILE) writeFileSync(process.env.FAKE_QEMU_PIDFILE, String(process.pid));
-if (mode === 'stubborn') process.on('SIGTERM', () => {});
 
 const log = (line) => appendFileSync(serial, line + '\r\n');
 const server = createServer((sock) => {
