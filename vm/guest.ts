@@ -1,8 +1,7 @@
 // bootGuest: resolve → preflight → image → QEMU → wait for "ssh-ready" → SSH. The Guest it returns
 // is AsyncDisposable: `await using guest = await bootGuest(...)` powers off QEMU and removes the
 // temp dir on every path. Teardown mirrors setup, in reverse.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { panicError, waitForSshReady } from './boot-wait.ts';
@@ -25,6 +24,7 @@ import { resolveKernel } from './resolve-kernel.ts';
 import type { ResolvedKernel } from './resolved-kernel.ts';
 import { GuestCommands } from './guest-commands.ts';
 import { SshSession } from './ssh-client.ts';
+import { makeBootTempDir, sweepStaleBootTempDirs } from './temp-dirs.ts';
 
 export interface BootGuestOptions {
   kernel: string | KernelSpec | ResolvedKernel;
@@ -85,7 +85,8 @@ export async function bootGuest(opts: BootGuestOptions): Promise<Guest> {
   emit({ kind: 'boot-start', spec: kernel.label, accel });
 
   const id = randomBytes(6).toString('hex');
-  const tmp = mkdtempSync(join(tmpdir(), 'ipvs-harness-'));
+  for (const dir of sweepStaleBootTempDirs()) emit({ kind: 'warning', phase: 'qemu-start', message: `removed ${dir}, left by a process that was killed` });
+  const tmp = makeBootTempDir();
   const cleanup: (() => Promise<void> | void)[] = [() => rmSync(tmp, { recursive: true, force: true })];
   const unwind = async (): Promise<void> => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
