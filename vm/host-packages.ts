@@ -6,6 +6,9 @@ export const REQUIRED_PACKAGES = [
   'dash', 'bash', 'coreutils', 'libc-bin', 'apt', 'dpkg', 'debian-archive-keyring',
 ] as const;
 
+/** Only for `bootGuest({ withBpftrace: true })`. */
+export const BPFTRACE_PACKAGES = ['bpftrace'] as const;
+
 /** Needed only by the test suite (report rendering tests use a headless browser). */
 export const TEST_PACKAGES = ['chromium'] as const;
 

@@ -21,11 +21,13 @@ export const GUEST_BINARIES: readonly { guest: string; host: readonly string[]; 
   { guest: '/usr/bin/date', host: ['/usr/bin/date', '/bin/date'], pkg: 'coreutils' },
 ];
 export const BUSYBOX_HOST = '/usr/bin/busybox';
+/** Only in the bpftrace variant of the image (~200 MB of LLVM/clang libraries with it). */
+export const BPFTRACE_BINARY = { guest: '/usr/bin/bpftrace', host: ['/usr/bin/bpftrace'], pkg: 'bpftrace' } as const;
 
-export function findHostBinary(candidates: readonly string[], pkg: string): string {
+export function findHostBinary(candidates: readonly string[], pkg: string, setupFlag = ''): string {
   const found = candidates.find((c) => existsSync(c));
   if (!found) {
-    throw new VmError('HOST_TOOL_MISSING', `${candidates[0]} is missing on this host; run \`ipvs-harness setup\` (it installs ${pkg})`, { phase: 'image' });
+    throw new VmError('HOST_TOOL_MISSING', `${candidates[0]} is missing on this host; run \`ipvs-harness setup${setupFlag}\` (it installs ${pkg})`, { phase: 'image' });
   }
   return found;
 }

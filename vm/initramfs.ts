@@ -10,7 +10,7 @@ import { CpioWriter } from './cpio-writer.ts';
 import { VmError } from './errors.ts';
 import { emitter, type OnVmEvent } from './events.ts';
 import {
-  addBaseFiles, addHostFile, BUSYBOX_HOST, busyboxApplets, findHostBinary, GUEST_BINARIES, sharedLibrariesMemo,
+  addBaseFiles, addHostFile, BPFTRACE_BINARY, BUSYBOX_HOST, busyboxApplets, findHostBinary, GUEST_BINARIES, sharedLibrariesMemo,
 } from './initramfs-layout.ts';
 import {
   guestModulePath, guestModulesAlias, guestModulesDep, loadOrder, NETWORK_MODULES, readModulesDep, SHIPPED_MODULES,
@@ -27,7 +27,7 @@ export interface GuestImageOptions {
   onEvent?: OnVmEvent;
   /** Extra modules to ship (names). */
   extraModules?: string[];
-  /** Not implemented yet: a variant with bpftrace and its libraries. */
+  /** The variant with bpftrace and its ~200 MB of libraries (needs the host's bpftrace package). */
   withBpftrace?: boolean;
 }
 
@@ -51,6 +51,7 @@ interface Plan {
 async function plan(kernel: ResolvedKernel, opts: GuestImageOptions): Promise<Plan> {
   const binaries = GUEST_BINARIES.map((b) => ({ host: findHostBinary(b.host, b.pkg), guest: b.guest }));
   binaries.push({ host: findHostBinary([BUSYBOX_HOST], 'busybox-static'), guest: '/bin/busybox' });
+  if (opts.withBpftrace) binaries.push({ host: findHostBinary(BPFTRACE_BINARY.host, BPFTRACE_BINARY.pkg, ' --with-bpftrace'), guest: BPFTRACE_BINARY.guest });
   for (const b of [...binaries]) {
     for (const lib of await sharedLibrariesMemo(b.host, opts.cacheDir)) if (!binaries.some((x) => x.guest === lib)) binaries.push({ host: lib, guest: lib });
   }

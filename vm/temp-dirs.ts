@@ -1,6 +1,6 @@
 // Per-boot temp folders: 0700 under os.tmpdir(), owned by a pid. Folders left by a process that was
 // SIGKILLed (no chance to clean up) are swept by the next boot.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -34,18 +34,13 @@ export function sweepStaleBootTempDirs(root = tmpdir()): string[] {
   for (const name of names) {
     if (!/^ipvs-harness-[A-Za-z0-9]{6}$/.test(name)) continue;
     const dir = join(root, name);
+    let pid: number;
     try {
-      const pid = Number(readFileSync(join(dir, OWNER_FILE), 'utf8'));
-      if (pid > 0 && alive(pid)) continue;
-      // A folder being created has no owner file yet: leave young ones alone.
-      if (!pid && Date.now() - statSync(dir).mtimeMs < 60_000) continue;
+      pid = Number(readFileSync(join(dir, OWNER_FILE), 'utf8'));
     } catch {
-      try {
-        if (Date.now() - statSync(dir).mtimeMs < 60_000) continue;
-      } catch {
-        continue;
-      }
+      continue; // No owner recorded (being created, or not ours to judge): leave it.
     }
+    if (!(pid > 0) || alive(pid)) continue;
     rmSync(dir, { recursive: true, force: true });
     removed.push(dir);
   }

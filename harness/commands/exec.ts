@@ -16,11 +16,12 @@ interface ExecOpts {
   modules?: string;
   config?: string;
   cacheDir?: string;
-  memory: string;
+  memory?: string;
   namespace: string;
   verbose?: boolean;
   console?: boolean;
   kernelArg: string[];
+  withBpftrace?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -43,9 +44,10 @@ export function registerExec(program: Command): void {
     .option('--modules <dir>', 'modules folder for a path: kernel (lib/modules/<release> or an INSTALL_MOD_PATH)')
     .option('--config <file>', 'kernel .config for a path: kernel (for preflight)')
     .option('--cache-dir <dir>', 'cache for kernels and guest images (default: $IPVS_HARNESS_CACHE or ~/.cache/ipvs-harness)')
-    .option('-m, --memory <mb>', 'guest memory in MB', '512')
+    .option('-m, --memory <mb>', 'guest memory in MB (default 512; 1536 with --with-bpftrace)')
     .option('--namespace <ns>', "root (default: where scenarios and IPVS live) or management (eth0 and sshd)", 'root')
     .option('--kernel-arg <arg>', 'extra kernel command line argument (repeatable)', collect, [])
+    .option('--with-bpftrace', 'boot the image variant with bpftrace (after `ipvs-harness setup --with-bpftrace`)')
     .option('-v, --verbose', 'print boot progress on stderr even when stderr is not a terminal')
     .option('--console', 'also print the guest console on stderr')
     .argument('<command...>', 'command to run in the guest (words are joined with spaces, like ssh)')
@@ -65,14 +67,14 @@ Exit code: the command's own; 2 bad input (nothing booted); 3 boot or guest fail
       if (opts.namespace !== 'root' && opts.namespace !== 'management') throw new UsageError(`--namespace must be root or management, got "${opts.namespace}"`);
       const timeoutMs = positiveNumber(opts.timeout, '--timeout') * 1000;
       const bootTimeoutMs = opts.bootTimeout ? positiveNumber(opts.bootTimeout, '--boot-timeout') * 1000 : undefined;
-      const memoryMb = Math.round(positiveNumber(opts.memory, '--memory'));
+      const memoryMb = opts.memory === undefined ? undefined : Math.round(positiveNumber(opts.memory, '--memory'));
       const showProgress = Boolean(process.stderr.isTTY) || Boolean(opts.verbose) || Boolean(opts.console);
       const printer = vmEventPrinter({ consoleLines: Boolean(opts.console) });
       const interrupt = interruptSignal();
       try {
         await using guest = await bootGuest({
           kernel: opts.kernel!,
-          memoryMb,
+          ...(memoryMb ? { memoryMb } : {}),
           signal: interrupt.signal,
           kernelArgs: opts.kernelArg,
           ...(showProgress ? { onEvent: printer } : {}),
@@ -80,6 +82,7 @@ Exit code: the command's own; 2 bad input (nothing booted); 3 boot or guest fail
           ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
           ...(opts.modules ? { modulesDir: opts.modules } : {}),
           ...(opts.config ? { configPath: opts.config } : {}),
+          ...(opts.withBpftrace ? { withBpftrace: true } : {}),
         });
         const commandLine = words.join(' ');
         const result = await guest.exec(commandLine, {

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { execa } from 'execa';
 import { defaultCacheDir } from '../../vm/cache-dir.ts';
-import { isRoot, missingPackages, REQUIRED_PACKAGES, TEST_PACKAGES } from '../../vm/host-packages.ts';
+import { BPFTRACE_PACKAGES, isRoot, missingPackages, REQUIRED_PACKAGES, TEST_PACKAGES } from '../../vm/host-packages.ts';
 import { buildGuestImage } from '../../vm/initramfs.ts';
 import { DEFAULT_KERNEL_SPECS } from '../../vm/kernel-spec.ts';
 import { preflightKernel } from '../../vm/preflight.ts';
@@ -42,6 +42,7 @@ export function registerSetup(program: Command): void {
     .command('setup')
     .description('prepare this host: install the Debian packages the harness needs, download the default kernels, build their guest images (idempotent)')
     .option('--for-tests', `also install what the test suite needs (${TEST_PACKAGES.join(', ')})`)
+    .option('--with-bpftrace', `also install ${BPFTRACE_PACKAGES.join(', ')} (for guests booted with bpftrace; ~200 MB)`)
     .option('--no-kernels', 'only check and install packages')
     .option('--cache-dir <dir>', 'cache for kernels and guest images (default: $IPVS_HARNESS_CACHE or ~/.cache/ipvs-harness)')
     .addHelpText('after', `
@@ -54,10 +55,10 @@ Examples:
   $ ipvs-harness setup --for-tests   # what \`npm test\` runs first
 
 Exit code: 0 ready; 2 packages missing and not root (the command to run is printed); 3 a download failed.`)
-    .action(async (opts: { forTests?: boolean; kernels: boolean; cacheDir?: string }, command: Command) => {
+    .action(async (opts: { forTests?: boolean; withBpftrace?: boolean; kernels: boolean; cacheDir?: string }, command: Command) => {
       const interrupt = interruptSignal();
       try {
-        const wanted = [...REQUIRED_PACKAGES, ...(opts.forTests ? TEST_PACKAGES : [])];
+        const wanted = [...REQUIRED_PACKAGES, ...(opts.forTests ? TEST_PACKAGES : []), ...(opts.withBpftrace ? BPFTRACE_PACKAGES : [])];
         if ((await installPackages(wanted, interrupt.signal)) === 'need-root') {
           setExitCode(command, EXIT.badInput);
           return;
