@@ -85,6 +85,10 @@ Exit code: the command's own; 2 bad input (nothing booted); 3 boot or guest fail
           ...(opts.withBpftrace ? { withBpftrace: true } : {}),
         });
         const commandLine = words.join(' ');
+        // `exec ... | head` closes our stdout early: that is not an error of the guest command.
+        process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+          if (err.code !== 'EPIPE') throw err;
+        });
         const result = await guest.exec(commandLine, {
           timeoutMs,
           signal: interrupt.signal,
