@@ -29,6 +29,15 @@ export function crossCheck(s: Scenario): ScenarioIssue[] {
     }
     const seen = new Set<string>();
     svc.realServers.forEach((rs, j) => {
+      if (svc.method !== 'nat') {
+        const device = svc.method === 'dr' ? 'lo' : 'tunl0';
+        const owner = s.topology.namespaces.find((n) => n.address === rs.address);
+        if (rs.port !== svc.port) add(['services', i, 'realServers', j, 'port'], `${svc.method.toUpperCase()} cannot change the port (${rs.port} != ${svc.port}); expected the service port ${svc.port}`);
+        if (owner && (!owner.vips.includes(svc.vip) || owner.vipDevice !== device)) {
+          const k = s.topology.namespaces.indexOf(owner);
+          add(['topology', 'namespaces', k], `real server ${rs.address} of a ${svc.method.toUpperCase()} service must own the VIP; expected vips: [${svc.vip}] and vipDevice: ${device} on namespace ${owner.name}`);
+        }
+      }
       const key = `${rs.address}:${rs.port}`;
       if (seen.has(key)) add(['services', i, 'realServers', j], `duplicate real server ${key}; expected each once`);
       seen.add(key);

@@ -60,7 +60,25 @@ function namespaceLines(ns: NetNamespace, tools: GuestTools): string[] {
     `${inNs} addr add ${ns.address} peer ${ns.gateway}/32 dev eth0`,
     `${inNs} link set eth0 up`,
     `${inNs} route add default via ${ns.gateway} dev eth0`,
+    ...vipLines(ns, tools),
   ];
+}
+
+/**
+ * DR / TUN real servers own the VIPs too. arp_announce=2 keeps a VIP out of their ARP requests;
+ * arp_ignore=1 is not set: with the point-to-point (peer) addressing of our veths it would make the
+ * real server ignore ARP for its own address too (the peer, not the local address, is the prefix),
+ * and nobody asks a veth for a VIP anyway. TUN: decapsulated packets arrive on tunl0, rp_filter off.
+ */
+function vipLines(ns: NetNamespace, tools: GuestTools): string[] {
+  if (ns.vips.length === 0) return [];
+  const inNs = `${tools.ip} -n ${ns.name}`;
+  const sysctl = (kv: string) => `${tools.ip} netns exec ${ns.name} sysctl -q -w ${kv}`;
+  const device = ns.vipDevice;
+  const lines = device === 'lo'
+    ? [sysctl('net.ipv4.conf.all.arp_announce=2')]
+    : [`${inNs} link set tunl0 up`, sysctl('net.ipv4.conf.all.rp_filter=0'), sysctl('net.ipv4.conf.tunl0.rp_filter=0')];
+  return [...lines, ...ns.vips.map((vip) => `${inNs} addr add ${vip}/32 dev ${device}`)];
 }
 
 export function sysctlCommands(s: Scenario, tools: GuestTools = DEFAULT_TOOLS): GuestCommand[] {

@@ -1,6 +1,7 @@
 // Pure parsing of scenario files: YAML text in, a validated Scenario out, or a ScenarioError that lists
 // every problem with file, line and dotted path. Reading the file is the caller's job (harness/).
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { isNode, type Document, type LineCounter } from 'yaml';
+import { readYaml } from '../analysis/yaml-input.ts';
 import { crossCheck } from './cross-checks.ts';
 import { ScenarioError, type ScenarioIssue } from './errors.ts';
 import { scenarioSchema, type Scenario, type ScenarioInput } from './schema.ts';
@@ -13,21 +14,16 @@ export interface ParseOptions {
 }
 
 export function parseScenario(text: string, fileName: string, options: ParseOptions = {}): Scenario {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ScenarioError(fileName, doc.errors.map((e) => ({
-      path: [],
-      message: `YAML syntax: ${e.message.split('\n')[0]}`,
-      line: lineCounter.linePos(e.pos[0]).line,
-    })));
+  const input = readYaml(text, { uniqueKeys: true });
+  if (!input.ok) {
+    throw new ScenarioError(fileName, input.problems.map((p) => ({ path: [], message: p.message, ...(p.line !== undefined ? { line: p.line } : {}) })));
   }
-  const issues = validateScenarioData(doc.toJS() as unknown, options);
+  const issues = validateScenarioData(input.data, options);
   if (issues.length > 0) {
-    for (const issue of issues) issue.line = lineOf(doc, lineCounter, issue.path);
+    for (const issue of issues) issue.line = lineOf(input.doc, input.counter, issue.path);
     throw new ScenarioError(fileName, issues);
   }
-  return scenarioSchema.parse(doc.toJS());
+  return scenarioSchema.parse(input.data);
 }
 
 /** `defineScenario` for TypeScript users: the same validation, with the name as the file name. */

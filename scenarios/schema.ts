@@ -24,6 +24,13 @@ export const namespaceSchema = z.strictObject({
   address: ipv4,
   /** Host-side address of the point-to-point veth; the namespace's default route points at it. */
   gateway: ipv4,
+  /**
+   * VIPs this namespace accepts as its own, for DR and TUN real servers: on `lo` (DR, with
+   * arp_announce=2 so the real server never names a VIP in ARP) or on `tunl0` (TUN: the IPIP
+   * packets from the director are decapsulated there).
+   */
+  vips: z.array(ipv4).max(16).default([]),
+  vipDevice: z.enum(['lo', 'tunl0'], { error: 'expected lo (DR) or tunl0 (TUN)' }).default('lo'),
 });
 
 export const serverSchema = z.strictObject({

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResults } from '../analysis/report/results.ts';
 
 const root = join(import.meta.dirname, '..');
-const seed = ['established-flow', 'host-to-vip', 'icmp-from-ip_vs_out', 'local-real-server', 'no-destination', 'pod-to-vip-udp', 'pod-to-vip'];
+const seed = ['established-flow', 'host-to-vip', 'icmp-from-ip_vs_out', 'local-real-server', 'no-destination', 'pod-to-vip-dr', 'pod-to-vip-tun', 'pod-to-vip-udp', 'pod-to-vip'];
 const kernels = ['debian:5.10', 'debian:6.1', 'debian:6.12'];
 
 describe('ipvs-harness run (seed suite on real kernels)', () => {
@@ -39,7 +39,7 @@ describe('ipvs-harness run (seed suite on real kernels)', () => {
   it('exits 1 because one scenario failed, and prints progress and a summary', () => {
     expect(result.exitCode, `${result.stderr}`).toBe(1);
     expect(result.stderr).toMatch(/debian:6\.12: booting/);
-    expect(result.stderr).toMatch(/24 cell\(s\): 21 passed, 3 failed, 0 error, 0 skipped/);
+    expect(result.stderr).toMatch(/30 cell\(s\): 27 passed, 3 failed, 0 error, 0 skipped/);
   });
 
   it.each(kernels.flatMap((k) => seed.map((s) => [k, s] as const)))('%s %s passed with every graph holding', (kernel, scenario) => {
