@@ -77,6 +77,19 @@ describe('parseScenario', () => {
     expect(problems(minimal.replace(from, to)).length).toBeGreaterThan(0);
   });
 
+  it('DR and TUN real servers must own the VIP on the right device and keep the port', () => {
+    const dr = minimal.replace('port: 80, realServers: [{ address: 10.244.1.2, port: 80 }]', 'port: 80, method: dr, realServers: [{ address: 10.244.1.2, port: 8080 }]');
+    expect(problems(dr)).toEqual([
+      'x.yaml:11: services[0].realServers[0].port: DR cannot change the port (8080 != 80); expected the service port 80',
+      'x.yaml:7: topology.namespaces[0]: real server 10.244.1.2 of a DR service must own the VIP; expected vips: [10.96.0.10] and vipDevice: lo on namespace rs1',
+    ]);
+    const ok = minimal
+      .replace('port: 80, realServers', 'port: 80, method: tun, realServers')
+      .replace('gateway: 10.244.1.1 }', 'gateway: 10.244.1.1, vips: [10.96.0.10], vipDevice: tunl0 }');
+    expect(problems(ok)).toEqual([]);
+    expect(topologyCommands(parseScenario(ok, 't.yaml'))[0]!.script).toContain('ip -n rs1 addr add 10.96.0.10/32 dev tunl0');
+  });
+
   it('reports YAML syntax errors with their line', () => {
     expect(problems('version: 1\nname: [unclosed\n')[0]).toMatch(/^x\.yaml:\d+: \(top level\): YAML syntax/);
   });
