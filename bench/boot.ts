@@ -9,7 +9,7 @@ import { DEFAULT_KERNEL_SPECS } from '../vm/kernel-spec.ts';
 import { resolveKernel } from '../vm/resolve-kernel.ts';
 import type { BootTimings } from '../vm/guest.ts';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const cacheDir = defaultCacheDir();
 
 const median = (xs: number[]): number => {
@@ -25,20 +25,19 @@ async function main(): Promise<void> {
   for (const spec of specs) {
     const kernel = await resolveKernel(spec, { cacheDir });
     await buildGuestImage(kernel, { cacheDir }); // warm the image cache outside the measurement
+    // Interleaved (a, b, a, b, ...): a change in machine load hits both series alike.
     const bare: number[] = [];
+    const trips: number[] = [];
+    const timings: BootTimings[] = [];
     for (let i = 0; i < RUNS; i++) {
       const r = await runBareBoot(kernel, { cacheDir });
       if (!r.reachedInit) throw new Error(`bare boot of ${spec} did not reach init:\n${r.consoleLines.slice(-20).join('\n')}`);
       bare.push(r.durationMs);
-    }
-    const trips: number[] = [];
-    const timings: BootTimings[] = [];
-    for (let i = 0; i < RUNS; i++) {
       const started = performance.now();
       const guest = await bootGuest({ kernel, cacheDir });
-      const r = await guest.exec('true', { timeoutMs: 30_000 });
+      const result = await guest.exec('true', { timeoutMs: 30_000 });
       await guest.powerOff();
-      if (r.exitCode !== 0) throw new Error(`exec true on ${spec} exited ${r.exitCode}`);
+      if (result.exitCode !== 0) throw new Error(`exec true on ${spec} exited ${result.exitCode}`);
       trips.push(performance.now() - started);
       timings.push(guest.bootTimings);
     }
