@@ -38,6 +38,10 @@ class StackForest {
   }
 }
 
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 export function looksLikeStack(key: string): boolean {
   return key.includes('\n');
 }
@@ -73,11 +77,14 @@ function parseJson(lines: string[], asm: TraceAssembly, forest: StackForest): vo
       asm.trace.diagnostics.push({ line, severity: 'error', code: 'UNPARSED_LINE', message: 'not a bpftrace JSON message', text: text.slice(0, 200) });
       return;
     }
-    const m = msg as { type?: unknown; data?: unknown };
+    // Any JSON value parses; only objects are bpftrace messages (null, numbers and lists are not).
+    const m = (isObject(msg) ? msg : {}) as { type?: unknown; data?: unknown };
     if (m.type === 'printf' && typeof m.data === 'string') addMarker(asm, m.data.replace(/\n$/, ''), line);
     else if (m.type === 'lost_events') {
-      const n = Number((m.data as { events?: unknown } | undefined)?.events ?? 0);
-      asm.trace.lostEvents += n;
+      const raw = isObject(m.data) ? Number(m.data['events'] ?? 0) : Number.NaN;
+      const n = Number.isSafeInteger(raw) && raw >= 0 ? raw : null;
+      if (n === null) asm.trace.diagnostics.push({ line, severity: 'warning', code: 'LOST_EVENTS', message: 'bpftrace lost an unknown number of events (no event count in the message)', text: text.slice(0, 200) });
+      else asm.trace.lostEvents += n;
       asm.trace.lost.push({ line, cpu: null, count: n });
     } else if (m.type === 'map' && typeof m.data === 'object' && m.data !== null) {
       for (const [name, value] of Object.entries(m.data as Record<string, unknown>)) readJsonMap(name, value, line, asm, forest);
@@ -89,7 +96,9 @@ function readJsonMap(name: string, value: unknown, line: number, asm: TraceAssem
   const entries: Array<[string, unknown]> = [];
   if (Array.isArray(value)) {
     // Newer bpftrace: [{"key": ..., "value": ...}]; a key may be a list of frames.
-    for (const e of value as Array<{ key?: unknown; value?: unknown }>) {
+    for (const item of value as unknown[]) {
+      if (!isObject(item)) continue;
+      const e = item as { key?: unknown; value?: unknown };
       const key = Array.isArray(e.key) ? `\n${e.key.join('\n')}` : String(e.key ?? '');
       entries.push([key, e.value]);
     }
@@ -112,8 +121,10 @@ function parseText(lines: string[], asm: TraceAssembly, forest: StackForest): vo
     if (text.trim() === '' || /^Attaching \d+ probes?/.test(text)) continue;
     const lost = /^Lost (\d+) events/.exec(text);
     if (lost) {
-      asm.trace.lostEvents += Number(lost[1]);
-      asm.trace.lost.push({ line, cpu: null, count: Number(lost[1]) });
+      const n = Number(lost[1]);
+      const count = Number.isSafeInteger(n) ? n : null;
+      if (count !== null) asm.trace.lostEvents += count;
+      asm.trace.lost.push({ line, cpu: null, count });
       continue;
     }
     const open = /^@[\w.]*\[(.*)$/.exec(text);

@@ -1,8 +1,9 @@
 // Expected graphs from YAML text. The `yaml` package keeps source ranges on every node, so each
 // validation error points at its line; YAML syntax errors are reported in the same format.
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { isMap, isScalar, isSeq, type LineCounter, type Node as YamlNode } from 'yaml';
 import { ExpectedGraphError, type GraphError, type GraphPath } from './expected-graph-types.ts';
 import { validateExpectedGraph, type ValidateResult } from './expected-graph-validate.ts';
+import { readYaml } from './yaml-input.ts';
 
 function lineFinder(contents: unknown, counter: LineCounter): (path: GraphPath) => number | undefined {
   const lineAt = (node: unknown): number | undefined => {
@@ -39,18 +40,12 @@ export interface ParsedGraph extends ValidateResult {
 
 /** Parses and validates a YAML expected graph; all problems are returned, none thrown. */
 export function parseExpectedGraph(text: string, file = 'expected graph'): ParsedGraph {
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const errors: GraphError[] = doc.errors.map((e) => {
-      const line = e.linePos?.[0]?.line ?? (e.pos ? counter.linePos(e.pos[0]).line : undefined);
-      const err: GraphError = { path: [], problem: `YAML syntax: ${e.message.split('\n')[0]}`, expected: 'valid YAML' };
-      if (line !== undefined) err.line = line;
-      return err;
-    });
+  const input = readYaml(text);
+  if (!input.ok) {
+    const errors: GraphError[] = input.problems.map((p) => ({ path: [], problem: p.message, expected: 'valid YAML', ...(p.line !== undefined ? { line: p.line } : {}) }));
     return { graph: null, errors, file };
   }
-  const result = validateExpectedGraph(doc.toJS(), lineFinder(doc.contents, counter));
+  const result = validateExpectedGraph(input.data, lineFinder(input.doc.contents, input.counter));
   if (result.graph) result.graph.file = file;
   return { ...result, file };
 }
