@@ -1,0 +1,103 @@
+// npm run soak [-- --runs N] [-k spec ...] [--keep]: the seed suite N times (default 10) on the default
+// kernels, in one process, each run in its own results folder. A cell's verdict is its status plus the
+// verdict of every step check and graph; per kernel x scenario it prints how many runs gave the most
+// common verdict, and every other verdict with the runs that gave it. Last line:
+// `soak-agreement: <runs whose every cell gave the common verdict>/<runs>`.
+// A measurement, not a test: flaky verdicts are for fixing at their cause, never for retrying.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CellResult, RunResults } from '../analysis/report/results.ts';
+import { interruptSignal } from '../harness/interrupt.ts';
+import { runMatrix } from '../harness/run/run-matrix.ts';
+import { seedScenarios } from '../harness/scenario-loader.ts';
+import { defaultCacheDir } from '../vm/cache-dir.ts';
+import { DEFAULT_KERNEL_SPECS } from '../vm/kernel-spec.ts';
+
+interface SoakArgs {
+  runs: number;
+  kernels: string[];
+  keep: boolean;
+}
+
+function parseArgs(argv: readonly string[]): SoakArgs {
+  const out: SoakArgs = { runs: 10, kernels: [], keep: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--runs') {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n < 1 || n > 1000) throw new Error(`--runs ${argv[i]}: expected a whole number from 1 to 1000`);
+      out.runs = n;
+    } else if (a === '-k' || a === '--kernel') out.kernels.push(argv[++i] ?? '');
+    else if (a === '--keep') out.keep = true;
+    else throw new Error(`unknown argument ${a}; usage: npm run soak -- [--runs N] [-k spec ...] [--keep]`);
+  }
+  if (out.kernels.length === 0) out.kernels = [...DEFAULT_KERNEL_SPECS];
+  return out;
+}
+
+/** What must be equal between runs: status, error code and phase, each step check and each graph verdict. */
+export function cellVerdict(c: CellResult): string {
+  const parts: string[] = [c.status];
+  if (c.error) parts.push(`error ${c.error.code} in ${c.error.phase}`);
+  if (c.skipReason) parts.push(`skipped: ${c.skipReason}`);
+  for (const s of c.steps) parts.push(`step ${s.name} ${s.status}${s.outcome ? ` ${s.outcome}` : ''} ${s.checks.map((k) => `${k.what}=${k.ok ? 'ok' : `${k.actual}`}`).join(',')}`);
+  for (const g of c.graphs) parts.push(`graph ${g.name} ${g.holds ? 'holds' : 'does not hold'}`);
+  return parts.join('\n');
+}
+
+/** The lines that differ from the common verdict, to say briefly how a run disagreed. */
+function difference(common: string, other: string): string {
+  const a = new Set(common.split('\n'));
+  return other.split('\n').filter((l) => !a.has(l)).join('; ') || '(fewer lines)';
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const scenarios = seedScenarios();
+  const cacheDir = defaultCacheDir();
+  const work = mkdtempSync(join(tmpdir(), 'ipvsh-soak-'));
+  const interrupt = interruptSignal();
+  const runs: RunResults[] = [];
+  let keep = args.keep;
+  try {
+    for (let i = 1; i <= args.runs && !interrupt.signal.aborted; i++) {
+      const started = performance.now();
+      const r = await runMatrix({
+        kernels: args.kernels, scenarios, out: join(work, `run-${i}`), tracing: true, reporters: [], cacheDir, jobs: 1, signal: interrupt.signal,
+      });
+      if (interrupt.signal.aborted) break;
+      runs.push(r);
+      const s = r.summary;
+      const bad = r.cells.filter((c) => c.status !== 'passed').map((c) => `${c.kernel} ${c.scenario} ${c.status}${c.error ? ` ${c.error.code}` : ''}`);
+      console.log(`run ${i}/${args.runs}: ${s.passed}/${s.total} passed in ${((performance.now() - started) / 1000).toFixed(0)} s${bad.length ? ` (${bad.join(', ')})` : ''}`);
+    }
+    if (runs.length === 0) throw new Error('no run finished');
+    console.log('\nagreement per kernel x scenario (runs with the common verdict / runs):');
+    const disagreeingRuns = new Set<number>();
+    for (const cell of runs[0]!.cells) {
+      const verdicts = runs.map((r) => r.cells.find((c) => c.kernel === cell.kernel && c.scenario === cell.scenario));
+      const texts = verdicts.map((c) => (c ? cellVerdict(c) : 'missing'));
+      const counts = new Map<string, number[]>();
+      texts.forEach((t, i) => counts.set(t, [...(counts.get(t) ?? []), i + 1]));
+      const [common, agreeing] = [...counts.entries()].sort((a, b) => b[1].length - a[1].length)[0]!;
+      const commonStatus = common.split('\n')[0];
+      console.log(`  ${cell.kernel.padEnd(12)} ${cell.scenario.padEnd(22)} ${agreeing.length}/${runs.length}  ${commonStatus}`);
+      for (const [text, which] of counts) {
+        if (text === common) continue;
+        for (const n of which) disagreeingRuns.add(n);
+        const sample = verdicts[which[0]! - 1];
+        const why = sample?.error ? `${sample.error.code}: ${sample.error.message.split('\n')[0]}` : sample?.failures[0] ?? '';
+        console.log(`      runs ${which.join(',')}: ${difference(common, text)}${why ? ` (${why})` : ''}`);
+      }
+    }
+    if (disagreeingRuns.size > 0) keep = true;
+    if (keep) console.log(`\nresults kept in ${work} (run-N/results.json, traces, console logs)`);
+    console.log(`soak-agreement: ${runs.length - disagreeingRuns.size}/${runs.length}`);
+  } finally {
+    interrupt.dispose();
+    if (!keep) rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
