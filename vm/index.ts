@@ -14,5 +14,5 @@ export { readBzImageInfo } from './bzimage.ts';
 export { decideAccel } from './kvm-probe.ts';
 export { listKernels, type KernelListing } from './kernel-listing.ts';
 export { runBareBoot, type BareBootResult } from './bare-boot.ts';
-export { REQUIRED_PACKAGES, TEST_PACKAGES, missingPackages, isRoot } from './host-packages.ts';
+export { REQUIRED_PACKAGES, TEST_PACKAGES, BPFTRACE_PACKAGES, missingPackages, isRoot } from './host-packages.ts';
 export { cachedDebianKernels } from './debian-kernels.ts';
