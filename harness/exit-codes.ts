@@ -9,6 +9,8 @@ export const EXIT = {
   badInput: 2,
   /** The harness or the guest broke (boot failed, timeout, panic). */
   infrastructure: 3,
+  /** Nothing failed but something was skipped: a kernel selftest skipped itself (kselftest's ksft_skip). */
+  skipped: 4,
   /** `git bisect run`: this revision cannot be tested. */
   untestable: 125,
   interrupted: 130,

@@ -76,7 +76,7 @@ function generationText(g: KernelGeneration): string {
 
 function artifactLinks(c: CellResult, present: CellInput['present']): ArtifactLink[] {
   const out: ArtifactLink[] = [];
-  for (const kind of ['trace', 'commands', 'console'] as const) {
+  for (const kind of ['trace', 'commands', 'console', 'output'] as const) {
     const path = c.artifacts[kind];
     if (path !== undefined) out.push({ kind, path, exists: present?.[kind] ?? true });
   }

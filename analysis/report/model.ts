@@ -33,7 +33,7 @@ export interface ReportKernel extends KernelRun {
 }
 
 export interface ArtifactLink {
-  kind: 'trace' | 'commands' | 'console';
+  kind: 'trace' | 'commands' | 'console' | 'output';
   /** Relative to the results folder, as results.json has it. */
   path: string;
   /** False when the file is not in the folder (it is then shown, not linked). */

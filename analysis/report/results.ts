@@ -38,6 +38,8 @@ export interface ScenarioInfo {
   summary: string;
   description?: string;
   tags: string[];
+  /** 'selftest': a kernel selftest run in the guest (`selftest:ipvs.sh`), no file and no expected graphs. Absent: a scenario. */
+  kind?: 'scenario' | 'selftest';
   /** Path of the scenario file, relative to the working directory of the run. */
   file?: string;
 }
@@ -72,8 +74,8 @@ export interface CellResult {
   observations: string[];
   counters?: { ipvsStats?: string; connections?: string; icmp?: Record<string, Record<string, number>> };
   trace?: { lines: number; roots: number; lostEvents: number; diagnostics: number; hooksWithNumber: number };
-  /** Files in the results folder, relative paths. */
-  artifacts: { trace?: string; commands?: string; console?: string };
+  /** Files in the results folder, relative paths (`output`: a selftest's own output). */
+  artifacts: { trace?: string; commands?: string; console?: string; output?: string };
 }
 
 export interface StepCheckResult {
@@ -85,8 +87,9 @@ export interface StepCheckResult {
 
 export interface StepResult {
   name: string;
-  kind: 'connect' | 'send' | 'wait' | 'sysctls';
-  status: 'passed' | 'failed' | 'error';
+  /** 'subtest': one sub-test of a kernel selftest (e.g. ipvs.sh's DR mode), parsed from its output. */
+  kind: 'connect' | 'send' | 'wait' | 'sysctls' | 'subtest';
+  status: 'passed' | 'failed' | 'error' | 'skipped';
   outcome?: string;
   answeredBy?: string[];
   detail?: string;

@@ -13,6 +13,8 @@ import { bisectVerdict } from '../run/bisect-verdict.ts';
 import { LineReporter } from '../run/line-reporter.ts';
 import { runMatrix } from '../run/run-matrix.ts';
 import { selectScenarios } from '../scenario-loader.ts';
+import { splitSelftestSelectors } from '../selftest/selftest-selectors.ts';
+import { defaultCacheDir } from '../../vm/cache-dir.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -21,7 +23,7 @@ export function registerBisectRun(program: Command): void {
     .command('bisect-run')
     .description('test one kernel build for `git bisect run`: exit 0 good, 1 bad, 125 cannot be tested')
     .requiredOption('-k, --kernel <spec>', 'the kernel, usually build:<linux tree> (also path:, debian:)')
-    .requiredOption('-s, --scenario <name|file>', 'scenario(s) that decide good or bad (repeatable)', collect, [])
+    .requiredOption('-s, --scenario <name|file>', 'scenario(s) that decide good or bad, or selftest:ipvs.sh (repeatable)', collect, [])
     .option('--modules <dir>', 'modules tree for path: kernels')
     .option('--config <file>', 'kernel config for path: kernels')
     .option('-o, --out <dir>', 'keep the results here (default: a temporary folder, removed)')
@@ -41,9 +43,13 @@ preflight fails (IP_VS missing), no boot, a panic before the scenario, setup fai
 128 a usage mistake (unknown scenario, invalid file): git bisect stops.`)
     .action(async (opts: { kernel: string; scenario: string[]; modules?: string; config?: string; out?: string; cacheDir?: string }, command: Command) => {
       let scenarios;
+      let selftests;
       try {
         if (opts.scenario.length === 0) throw new UsageError('bisect-run needs at least one --scenario');
-        scenarios = selectScenarios(opts.scenario);
+        // `-s selftest:ipvs.sh`: the kernel's own selftest decides (its skip is git bisect's skip, 125).
+        const split = splitSelftestSelectors(opts.scenario, opts.cacheDir ?? defaultCacheDir());
+        selftests = split.selftests;
+        scenarios = split.scenarioSelectors.length === 0 ? [] : selectScenarios(split.scenarioSelectors);
       } catch (err) {
         // A usage mistake must stop `git bisect run` (exit > 127), not mark the revision bad (exit 2 would).
         const { text } = formatError(err);
@@ -55,7 +61,7 @@ preflight fails (IP_VS missing), no boot, a panic before the scenario, setup fai
       const interrupt = interruptSignal();
       try {
         const results = await runMatrix({
-          kernels: [opts.kernel], scenarios, jobs: 1, out, reporters: [new LineReporter()], signal: interrupt.signal,
+          kernels: [opts.kernel], scenarios, guestCells: selftests, jobs: 1, out, reporters: [new LineReporter()], signal: interrupt.signal,
           ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
           ...(opts.modules ? { modulesDir: resolve(opts.modules) } : {}),
           ...(opts.config ? { configPath: resolve(opts.config) } : {}),

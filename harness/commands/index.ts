@@ -12,6 +12,7 @@ import { registerCheck } from './check.ts';
 import { registerReport } from './report.ts';
 import { registerDiff } from './diff.ts';
 import { registerExport } from './export.ts';
+import { registerSelftest } from './selftest.ts';
 import { registerResultWriter } from '../run/result-writers.ts';
 import { writeRunReports } from '../report/write-reports.ts';
 
@@ -22,6 +23,7 @@ commands.push(registerRun, registerList, registerMerge, registerBisectRun);
 commands.push(registerExec, registerKernels, registerSetup);
 commands.push(registerAnalyze, registerCheck);
 commands.push(registerReport, registerDiff, registerExport);
+commands.push(registerSelftest);
 
 // `run` and `merge` write report.html and junit.xml beside results.json.
 registerResultWriter(writeRunReports);

@@ -13,6 +13,8 @@ import { defaultJobs, exitCodeOf, runMatrix } from '../run/run-matrix.ts';
 import { selectScenarios } from '../scenario-loader.ts';
 import { resultWriters } from '../run/result-writers.ts';
 import { compareWithBaseline, updateBaseline } from '../run/baseline.ts';
+import { splitSelftestSelectors } from '../selftest/selftest-selectors.ts';
+import { defaultCacheDir } from '../../vm/cache-dir.ts';
 import type { RunResults } from '../../analysis/report/results.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -39,7 +41,7 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('run IPVS scenarios on real kernels in QEMU, trace the ip_vs call graph and judge it')
     .option('-k, --kernel <spec>', 'kernel to test (repeatable); default: the three Debian kernels', collect, [])
-    .option('-s, --scenario <name|file>', 'scenario name from the seed suite or a .yaml file (repeatable); default: all', collect, [])
+    .option('-s, --scenario <name|file>', "scenario name from the seed suite, a .yaml file, or selftest:ipvs.sh (the kernel's own selftest) (repeatable); default: the seed suite", collect, [])
     .option('-o, --out <dir>', 'results folder', './ipvs-results')
     .option('-j, --jobs <n>', 'guests booted at once (default: one per core, as free memory allows)')
     .option('--shard <i/n>', 'run only shard i of n of the kernel x scenario matrix (deterministic, balanced)')
@@ -56,6 +58,7 @@ export function registerRun(program: Command): void {
 Examples:
   $ ipvs-harness run                                   # seed suite on debian:5.10, debian:6.1, debian:6.12
   $ ipvs-harness run -k debian:6.1 -s host-to-vip       # one cell
+  $ ipvs-harness run -k debian:6.1 -s pod-to-vip -s selftest:ipvs.sh   # plus the kernel's own selftest
   $ ipvs-harness run -k path:./bzImage --modules ./mods --config ./.config -s my-scenario.yaml -o /tmp/r
   $ ipvs-harness run --jobs 2                           # two guests at a time
   $ ipvs-harness run --shard 2/4 --durations last-results -o shard-2   # one CI machine of four
@@ -64,12 +67,15 @@ Examples:
 
 Writes <out>/results.json, report.html, junit.xml and, per kernel and scenario, trace.txt,
 commands.log and console.log. Exit code: 0 all passed, 1 a scenario failed, 2 bad input,
-3 an infrastructure error (boot, guest), 130 interrupted.`)
+3 an infrastructure error (boot, guest), 4 the rest passed but a selftest skipped itself,
+130 interrupted.`)
     .action(async (opts: RunOptions, command: Command) => {
-      const scenarios = selectScenarios(opts.scenario);
+      const { scenarioSelectors, selftests } = splitSelftestSelectors(opts.scenario, opts.cacheDir ?? defaultCacheDir());
+      // Only selftests asked for: no seed suite with them.
+      const scenarios = scenarioSelectors.length === 0 && selftests.length > 0 ? [] : selectScenarios(scenarioSelectors);
       const kernels = opts.kernel.length > 0 ? opts.kernel : DEFAULT_KERNEL_SPECS;
       const jobs = opts.jobs !== undefined ? parsePositive(opts.jobs, '--jobs') : defaultJobs(availableParallelism(), freemem());
-      let cells = expandMatrix(kernels, scenarios.map((s) => s.scenario.name));
+      let cells = expandMatrix(kernels, [...scenarios.map((s) => s.scenario.name), ...selftests.map((c) => c.name)]);
       const shard = opts.shard !== undefined ? parseShard(opts.shard) : undefined;
       if (shard === null) throw new UsageError(`--shard ${opts.shard}: expected i/n with 1 <= i <= n, e.g. --shard 2/4`);
       if (shard) {
@@ -98,7 +104,7 @@ commands.log and console.log. Exit code: 0 all passed, 1 a scenario failed, 2 ba
       const interrupt = interruptSignal();
       try {
         const results = await runMatrix({
-          kernels, scenarios, cells, jobs, out: resolve(opts.out), tracing: opts.trace, reporters: [new LineReporter()],
+          kernels, scenarios, guestCells: selftests, cells, jobs, out: resolve(opts.out), tracing: opts.trace, reporters: [new LineReporter()],
           signal: interrupt.signal,
           writers: resultWriters(),
           postProcess,

@@ -1,6 +1,6 @@
 // `ipvs-harness setup`: prepare this host, idempotently. Installs the Debian packages the harness
 // needs (or, without root, prints the exact command), downloads the default kernels and builds their
-// guest images. `--for-tests` adds what the test suite needs.
+// guest images. `--for-tests` adds what the test suite needs (chromium, the kernel selftest's source).
 import type { Command } from 'commander';
 import { execa } from 'execa';
 import { defaultCacheDir } from '../../vm/cache-dir.ts';
@@ -12,6 +12,10 @@ import { resolveKernel } from '../../vm/resolve-kernel.ts';
 import { EXIT, setExitCode } from '../exit-codes.ts';
 import { interruptSignal } from '../interrupt.ts';
 import { vmEventPrinter } from '../render-vm-events.ts';
+import { findSelftest } from '../selftest/fetch-selftest.ts';
+
+/** The kernels whose selftest the e2e tests run (fetched by --for-tests, so the tests never download). */
+const SELFTEST_TEST_KERNELS = ['debian:6.1'];
 
 const say = (s: string): void => void process.stdout.write(`[setup] ${s}\n`);
 
@@ -41,7 +45,7 @@ export function registerSetup(program: Command): void {
   program
     .command('setup')
     .description('prepare this host: install the Debian packages the harness needs, download the default kernels, build their guest images (idempotent)')
-    .option('--for-tests', `also install what the test suite needs (${TEST_PACKAGES.join(', ')})`)
+    .option('--for-tests', `also install what the test suite needs (${TEST_PACKAGES.join(', ')}) and fetch the kernel selftest the tests run`)
     .option('--with-bpftrace', `also install ${BPFTRACE_PACKAGES.join(', ')} (for guests booted with bpftrace; ~200 MB)`)
     .option('--no-kernels', 'only check and install packages')
     .option('--cache-dir <dir>', 'cache for kernels and guest images (default: $IPVS_HARNESS_CACHE or ~/.cache/ipvs-harness)')
@@ -71,6 +75,13 @@ Exit code: 0 ready; 2 packages missing and not root (the command to run is print
           preflightKernel(kernel.configText, `kernel ${spec}`);
           const image = await buildGuestImage(kernel, { cacheDir, signal: interrupt.signal, onEvent });
           say(`${spec}: ${kernel.release} (${kernel.source}), guest image ${image.cached ? 'cached' : 'built'}`);
+        }
+        if (opts.forTests) {
+          for (const spec of SELFTEST_TEST_KERNELS) {
+            const kernel = await resolveKernel(spec, { cacheDir, signal: interrupt.signal, onEvent });
+            const found = await findSelftest(kernel, 'ipvs.sh', { cacheDir, signal: interrupt.signal, onProgress: (stage, detail) => say(`${spec}: ${stage}${detail ? ` ${detail}` : ''}`) });
+            say(`${spec}: selftest ${found.kind === 'found' ? `${found.selftest.script} from ${found.selftest.source}` : `none: ${found.reason}`}`);
+          }
         }
         say(`ready; cache: ${cacheDir}`);
       } finally {

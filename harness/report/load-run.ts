@@ -57,6 +57,7 @@ export function loadReportInput(dir: string, opts: LoadOptions = {}): ReportInpu
     input.present!.console = consoleLog.exists;
     if (consoleLog.text !== undefined) input.consoleText = consoleLog.text;
     input.present!.commands = c.artifacts.commands !== undefined && insideFolder(dir, c.artifacts.commands) !== null && existsSync(insideFolder(dir, c.artifacts.commands)!);
+    input.present!.output = c.artifacts.output !== undefined && insideFolder(dir, c.artifacts.output) !== null && existsSync(insideFolder(dir, c.artifacts.output)!);
     const g = graphsByScenario.get(c.scenario);
     input.graphs = g?.specs ?? null;
     if (g?.problem) input.graphsProblem = g.problem;

@@ -26,6 +26,8 @@ export interface ScenarioGraphs {
  * else to the results folder, which lets a folder carry its scenarios), else the seed scenario of that name.
  */
 export function loadScenarioGraphs(info: ScenarioInfo, resultsDir: string): ScenarioGraphs {
+  // A kernel selftest has no scenario file and judges no call graphs.
+  if (info.kind === 'selftest') return { specs: [] };
   const candidates = [info.file ? resolve(info.file) : null, info.file && !isAbsolute(info.file) ? resolve(resultsDir, info.file) : null, join(SEED_DIR, `${info.name}.yaml`)].filter((f): f is string => f !== null && existsSync(f));
   const file = candidates[0];
   if (file === undefined) return { specs: null, problem: `scenario ${info.name}: file ${info.file ?? '(none recorded)'} not found; expected graphs are shown as the run recorded them` };

@@ -9,7 +9,8 @@ export function kernelSlug(spec: string): string {
 }
 
 export function cellDir(kernel: string, scenario: string): string {
-  return join(kernelSlug(kernel), scenario);
+  // Scenario names are already safe; `selftest:ipvs.sh` becomes `selftest-ipvs.sh`.
+  return join(kernelSlug(kernel), scenario.replace(/[^A-Za-z0-9._+-]+/g, '-'));
 }
 
 export function writeAtomic(path: string, content: string | Buffer): void {

@@ -1,5 +1,5 @@
-// Runs the scenarios of one kernel on as few boots as possible: one guest serves every scenario,
-// reset and checked clean between them; a guest that breaks (panic, lost SSH) or stays dirty is
+// Runs the cells of one kernel (its scenarios, then any other guest cells such as the kernel's own
+// selftest) on as few boots as possible: one guest serves every cell, reset and checked clean between them; a guest that breaks (panic, lost SSH) or stays dirty is
 // replaced by a fresh boot. Every failure becomes a classified cell result, never a lost run.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { cleanCheckCommand, resetCommand } from '../../scenarios/guest-state.ts'
 import type { Scenario } from '../../scenarios/schema.ts';
 import { bootGuest, type Guest } from '../../vm/guest.ts';
 import type { VmEvent } from '../../vm/events.ts';
+import type { GuestCell } from './guest-cell.ts';
 import { LoggedShell } from './guest-shell.ts';
 import type { JudgeTrace } from './judge-trace.ts';
 import { cellDir, kernelSlug, writeAtomic } from './results-folder.ts';
@@ -17,6 +18,8 @@ import { runScenario, type PhaseRef } from './run-scenario.ts';
 export interface KernelRunOptions {
   spec: string;
   scenarios: { scenario: Scenario; file: string }[];
+  /** Cells that are not scenarios (the kernel's own selftest), run on the same guest after them. */
+  guestCells?: GuestCell[];
   out: string;
   cacheDir?: string;
   modulesDir?: string;
@@ -49,14 +52,14 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
   };
 
   try {
-    for (const { scenario } of opts.scenarios) {
-      const ref = { kernel: opts.spec, scenario: scenario.name };
+    for (const item of [...opts.scenarios.map((s) => scenarioCell(s.scenario, s.file, opts)), ...(opts.guestCells ?? [])]) {
+      const ref = { kernel: opts.spec, scenario: item.name };
       if (opts.signal?.aborted) {
-        cells.push(skipped(opts.spec, scenario.name, 'the run was interrupted'));
+        cells.push(skipped(opts.spec, item.name, 'the run was interrupted'));
         continue;
       }
       if (bootError) {
-        cells.push(errorCell(opts.spec, scenario.name, bootError, kernel.release));
+        cells.push(errorCell(opts.spec, item.name, bootError, kernel.release));
         opts.reporter.onScenarioEnd(cells[cells.length - 1]!);
         continue;
       }
@@ -65,7 +68,7 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
           guest = await boot(opts, kernel);
         } catch (err) {
           bootError = toErrorInfo(err, isBadInput(err) ? 'kernel' : 'boot');
-          cells.push(errorCell(opts.spec, scenario.name, bootError, kernel.release));
+          cells.push(errorCell(opts.spec, item.name, bootError, kernel.release));
           opts.reporter.onScenarioEnd(cells[cells.length - 1]!);
           continue;
         }
@@ -77,17 +80,13 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
       const started = Date.now();
       let cell: CellResult;
       let keepGuest = !opts.freshBoot;
+      const dir = cellDir(opts.spec, item.name);
       try {
-        const { cell: c, artifacts } = await runScenario(shell, scenario, {
-          kernel: opts.spec, kernelRelease: guest.kernel.release, tracing: opts.tracing, judge: opts.judge, phase,
-          onStep: (_s, r) => opts.reporter.onStepEnd(ref, r),
+        cell = await item.run({
+          guest, shell, phase, kernel: opts.spec, out: opts.out, dir, onStep: (r) => opts.reporter.onStepEnd(ref, r),
+          progress: (stage, detail) => opts.reporter.onKernelStage(opts.spec, stage, detail),
+          ...(opts.signal ? { signal: opts.signal } : {}),
         });
-        cell = c;
-        const dir = cellDir(opts.spec, scenario.name);
-        if (opts.tracing) {
-          writeAtomic(join(opts.out, dir, 'trace.txt'), artifacts.trace);
-          cell.artifacts.trace = join(dir, 'trace.txt');
-        }
       } catch (err) {
         keepGuest = false;
         const interrupted = opts.signal?.aborted === true;
@@ -95,9 +94,8 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
         const panic = guest ? panicText(guest) : undefined;
         if (panic) Object.assign(info, { code: 'GUEST_PANIC', message: `the guest kernel panicked during ${phase.phase}: ${panic}` });
         if (guest && !info.details) info.details = tail(guest);
-        cell = { ...errorCell(opts.spec, scenario.name, info, guest?.kernel.release), durationMs: Date.now() - started };
+        cell = { ...errorCell(opts.spec, item.name, info, guest?.kernel.release), durationMs: Date.now() - started };
       }
-      const dir = cellDir(opts.spec, scenario.name);
       writeAtomic(join(opts.out, dir, 'commands.log'), shell.text());
       cell.artifacts.commands = join(dir, 'commands.log');
       if (guest) {
@@ -120,6 +118,25 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
   }
   if (bootError) kernel.error = bootError;
   return { kernel, cells };
+}
+
+/** A scenario as a guest cell: topology, traffic, trace, judged; the raw trace saved beside it. */
+function scenarioCell(scenario: Scenario, file: string, opts: KernelRunOptions): GuestCell {
+  return {
+    name: scenario.name,
+    info: { name: scenario.name, summary: scenario.summary, tags: scenario.tags, file },
+    run: async (ctx) => {
+      const { cell, artifacts } = await runScenario(ctx.shell, scenario, {
+        kernel: ctx.kernel, kernelRelease: ctx.guest.kernel.release, tracing: opts.tracing, judge: opts.judge, phase: ctx.phase,
+        onStep: (_s, r) => ctx.onStep(r),
+      });
+      if (opts.tracing) {
+        writeAtomic(join(ctx.out, ctx.dir, 'trace.txt'), artifacts.trace);
+        cell.artifacts.trace = join(ctx.dir, 'trace.txt');
+      }
+      return cell;
+    },
+  };
 }
 
 async function boot(opts: KernelRunOptions, kernel: KernelRun): Promise<Guest> {

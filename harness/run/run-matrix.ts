@@ -7,6 +7,7 @@ import type { VmEvent } from '../../vm/events.ts';
 import { judgeTrace } from './judge-trace.ts';
 import { multiplex, type Reporter } from './reporter.ts';
 import { writeAtomic } from './results-folder.ts';
+import type { GuestCell } from './guest-cell.ts';
 import { runKernel } from './run-kernel.ts';
 import { cellKey, expandMatrix, planWorkUnits, type MatrixCell, type ShardSpec } from './matrix.ts';
 import { join } from 'node:path';
@@ -15,6 +16,8 @@ import { TOOL_VERSION } from '../version.ts';
 export interface MatrixOptions {
   kernels: string[];
   scenarios: LoadedScenario[];
+  /** Cells that are not scenarios (the kernel's own selftest), after the scenarios in the matrix. */
+  guestCells?: GuestCell[];
   out: string;
   cacheDir?: string;
   modulesDir?: string;
@@ -38,8 +41,9 @@ export interface MatrixOptions {
 export async function runMatrix(opts: MatrixOptions): Promise<RunResults> {
   const reporter = multiplex(opts.reporters);
   const startedAt = new Date();
-  reporter.onRunStart({ kernels: opts.kernels, scenarios: opts.scenarios.map((s) => s.scenario.name), out: opts.out });
-  const names = opts.scenarios.map((s) => s.scenario.name);
+  const guestCells = opts.guestCells ?? [];
+  const names = [...opts.scenarios.map((s) => s.scenario.name), ...guestCells.map((c) => c.name)];
+  reporter.onRunStart({ kernels: opts.kernels, scenarios: names, out: opts.out });
   const cellsPlanned = opts.cells ?? expandMatrix(opts.kernels, names);
   const jobs = Math.max(1, opts.jobs ?? 1);
   const units = planWorkUnits(cellsPlanned, jobs);
@@ -53,7 +57,9 @@ export async function runMatrix(opts: MatrixOptions): Promise<RunResults> {
       const unit = units[index]!;
       const sameKernelBefore = units.slice(0, index).filter((u) => u.kernel === unit.kernel).length;
       const r = await runKernel({
-        spec: unit.kernel, scenarios: unit.scenarios.map((n) => byName.get(n)!), out: opts.out, tracing: opts.tracing ?? true, judge: judgeTrace, reporter,
+        spec: unit.kernel, out: opts.out,
+        scenarios: unit.scenarios.filter((n) => byName.has(n)).map((n) => byName.get(n)!),
+        guestCells: guestCells.filter((c) => unit.scenarios.includes(c.name)), tracing: opts.tracing ?? true, judge: judgeTrace, reporter,
         consoleName: sameKernelBefore === 0 ? 'console.log' : `console-${sameKernelBefore + 1}.log`,
         ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
         ...(opts.modulesDir ? { modulesDir: opts.modulesDir } : {}),
@@ -80,7 +86,10 @@ export async function runMatrix(opts: MatrixOptions): Promise<RunResults> {
     host: { hostname: hostname(), accel: kernels.find((k) => k.accel)?.accel ?? 'unknown', jobs },
     ...(opts.shard ? { shard: opts.shard } : {}),
     kernels,
-    scenarios: opts.scenarios.map(({ scenario: s, file }) => ({ name: s.name, summary: s.summary, tags: s.tags, file, ...(s.description ? { description: s.description } : {}) })),
+    scenarios: [
+      ...opts.scenarios.map(({ scenario: s, file }) => ({ name: s.name, summary: s.summary, tags: s.tags, file, ...(s.description ? { description: s.description } : {}) })),
+      ...guestCells.map((c) => c.info),
+    ],
     cells,
     summary: summarize(cells),
   };
@@ -101,12 +110,18 @@ export function summarize(cells: readonly CellResult[]): Record<CellStatus, numb
   return s;
 }
 
-/** 0 only when every cell passed; 1 when something failed; 3 when only errors (no failure) spoiled it. */
+/**
+ * 0 only when every cell passed; 1 when something failed; 3 when errors (no failure) spoiled it; 2
+ * when the only errors are bad kernel specs or files (phase `kernel`: nothing booted); 4 (kselftest's
+ * ksft_skip) when the rest passed but cells were skipped (a selftest that skipped itself).
+ */
 export function exitCodeOf(results: RunResults): number {
   const s = results.summary;
   if (s.total > 0 && s.passed === s.total) return 0;
   if (s.failed > 0) return 1;
-  return 3;
+  const errors = results.cells.filter((c) => c.status === 'error');
+  if (errors.length > 0) return errors.every((c) => c.error?.phase === 'kernel') ? 2 : 3;
+  return s.total > 0 ? 4 : 3;
 }
 
 /** One record per kernel, whatever number of guests ran its scenarios. */

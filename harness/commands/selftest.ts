@@ -1,0 +1,78 @@
+// `ipvs-harness selftest`: the kernel's own IPVS selftest (tools/testing/selftests/.../ipvs.sh), taken
+// at run time from the kernel's source (Debian's linux-source-<series>, or a build tree's own), run in
+// a guest of that kernel, reported like a run: results.json, report.html, junit.xml.
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { defaultCacheDir } from '../../vm/cache-dir.ts';
+import { KERNEL_SPEC_HELP, parseKernelSpec } from '../../vm/kernel-spec.ts';
+import { UsageError } from '../errors.ts';
+import { EXIT, setExitCode } from '../exit-codes.ts';
+import { interruptSignal } from '../interrupt.ts';
+import { LineReporter } from '../run/line-reporter.ts';
+import { resultWriters } from '../run/result-writers.ts';
+import { exitCodeOf, runMatrix } from '../run/run-matrix.ts';
+import { selftestCell } from '../selftest/selftest-cell.ts';
+
+interface SelftestOptions {
+  kernel: string[];
+  out: string;
+  cacheDir?: string;
+  timeout?: string;
+  modules?: string;
+  config?: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function registerSelftest(program: Command): void {
+  program
+    .command('selftest')
+    .description("run the kernel's own IPVS selftest (ipvs.sh from tools/testing/selftests) in a guest of that kernel")
+    .option('-k, --kernel <spec>', 'kernel to test (repeatable; at least one)', collect, [])
+    .option('-o, --out <dir>', 'results folder', './ipvs-selftest-results')
+    .option('--timeout <s>', "deadline for the selftest in seconds (default: timeout= from its settings file, else kselftest's 45)")
+    .option('--modules <dir>', 'modules tree for path: kernels (lib/modules/<release>)')
+    .option('--config <file>', 'kernel config for path: kernels (for the preflight)')
+    .option('--cache-dir <dir>', 'cache for kernels, guest images and selftests (default: $IPVS_HARNESS_CACHE or ~/.cache/ipvs-harness)')
+    .addHelpText('after', `
+Where the selftest comes from: build:<tree> uses the tree's own tools/testing/selftests; every other
+kernel Debian's linux-source-<major.minor> (the version that built a Debian kernel, else the newest),
+downloaded once through the harness's apt configuration; only the needed files are kept in the cache.
+
+Kernel specs:
+${KERNEL_SPEC_HELP.split('\n').map((l) => `  ${l}`).join('\n')}
+
+Examples:
+  $ ipvs-harness selftest -k debian:6.1
+  $ ipvs-harness selftest -k debian:5.10 -k debian:6.12 -o /tmp/selftests
+  $ ipvs-harness selftest -k build:~/src/linux --timeout 300
+  $ ipvs-harness run -k debian:6.1 -s pod-to-vip -s selftest:ipvs.sh     # with scenarios, one guest
+
+Writes <out>/results.json (cell selftest:ipvs.sh, its sub-tests as steps), report.html, junit.xml
+and <kernel>/selftest-ipvs.sh/{output.log,commands.log,console.log}. Exit code: 0 passed, 1 failed,
+2 bad input, 3 an infrastructure error, 4 skipped (kselftest's skip: the selftest skipped itself, or the
+kernel's source has none), 130 interrupted.`)
+    .action(async (opts: SelftestOptions, command: Command) => {
+      if (opts.kernel.length === 0) throw new UsageError('selftest needs --kernel <spec>, e.g. --kernel debian:6.1');
+      for (const k of opts.kernel) {
+        const parsed = parseKernelSpec(k);
+        if (!parsed.ok) throw new UsageError(parsed.message);
+      }
+      const timeoutS = opts.timeout === undefined ? undefined : Number(opts.timeout);
+      if (timeoutS !== undefined && (!Number.isInteger(timeoutS) || timeoutS < 1)) throw new UsageError(`--timeout ${opts.timeout}: expected a whole number of seconds, e.g. --timeout 300`);
+      const cacheDir = opts.cacheDir ?? defaultCacheDir();
+      const interrupt = interruptSignal();
+      try {
+        const results = await runMatrix({
+          kernels: opts.kernel, scenarios: [], out: resolve(opts.out), tracing: false, jobs: 1, cacheDir,
+          guestCells: [selftestCell({ name: 'ipvs.sh', cacheDir, ...(timeoutS !== undefined ? { timeoutS } : {}) })],
+          reporters: [new LineReporter()], writers: resultWriters(), signal: interrupt.signal,
+          ...(opts.modules ? { modulesDir: resolve(opts.modules) } : {}),
+          ...(opts.config ? { configPath: resolve(opts.config) } : {}),
+        });
+        setExitCode(command, interrupt.signal.aborted ? EXIT.interrupted : exitCodeOf(results));
+      } finally {
+        interrupt.dispose();
+      }
+    });
+}
