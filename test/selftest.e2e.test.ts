@@ -90,7 +90,7 @@ describe('ipvs-harness selftest --kernel debian:6.1', () => {
 describe('ipvs-harness run -s selftest:ipvs.sh', () => {
   it('runs the selftest after a scenario on the same guest, both cells in one results folder', async () => {
     const out = join(scratch, 'run');
-    const c = cli(['run', '-k', 'debian:6.1', '-s', 'host-to-vip', '-s', 'selftest:ipvs.sh', '-o', out], 'run');
+    const c = cli(['run', '-k', 'debian:6.1', '-s', 'host-to-vip', '-s', 'selftest:ipvs.sh', '--jobs', '1', '-o', out], 'run');
     const r = await c.run;
     expect(r.exitCode, String(r.stderr)).toBe(0);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResults;
