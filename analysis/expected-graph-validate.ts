@@ -27,7 +27,12 @@ const GRAPH_KEYS = ['version', 'name', 'description', 'section', 'expect'];
 const EXPECT_KEYS = ['role', 'root', 'label', 'match', 'roots', 'section', 'path', 'forbid'];
 const CALL_KEYS = ['call', 'optional', 'required', 'direct', 'inside', 'forbid', 'count'];
 const ANYOF_KEYS = ['anyOf', 'optional'];
-const NAME_RE = /^[A-Za-z_][A-Za-z0-9_.$]*$/;
+const NAME_RE = /^[A-Za-z_][A-Za-z0-9_.$]{0,127}$/;
+// Bounds on free text: graphs are small documents, and their text ends up in results and reports.
+const MAX_LABEL = 200;
+const MAX_NAME = 100;
+const MAX_DESCRIPTION = 4000;
+const MAX_MARKER = 256;
 
 function isMap(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -37,7 +42,13 @@ function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  return JSON.stringify(v) ?? String(v);
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 80 ? `${text.slice(0, 60)}... (${text.length} characters)` : text;
+}
+
+/** Text longer than `max` characters: the problem to report, else null. */
+function tooLong(v: unknown, max: number): string | null {
+  return typeof v === 'string' && v.length > max ? `text of ${v.length} characters is too long` : null;
 }
 
 /** Closest allowed word, for "did you mean" hints on typos such as `cal` or `optinal`. */
@@ -150,13 +161,18 @@ class Checker {
 
   section(v: unknown, path: GraphPath): SectionSpec | undefined {
     if (v === undefined) return undefined;
+    if (typeof v === 'string' && v.length > MAX_MARKER) {
+      this.error(path, `${tooLong(v, MAX_MARKER)}`, `a section name of at most ${MAX_MARKER} characters`);
+      return undefined;
+    }
     if (typeof v === 'string' && v.trim() !== '') return v;
     if (isMap(v)) {
       this.keys(v, ['from', 'to'], path);
       const from = v['from'];
       const to = v['to'];
-      if (typeof from !== 'string' || from === '') this.error([...path, 'from'], `${describe(from)} is not marker text`, 'the text (or part of it) of the trace_marker that opens the section');
-      if (to !== undefined && (typeof to !== 'string' || to === '')) this.error([...path, 'to'], `${describe(to)} is not marker text`, 'the text (or part of it) of the trace_marker that closes the section');
+      if (typeof from !== 'string' || from === '' || from.length > MAX_MARKER) this.error([...path, 'from'], `${describe(from)} is not marker text`, `the text (or part of it, at most ${MAX_MARKER} characters) of the trace_marker that opens the section`);
+      if (to !== undefined && (typeof to !== 'string' || to === '' || to.length > MAX_MARKER)) this.error([...path, 'to'], `${describe(to)} is not marker text`, `the text (or part of it, at most ${MAX_MARKER} characters) of the trace_marker that closes the section`);
+      if ((typeof from === 'string' && from.length > MAX_MARKER) || (typeof to === 'string' && to.length > MAX_MARKER)) return undefined;
       if (typeof from === 'string' && from !== '') return typeof to === 'string' && to !== '' ? { from, to } : { from };
       return undefined;
     }
@@ -266,7 +282,7 @@ class Checker {
     if (match !== 'any' && match !== 'every') this.error([...path, 'match'], `${describe(match)} is not a quantifier`, 'any (at least one root satisfies) or every (all roots satisfy)');
     if (v['path'] === undefined) this.error(path, 'missing "path"', 'a list of steps (may be empty when only forbid or roots matter)');
     const label = v['label'];
-    if (label !== undefined && typeof label !== 'string') this.error([...path, 'label'], `${describe(label)} is not text`, 'a short description');
+    if (label !== undefined && (typeof label !== 'string' || label.length > MAX_LABEL)) this.error([...path, 'label'], tooLong(label, MAX_LABEL) ?? `${describe(label)} is not text`, `a short description (at most ${MAX_LABEL} characters)`);
     const out: Expectation = {
       label: typeof label === 'string' ? label : (roleKey ?? (rootName !== undefined ? `root ${rootName}` : `expect[${index}]`)),
       match: match === 'every' ? 'every' : 'any',
@@ -298,8 +314,9 @@ export function validateExpectedGraph(input: unknown, lineOf: LineOf = () => und
   if (version === undefined) c.error([], 'missing "version"', `version: ${EXPECTED_GRAPH_VERSION}`);
   else if (version !== EXPECTED_GRAPH_VERSION) c.error(['version'], `unsupported version ${describe(version)}`, `${EXPECTED_GRAPH_VERSION} (the graph format this ipvs-harness reads)`);
   const name = input['name'];
-  if (typeof name !== 'string' || name.trim() === '') c.error(name === undefined ? [] : ['name'], name === undefined ? 'missing "name"' : `${describe(name)} is not a name`, 'a short name for the graph');
-  if (input['description'] !== undefined && typeof input['description'] !== 'string') c.error(['description'], `${describe(input['description'])} is not text`, 'a description');
+  if (typeof name !== 'string' || name.trim() === '' || name.length > MAX_NAME) c.error(name === undefined ? [] : ['name'], name === undefined ? 'missing "name"' : (tooLong(name, MAX_NAME) ?? `${describe(name)} is not a name`), `a short name for the graph (at most ${MAX_NAME} characters)`);
+  const description = input['description'];
+  if (description !== undefined && (typeof description !== 'string' || description.length > MAX_DESCRIPTION)) c.error(['description'], tooLong(description, MAX_DESCRIPTION) ?? `${describe(description)} is not text`, `a description (at most ${MAX_DESCRIPTION} characters)`);
   const section = c.section(input['section'], ['section']);
   const expect = input['expect'];
   let expectations: Expectation[] = [];

@@ -35,6 +35,11 @@ function orderProblems(item: Record<string, unknown>): GraphItemProblem[] {
   for (const key of Object.keys(item)) {
     if (!ORDER_KEYS.includes(key)) problems.push({ path: [key], message: `unknown field "${key}" in an order check; expected ${ORDER_KEYS.join(', ')}` });
   }
+  // The same bounds as an expectation's label and a graph's name (analysis/expected-graph-validate.ts).
+  const label = item['label'];
+  if (label !== undefined && (typeof label !== 'string' || label.length > 200)) problems.push({ path: ['label'], message: 'expected a short description (at most 200 characters)' });
+  const name = item['name'];
+  if (typeof name === 'string' && name.length > 100) problems.push({ path: ['name'], message: 'expected a short name (at most 100 characters)' });
   return problems;
 }
 

@@ -17,7 +17,10 @@ const endpoint = z.string({ error: 'expected address:port such as 10.96.0.10:80'
 const text = z.string({ error: 'expected a line of text' })
   .regex(TEXT_RE, { error: 'expected at most 200 printable ASCII characters on one line' });
 const protocol = z.enum(PROTOCOLS, { error: `expected one of: ${PROTOCOLS.join(', ')}` });
-const seconds = (max: number) => z.number({ error: `expected seconds (0-${max})` }).min(0).max(max, { error: `expected at most ${max} seconds` });
+// Millisecond precision: the values are printed into guest commands (`sleep 0.3`), and a number such as
+// 1e-7 would print in exponent form, which busybox's sleep and socat's -t do not read.
+const seconds = (max: number) => z.number({ error: `expected seconds (0-${max})` }).min(0, { error: `expected seconds (0-${max})` }).max(max, { error: `expected at most ${max} seconds` })
+  .refine((v) => Math.abs(v * 1000 - Math.round(v * 1000)) < 1e-6, { error: 'expected seconds with at most 3 decimals (milliseconds)' });
 
 export const namespaceSchema = z.strictObject({
   name: nsName,
