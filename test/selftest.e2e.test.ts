@@ -100,3 +100,18 @@ describe('ipvs-harness run -s selftest:ipvs.sh', () => {
     expect(await leftovers(c.tmp)).toEqual({ qemu: [], folders: [] });
   }, 900_000);
 });
+
+describe('ipvs-harness selftest: bad input (exit 2, nothing boots)', () => {
+  it.each([
+    [['--kernel', 'foo:bar'], /unknown kernel spec "foo:bar"/],
+    [['--kernel', 'path:/etc/passwd'], /not an x86 bzImage/],
+    [[], /selftest needs --kernel <spec>/],
+    [['--kernel', 'debian:6.1', '--timeout', 'soon'], /--timeout soon: expected a whole number of seconds/],
+  ])('%j', async (args, message) => {
+    const c = cli(['selftest', ...args, '--out', join(scratch, 'bad')], 'bad');
+    const r = await c.run;
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toMatch(message);
+    expect(await leftovers(c.tmp)).toEqual({ qemu: [], folders: [] });
+  });
+});

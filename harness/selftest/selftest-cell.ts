@@ -107,8 +107,8 @@ async function upload(ctx: GuestCellContext, st: SelftestFiles): Promise<void> {
  * so nothing holds the SSH channel open past the deadline. The interpreter goes by its full path:
  * busybox's `timeout` would run a bare `sh` as its own ash, whose applets shadow PATH (`ip`).
  */
-export function runCommand(st: Pick<SelftestFiles, 'script'>, interpreter: string, timeoutS: number): string {
-  const dir = shellQuote(posix.join(GUEST_ROOT, posix.dirname(st.script)));
+export function runCommand(st: Pick<SelftestFiles, 'script'>, interpreter: string, timeoutS: number, root = GUEST_ROOT): string {
+  const dir = shellQuote(posix.join(root, posix.dirname(st.script)));
   const script = shellQuote(`./${posix.basename(st.script)}`);
   return [
     `cd ${dir} || exit 125`,
