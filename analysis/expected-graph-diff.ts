@@ -85,6 +85,8 @@ function renderRole(r: RoleVerdict, out: string[]): void {
   if (r.holds) {
     const lines = r.satisfied.map((s) => s.line).slice(0, 8);
     out.push(`  ok   ${r.at} ${subject}${label} (${r.match})${section}: holds on ${r.satisfied.length} of ${r.candidates} root(s), lines ${lines.join(', ')}${r.satisfied.length > 8 ? ', ...' : ''}`);
+  } else if (r.incomplete !== undefined) {
+    out.push(`  INCOMPLETE ${r.at} ${subject}${label} (${r.match})${section}: cannot be judged, ${r.incomplete} (found: ${r.mismatch?.message ?? 'nothing'})`);
   } else {
     out.push(`  FAIL ${r.at} ${subject}${label} (${r.match})${section}: ${r.mismatch?.message ?? 'does not hold'}`);
   }
@@ -108,7 +110,8 @@ export function renderVerdictText(v: Verdict): string {
   const out: string[] = [];
   const gen = v.generation;
   const genText = gen.id === 'unknown' ? 'unknown' : `${gen.id} (${gen.source === 'kernel-release' ? `kernel ${gen.release}` : 'from the symbols in the trace'})`;
-  out.push(`graph "${v.graph}"${v.file ? ` (${v.file})` : ''}: ${v.holds ? 'HOLDS' : 'DOES NOT HOLD'}; kernel generation: ${genText}`);
+  const state = v.holds ? 'HOLDS' : v.incomplete !== undefined ? 'INCOMPLETE TRACE (cannot be judged)' : 'DOES NOT HOLD';
+  out.push(`graph "${v.graph}"${v.file ? ` (${v.file})` : ''}: ${state}; kernel generation: ${genText}`);
   for (const r of v.perRole) renderRole(r, out);
   for (const n of v.notes) out.push(`  note: ${n}`);
   return `${out.join('\n')}\n`;

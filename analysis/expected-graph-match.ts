@@ -9,6 +9,7 @@ import type { CallNode, Trace } from './model.ts';
 import { countOk, describeCount, explainPath, forbiddenInside, matchPath, type StepReport } from './path-matcher.ts';
 import { findRoleInstances, hookTable, parseRoleKey, resolveGeneration, roleMatch, type KernelGeneration, type RoleInstance } from './roles.ts';
 import { describeSection, findSection, inSection, type SectionRange, type SectionSpec } from './section.ts';
+import { holesIn, incompleteRootsIn, missingSectionHole } from './trace-gaps.ts';
 
 export interface MatchOptions {
   /** `uname -r` of the traced kernel; chooses the symbol generation. Else inferred from the trace. */
@@ -61,6 +62,11 @@ export interface RoleVerdict {
   failed: RootRef[];
   notes: string[];
   mismatch?: Mismatch;
+  /**
+   * Set when the expectation does not hold but the trace has a hole where it looked (lost events,
+   * calls cut off): the verdict is "incomplete trace", not "does not hold".
+   */
+  incomplete?: string;
   /** Step-by-step account on the closest root, when the path did not hold. */
   reports?: StepReport[];
   best?: RootRef;
@@ -76,6 +82,8 @@ export interface Verdict {
   perRole: RoleVerdict[];
   mismatches: Mismatch[];
   notes: string[];
+  /** Set when the graph does not hold only because of holes in the trace (every failing expectation is incomplete). */
+  incomplete?: string;
   diffText: string;
 }
 
@@ -143,9 +151,10 @@ function judgeExpectation(exp: Expectation, ctx: Context): RoleVerdict {
   const v: RoleVerdict = { label: exp.label, at, match: exp.match, holds: false, section: null, definite: 0, candidates: 0, satisfied: [], failed: [], notes: [] };
   if (exp.role !== undefined) v.role = exp.role;
   if (exp.root !== undefined) v.root = exp.root;
-  const fail = (kind: Mismatch['kind'], message: string, extra: Partial<Mismatch> = {}): RoleVerdict => {
+  const fail = (kind: Mismatch['kind'], message: string, extra: Partial<Mismatch> = {}, hole: string | null = null): RoleVerdict => {
     v.holds = false;
     v.mismatch = { expectation: exp.label, at, kind, message, ...extra };
+    if (hole !== null) v.incomplete = hole;
     return v;
   };
 
@@ -153,7 +162,7 @@ function judgeExpectation(exp: Expectation, ctx: Context): RoleVerdict {
   let range: SectionRange | null = null;
   if (spec !== null) {
     const found = findSection(ctx.trace, spec);
-    if (!found.ok) return fail('section', found.message);
+    if (!found.ok) return fail('section', found.message, {}, missingSectionHole(ctx.trace, spec));
     range = found.range;
     v.section = { spec: describeSection(spec), startLine: range.startLine, endLine: range.endLine };
   }
@@ -164,7 +173,7 @@ function judgeExpectation(exp: Expectation, ctx: Context): RoleVerdict {
   const what = exp.role !== undefined ? `role ${exp.role}` : `call ${exp.root}`;
   if (cands.length === 0) {
     const seen = [...new Set(ctx.instances.filter((i) => range === null || inSection(i.node.line, range)).map((i) => `${i.node.fn} (${i.roles.join('|') || '?'})`))];
-    return fail('no-root', `no call of ${what}${range ? ' in the section' : ''}; hook calls present: ${seen.length > 0 ? seen.join(', ') : 'none'}`);
+    return fail('no-root', `no call of ${what}${range ? ' in the section' : ''}; hook calls present: ${seen.length > 0 ? seen.join(', ') : 'none'}`, {}, holesIn(ctx.trace, range, incompleteRootsIn(ctx.trace, range)));
   }
 
   const outcomes = cands.map((c) => judgeRoot(exp, c, ctx));
@@ -183,7 +192,7 @@ function judgeExpectation(exp: Expectation, ctx: Context): RoleVerdict {
     holds = countOk(rootCount, good.length);
     if (!holds && good.length > 0) {
       explainBest(v, exp, outcomes, ctx);
-      return fail('root-count', `${good.length} root(s) of ${what} satisfy the path; expected ${describeCount(rootCount)}`, mismatchDetail(v));
+      return fail('root-count', `${good.length} root(s) of ${what} satisfy the path; expected ${describeCount(rootCount)}`, mismatchDetail(v), holesIn(ctx.trace, range, incompleteRootsIn(ctx.trace, range)));
     }
   } else {
     const definite = outcomes.filter((o) => o.candidate.definite);
@@ -195,11 +204,13 @@ function judgeExpectation(exp: Expectation, ctx: Context): RoleVerdict {
       holds = bad.length === 0 && countOk(rootCount, definite.length);
       const ambiguousBad = outcomes.filter((o) => !o.candidate.definite && !o.ok).length;
       if (ambiguousBad > 0) v.notes.push(`${ambiguousBad} call(s) that may belong to another role do not satisfy the path (not counted)`);
-      if (bad.length === 0 && !holds) return fail('root-count', `${definite.length} root(s) of ${what}; expected ${describeCount(rootCount)}`);
+      if (bad.length === 0 && !holds) return fail('root-count', `${definite.length} root(s) of ${what}; expected ${describeCount(rootCount)}`, {}, holesIn(ctx.trace, range, incompleteRootsIn(ctx.trace, range)));
       if (bad.length > 0) {
         explainBest(v, exp, bad, ctx);
         const first = bad[0]!.candidate.node;
-        return fail('every', `${bad.length} of ${definite.length} root(s) of ${what} do not satisfy the path (first: ${first.fn} at line ${first.line})`, mismatchDetail(v));
+        // A complete call that breaks the path is a real failure, whatever was lost around it.
+        const hole = bad.every((o) => !o.candidate.node.complete) ? holesIn(ctx.trace, range, bad.map((o) => o.candidate.node), false) : null;
+        return fail('every', `${bad.length} of ${definite.length} root(s) of ${what} do not satisfy the path (first: ${first.fn} at line ${first.line})`, mismatchDetail(v), hole);
       }
     }
   }
@@ -210,7 +221,8 @@ function judgeExpectation(exp: Expectation, ctx: Context): RoleVerdict {
   explainBest(v, exp, outcomes, ctx);
   const detail = mismatchDetail(v);
   const kind = detail.step === undefined || detail.step.status === 'forbidden' ? 'forbidden' : 'path';
-  return fail(kind, `no root of ${what} satisfies the path${detail.step ? `: ${detail.step.expected} ${detail.step.status} (${detail.step.detail ?? ''})` : ''}`, detail);
+  const hole = holesIn(ctx.trace, range, outcomes.filter((o) => !o.ok).map((o) => o.candidate.node));
+  return fail(kind, `no root of ${what} satisfies the path${detail.step ? `: ${detail.step.expected} ${detail.step.status} (${detail.step.detail ?? ''})` : ''}`, detail, hole);
 }
 
 /** Explains the failure on the root that matched the most steps. */
@@ -280,6 +292,8 @@ export function matchExpectedGraph(trace: Trace, graph: ExpectedGraph, options: 
     diffText: '',
   };
   if (graph.file !== undefined) verdict.file = graph.file;
+  const failing = perRole.filter((r) => !r.holds);
+  if (failing.length > 0 && failing.every((r) => r.incomplete !== undefined)) verdict.incomplete = [...new Set(failing.map((r) => r.incomplete!))].join('; ');
   verdict.diffText = renderVerdictText(verdict);
   return verdict;
 }

@@ -38,7 +38,8 @@ Examples:
 
 Exit code: 0 every graph holds, 1 a graph does not hold (the diff shows the expected path, the
 closest actual subtree and the first missing or out-of-order call), 2 bad input (missing file,
-invalid graph: every problem is listed with file, field, line and the fix).`)
+invalid graph: every problem is listed with file, field, line and the fix; or a trace with holes
+where the graphs failed: lost events, a file cut off; the verdict says INCOMPLETE TRACE).`)
     .action(
       async (
         file: string,
@@ -69,7 +70,12 @@ invalid graph: every problem is listed with file, field, line and the fix).`)
         );
         if (opts.json) process.stdout.write(`${JSON.stringify(verdicts.map(({ diffText: _d, ...v }) => v), null, 2)}\n`);
         else for (const v of verdicts) process.stdout.write(v.diffText);
-        setExitCode(command, verdicts.every((v) => v.holds) ? EXIT.ok : EXIT.failed);
+        // A graph that fails only where the trace has holes (lost events, cut off) is no evidence either way.
+        const failing = verdicts.filter((v) => !v.holds);
+        if (failing.length > 0 && failing.every((v) => v.incomplete !== undefined)) {
+          process.stderr.write(`the trace is incomplete where the graphs looked: ${failing[0]!.incomplete}\n`);
+          setExitCode(command, EXIT.badInput);
+        } else setExitCode(command, failing.length === 0 ? EXIT.ok : EXIT.failed);
       },
     );
 }
