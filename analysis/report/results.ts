@@ -74,8 +74,10 @@ export interface CellResult {
   observations: string[];
   counters?: { ipvsStats?: string; connections?: string; icmp?: Record<string, Record<string, number>> };
   trace?: { lines: number; roots: number; lostEvents: number; diagnostics: number; hooksWithNumber: number };
+  /** `run --bpftrace`: calls per hook function and netfilter hook number, counted by kprobes. */
+  bpftrace?: { hooks: { fn: string; hook: number; count: number }[]; stacks: number };
   /** Files in the results folder, relative paths (`output`: a selftest's own output). */
-  artifacts: { trace?: string; commands?: string; console?: string; output?: string };
+  artifacts: { trace?: string; commands?: string; console?: string; output?: string; bpftrace?: string };
 }
 
 export interface StepCheckResult {

@@ -26,6 +26,7 @@ export interface RunOptions {
   cacheDir?: string;
   trace: boolean;
   freshBoot?: boolean;
+  bpftrace?: boolean;
   jobs?: string;
   shard?: string;
   durations?: string;
@@ -53,6 +54,7 @@ export function registerRun(program: Command): void {
     .option('--baseline-kernel <spec>', 'compare every kernel with the baseline recorded on this kernel (e.g. a known-good build)')
     .option('--cache-dir <dir>', 'cache for kernels and guest images (default: $IPVS_HARNESS_CACHE or ~/.cache/ipvs-harness)')
     .option('--no-trace', 'run the traffic without ftrace (outcomes only)')
+    .option('--bpftrace', 'also count hook calls per netfilter hook and their kernel stacks with bpftrace (boots the larger bpftrace image; needs `setup --with-bpftrace`)')
     .option('--fresh-boot', 'boot a fresh guest for every scenario instead of reusing one per kernel')
     .addHelpText('after', `
 Examples:
@@ -111,6 +113,7 @@ commands.log and console.log. Exit code: 0 all passed, 1 a scenario failed, 2 ba
           ...(shard ? { shard } : {}),
           ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
           ...(opts.freshBoot ? { freshBoot: true } : {}),
+          ...(opts.bpftrace ? { bpftrace: true } : {}),
           ...(opts.modules ? { modulesDir: resolve(opts.modules) } : {}),
           ...(opts.config ? { configPath: resolve(opts.config) } : {}),
         });

@@ -25,6 +25,7 @@ export interface KernelRunOptions {
   modulesDir?: string;
   configPath?: string;
   tracing: boolean;
+  bpftrace?: boolean;
   judge: JudgeTrace;
   reporter: Required<Pick<Reporter, 'onKernelStage' | 'onScenarioStart' | 'onStepEnd' | 'onScenarioEnd'>>;
   signal?: AbortSignal;
@@ -129,10 +130,15 @@ function scenarioCell(scenario: Scenario, file: string, opts: KernelRunOptions):
       const { cell, artifacts } = await runScenario(ctx.shell, scenario, {
         kernel: ctx.kernel, kernelRelease: ctx.guest.kernel.release, tracing: opts.tracing, judge: opts.judge, phase: ctx.phase,
         onStep: (_s, r) => ctx.onStep(r),
+        ...(opts.bpftrace ? { bpftrace: true } : {}),
       });
       if (opts.tracing) {
         writeAtomic(join(ctx.out, ctx.dir, 'trace.txt'), artifacts.trace);
         cell.artifacts.trace = join(ctx.dir, 'trace.txt');
+      }
+      if (artifacts.bpftrace !== undefined) {
+        writeAtomic(join(ctx.out, ctx.dir, 'bpftrace.json'), artifacts.bpftrace);
+        cell.artifacts.bpftrace = join(ctx.dir, 'bpftrace.json');
       }
       return cell;
     },
@@ -148,6 +154,7 @@ async function boot(opts: KernelRunOptions, kernel: KernelRun): Promise<Guest> {
     ...(opts.configPath ? { configPath: opts.configPath } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.bootTimeoutMs ? { timeoutMs: opts.bootTimeoutMs } : {}),
+    ...(opts.bpftrace ? { withBpftrace: true } : {}),
     onEvent: (e) => {
       opts.onVmEvent?.(e);
       if (e.kind === 'kernel-download') opts.reporter.onKernelStage(opts.spec, 'downloading', e.packageName);

@@ -23,6 +23,8 @@ export interface MatrixOptions {
   modulesDir?: string;
   configPath?: string;
   tracing?: boolean;
+  /** Count hook calls with bpftrace too (boots the bpftrace image). */
+  bpftrace?: boolean;
   freshBoot?: boolean;
   signal?: AbortSignal;
   reporters: Reporter[];
@@ -66,6 +68,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<RunResults> {
         ...(opts.configPath ? { configPath: opts.configPath } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(opts.freshBoot ? { freshBoot: true } : {}),
+        ...(opts.bpftrace ? { bpftrace: true } : {}),
         ...(opts.onVmEvent ? { onVmEvent: opts.onVmEvent } : {}),
       });
       done.push({ unit: index, ...r });

@@ -10,6 +10,7 @@ import { LIST_MODULES, LIST_TRACEABLE, moduleCommand } from '../../scenarios/gue
 import { classifyClient, judgeStep, type Observation } from '../../scenarios/outcome.ts';
 import type { Scenario, Step } from '../../scenarios/schema.ts';
 import { markerCommand, planTracing, stepMarker, TRACEFS } from '../../scenarios/trace-plan.ts';
+import { bpftraceProgram, bpftraceStart, bpftraceStop, hookCounts, stackCount } from '../../scenarios/bpftrace-plan.ts';
 import { CommandFailed, LoggedShell } from './guest-shell.ts';
 import type { JudgeTrace } from './judge-trace.ts';
 
@@ -23,6 +24,8 @@ export interface ScenarioRunOptions {
   kernel: string;
   kernelRelease: string;
   tracing: boolean;
+  /** Also count hook calls and their stacks with bpftrace (the guest must be the bpftrace image). */
+  bpftrace?: boolean;
   judge: JudgeTrace;
   onStep?: (step: Step, result: StepResult) => void;
 }
@@ -30,6 +33,7 @@ export interface ScenarioRunOptions {
 export interface ScenarioArtifacts {
   trace: string;
   commands: string;
+  bpftrace?: string;
 }
 
 export class SetupFailed extends Error {
@@ -47,6 +51,8 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
     failures: [], steps: [], graphs: [], observations: [], artifacts: {},
   };
   let traceText = '';
+  let bpftraceText: string | undefined;
+  const bpftraceNotes: string[] = [];
   try {
     opts.phase.phase = 'setup';
     await inPhase('setup', async () => {
@@ -54,13 +60,24 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       for (const c of [...topologyCommands(s), ...sysctlCommands(s), ...serviceCommands(s), ...serverCommands(s)]) await shell.run(c);
     });
     opts.phase.phase = 'trace';
+    const traceable = opts.tracing || opts.bpftrace
+      ? await inPhase('trace', async () => new Set((await shell.run(LIST_TRACEABLE)).stdout.split('\n').filter(Boolean)))
+      : new Set<string>();
     const plan = opts.tracing ? await inPhase('trace', async () => {
-      const traceable = new Set((await shell.run(LIST_TRACEABLE)).stdout.split('\n').filter(Boolean));
       const modules = (await shell.run(LIST_MODULES)).stdout.split('\n').filter(Boolean);
       const p = planTracing(s, traceable, modules);
       await shell.run(p.start);
       return p;
     }) : undefined;
+    // bpftrace is a second opinion: when it cannot start or stop, the cell says so and goes on.
+    let program = opts.bpftrace ? bpftraceProgram(traceable) : null;
+    if (program) {
+      const started = await shell.runAllowingFailure(bpftraceStart(program));
+      if (started.exitCode !== 0) {
+        bpftraceNotes.push(`bpftrace did not start: ${lastLines(started.stderr || started.stdout)}`);
+        program = null;
+      }
+    }
     opts.phase.phase = 'step';
     for (const step of s.steps) {
       const result = await runStep(shell, s, step, opts.tracing);
@@ -68,6 +85,12 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       opts.onStep?.(step, result);
     }
     opts.phase.phase = 'collect';
+    if (program) {
+      const stopped = await shell.runAllowingFailure(bpftraceStop());
+      bpftraceText = stopped.stdout;
+      if (stopped.exitCode !== 0) bpftraceNotes.push(`bpftrace did not stop cleanly: ${lastLines(stopped.stderr) || (stopped.timedOut ? 'timed out' : `exit ${stopped.exitCode}`)}`);
+      else cell.bpftrace = { hooks: hookCounts(bpftraceText), stacks: stackCount(bpftraceText) };
+    }
     if (plan) {
       await shell.run(plan.stop);
       traceText = (await shell.run({ label: 'collect trace', script: `cat ${TRACEFS}/trace`, timeoutMs: 120_000, quietOutput: true })).stdout;
@@ -93,10 +116,15 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       if (step.status === 'error') cell.failures.push(`step ${step.name}: ${step.detail ?? 'error'}`);
     }
     for (const g of cell.graphs.filter((x) => !x.holds)) cell.failures.push(`graph ${g.name}: does not hold${g.diff ? `: ${g.diff.split('\n')[0]}` : ''}`);
+    cell.observations.push(...bpftraceNotes);
+    if (cell.bpftrace) {
+      const text = cell.bpftrace.hooks.map((h) => `${h.fn}${h.hook ? ` at hook ${h.hook}` : ''} x${h.count}`).join(', ');
+      cell.observations.push(`bpftrace (whole scenario): ${text || 'no hook call counted'}`);
+    }
     cell.status = cell.failures.length > 0 ? 'failed' : 'passed';
   }
   cell.durationMs = Date.now() - started;
-  return { cell, artifacts: { trace: traceText, commands: shell.text() } };
+  return { cell, artifacts: { trace: traceText, commands: shell.text(), ...(bpftraceText !== undefined ? { bpftrace: bpftraceText } : {}) } };
 }
 
 async function inPhase<T>(phase: 'setup' | 'trace', fn: () => Promise<T>): Promise<T> {
@@ -140,4 +168,8 @@ async function runStep(shell: LoggedShell, s: Scenario, step: Step, tracing: boo
     result.detail = delivered ? 'datagram delivered' : 'datagram not delivered';
   }
   return result;
+}
+
+function lastLines(text: string): string {
+  return text.trim().split('\n').slice(-3).join(' | ');
 }
