@@ -28,7 +28,10 @@ export interface TracePlan {
   filters: string[];
   kprobes: { event: string; fn: string }[];
   start: GuestCommand;
+  /** Writes the final marker, then stops tracing. */
   stop: GuestCommand;
+  /** Prints the trace (the runner marks lost events in it: ring-buffer.ts). */
+  collect: GuestCommand;
   reset: GuestCommand;
 }
 
@@ -70,7 +73,8 @@ export function planTracing(s: Scenario, available: ReadonlySet<string>, modules
     filters,
     kprobes,
     start: { label: 'start tracing', script: lines.join('\n'), timeoutMs: 60_000 },
-    stop: { label: 'stop tracing', script: `echo 0 > ${TRACEFS}/tracing_on`, timeoutMs: 10_000 },
+    stop: { label: 'stop tracing', script: `echo '${TRACE_END_MARKER}' > ${TRACEFS}/trace_marker; echo 0 > ${TRACEFS}/tracing_on`, timeoutMs: 10_000 },
+    collect: { label: 'collect trace', script: `cat ${TRACEFS}/trace`, timeoutMs: 120_000, quietOutput: true },
     reset: { label: 'reset tracing', script: resetTracingScript(), timeoutMs: 60_000, allowFailure: true },
   };
 }
@@ -82,6 +86,9 @@ function kprobeLines(kprobes: { event: string; fn: string }[]): string[] {
     `echo 1 > events/${KPROBE_GROUP}/enable`,
   ];
 }
+
+/** The last event of every trace the runner collects: a trace without it was cut off. */
+export const TRACE_END_MARKER = 'ipvs-harness trace end';
 
 export function resetTracingScript(): string {
   return [

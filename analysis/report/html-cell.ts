@@ -21,7 +21,7 @@ function expectedHtml(steps: readonly ExpectedStepView[]): string {
 
 function graphHtml(g: ReportGraph, i: number, cellId: string): string {
   const r = g.result;
-  const verdict = r.holds ? '<span class="badge holds">holds</span>' : '<span class="badge fails">does not hold</span>';
+  const verdict = r.holds ? '<span class="badge holds">holds</span>' : r.incomplete ? `<span class="badge fails" title="${h(r.incomplete)}">incomplete trace: cannot be judged</span>` : '<span class="badge fails">does not hold</span>';
   const out: string[] = [`<div class="graph ${r.holds ? 'holds' : 'fails'}" id="${h(cellId)}-g${i + 1}" data-graph="${i}" data-holds="${r.holds}">`];
   out.push(`<div><b>g${i + 1}</b> ${verdict} ${h(r.name)} <span class="muted">— role ${h(r.role)}${r.step ? `, step ${h(r.step)}` : ''}</span></div>`);
   if (g.rootId !== undefined) out.push(`<div class="small">${r.holds ? 'shown on' : 'closest root'}: <a href="#${h(g.rootId)}">${h(g.rootText ?? g.rootId)}</a>${g.satisfied.length > 1 ? ` <span class="muted">(${g.satisfied.length} roots satisfy it)</span>` : ''}${g.failed.length > 0 ? ` <span class="muted">(${g.failed.length} root(s) do not)</span>` : ''}</div>`);

@@ -105,6 +105,12 @@ export interface GraphResult {
   step?: string;
   role: string;
   holds: boolean;
+  /**
+   * Why the graph could not be judged, when it does not hold only because the trace has a hole where
+   * it looked (the ring buffer lost events, the trace was cut off). Such a graph is not a failure:
+   * the cell is an error TRACE_INCOMPLETE.
+   */
+  incomplete?: string;
   /** Readable diff when the graph does not hold, or notes (e.g. hook number unknown). */
   diff?: string;
   notes?: string[];

@@ -8,6 +8,7 @@ import { describeRoleInstances } from '../../analysis/role-observations.ts';
 import { findRoleInstances, resolveGeneration } from '../../analysis/roles.ts';
 import { checkRoleOrder } from '../../analysis/role-order.ts';
 import { findSection, sliceSection, type SectionSpec } from '../../analysis/section.ts';
+import { holesIn, incompleteRootsIn, missingSectionHole } from '../../analysis/trace-gaps.ts';
 import { checkGraphItem, graphItems, type GraphItem } from '../../scenarios/graph-items.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import { stepMarker } from '../../scenarios/trace-plan.ts';
@@ -18,7 +19,12 @@ export interface Judged {
   summary: NonNullable<CellResult['trace']>;
 }
 
-export type JudgeTrace = (traceText: string, scenario: Scenario, kernelRelease: string) => Judged;
+export interface JudgeOptions {
+  /** The marker the runner writes last: when it is missing the trace was cut off, and no graph that fails on it can be judged. */
+  finalMarker?: string;
+}
+
+export type JudgeTrace = (traceText: string, scenario: Scenario, kernelRelease: string, options?: JudgeOptions) => Judged;
 
 /** Validation hook for scenario files: each graph item is one expectation plus `step` and `name`, or an order check. */
 export const checkGraphForScenario = checkGraphItem;
@@ -27,9 +33,13 @@ export function stepSection(step: string): SectionSpec {
   return { from: stepMarker(step, 'begin'), to: stepMarker(step, 'end') };
 }
 
-export const judgeTrace: JudgeTrace = (traceText, scenario, kernelRelease) => {
+export const judgeTrace: JudgeTrace = (traceText, scenario, kernelRelease, options = {}) => {
   const trace = parseFunctionGraph(traceText);
   const graphs: GraphResult[] = graphItems(scenario).map((item, i) => judgeItem(trace, item, i, kernelRelease));
+  const final = options.finalMarker;
+  if (final !== undefined && !trace.markers.some((m) => m.kind === 'marker' && m.text === final)) {
+    for (const g of graphs) if (!g.holds) g.incomplete ??= `the trace is cut off: its last event, the marker "${final}", is missing`;
+  }
   return {
     graphs,
     observations: observe(trace, scenario, kernelRelease),
@@ -55,6 +65,7 @@ function judgeItem(trace: Trace, item: GraphItem | null, index: number, kernelRe
     role: item.role,
     holds: verdict.holds,
     ...(step ? { step } : {}),
+    ...(verdict.incomplete !== undefined ? { incomplete: verdict.incomplete } : {}),
     ...(verdict.holds ? {} : { diff: verdict.diffText }),
     ...(notes.length ? { notes: [...new Set(notes)] } : {}),
   };
@@ -65,16 +76,22 @@ function judgeOrder(trace: Trace, item: Extract<GraphItem, { kind: 'order' }>, k
   let scope = trace;
   if (step) {
     const found = findSection(trace, stepSection(step));
-    if (!found.ok) return { name: `${step}/order`, role: order.join(' -> '), holds: false, step, diff: found.message };
+    if (!found.ok) {
+      const hole = missingSectionHole(trace, stepSection(step));
+      return { name: `${step}/order`, role: order.join(' -> '), holds: false, step, ...(hole !== null ? { incomplete: hole } : {}), diff: found.message };
+    }
     scope = sliceSection(trace, found.range);
   }
   const v = checkRoleOrder(scope, order, kernelRelease);
   const label = item.label ? `: ${item.label}` : '';
+  // An order that fails where the section lost events or holds calls cut off may have missed the first call of a role.
+  const hole = v.holds ? null : holesIn(scope, null, incompleteRootsIn(scope, null));
   return {
     name: `${item.name ?? `${step ?? 'trace'}/order`}${label}`,
     role: order.join(' -> '),
     holds: v.holds,
     ...(step ? { step } : {}),
+    ...(hole !== null ? { incomplete: hole } : {}),
     ...(v.holds ? {} : { diff: v.diffText }),
     notes: v.found.map((f) => `first ${f}`),
   };

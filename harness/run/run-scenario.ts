@@ -9,7 +9,8 @@ import {
 import { LIST_MODULES, LIST_TRACEABLE, moduleCommand } from '../../scenarios/guest-state.ts';
 import { classifyClient, judgeStep, type Observation } from '../../scenarios/outcome.ts';
 import type { Scenario, Step } from '../../scenarios/schema.ts';
-import { markerCommand, planTracing, stepMarker, TRACEFS } from '../../scenarios/trace-plan.ts';
+import { markerCommand, planTracing, stepMarker, TRACE_END_MARKER } from '../../scenarios/trace-plan.ts';
+import { markLostEvents, parseRingBufferStats, RING_BUFFER_STATS } from '../../scenarios/ring-buffer.ts';
 import { bpftraceProgram, bpftraceStart, bpftraceStop, hookCounts, stackCount } from '../../scenarios/bpftrace-plan.ts';
 import { CommandFailed, LoggedShell } from './guest-shell.ts';
 import type { JudgeTrace } from './judge-trace.ts';
@@ -93,7 +94,8 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
     }
     if (plan) {
       await shell.run(plan.stop);
-      traceText = (await shell.run({ label: 'collect trace', script: `cat ${TRACEFS}/trace`, timeoutMs: 120_000, quietOutput: true })).stdout;
+      const losses = parseRingBufferStats((await shell.runAllowingFailure(RING_BUFFER_STATS)).stdout);
+      traceText = markLostEvents((await shell.run(plan.collect)).stdout, losses);
     }
     const stats = await shell.runAllowingFailure({ label: 'ipvs counters', script: 'cat /proc/net/ip_vs_stats; echo; ipvsadm -Ln --stats; echo; ipvsadm -Lnc', timeoutMs: 15_000 });
     cell.counters = { ipvsStats: stats.stdout };
@@ -106,7 +108,7 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
   if (cell.status !== 'error') {
     opts.phase.phase = 'judge';
     if (opts.tracing) {
-      const judged = opts.judge(traceText, s, opts.kernelRelease);
+      const judged = opts.judge(traceText, s, opts.kernelRelease, { finalMarker: TRACE_END_MARKER });
       cell.graphs = judged.graphs;
       cell.observations = judged.observations;
       cell.trace = judged.summary;
@@ -115,13 +117,23 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       for (const c of step.checks.filter((x) => !x.ok)) cell.failures.push(`step ${step.name}: ${c.what}: expected ${c.expected}, got ${c.actual}`);
       if (step.status === 'error') cell.failures.push(`step ${step.name}: ${step.detail ?? 'error'}`);
     }
-    for (const g of cell.graphs.filter((x) => !x.holds)) cell.failures.push(`graph ${g.name}: does not hold${g.diff ? `: ${g.diff.split('\n')[0]}` : ''}`);
+    for (const g of cell.graphs.filter((x) => !x.holds && x.incomplete === undefined)) cell.failures.push(`graph ${g.name}: does not hold${g.diff ? `: ${g.diff.split('\n')[0]}` : ''}`);
+    // A graph that could not be judged for a hole in the trace is neither a pass nor a failure.
+    const unjudged = cell.graphs.filter((x) => !x.holds && x.incomplete !== undefined);
+    for (const g of unjudged) cell.observations.push(`graph ${g.name}: cannot be judged, incomplete trace: ${g.incomplete}`);
     cell.observations.push(...bpftraceNotes);
     if (cell.bpftrace) {
       const text = cell.bpftrace.hooks.map((h) => `${h.fn}${h.hook ? ` at hook ${h.hook}` : ''} x${h.count}`).join(', ');
       cell.observations.push(`bpftrace (whole scenario): ${text || 'no hook call counted'}`);
     }
     cell.status = cell.failures.length > 0 ? 'failed' : 'passed';
+    if (cell.status === 'passed' && unjudged.length > 0) {
+      cell.status = 'error';
+      const lost = cell.trace?.lostEvents ?? 0;
+      const why = lost > 0 ? `the ftrace ring buffer (${s.trace.bufferKb} KiB per CPU) overflowed and lost ${lost} events; raise trace.bufferKb` : unjudged[0]!.incomplete;
+      const names = unjudged.map((g) => g.name.split(':')[0]).join(', ');
+      cell.error = { code: 'TRACE_INCOMPLETE', phase: 'collect', message: `the trace is incomplete: ${why}; ${unjudged.length} of ${cell.graphs.length} graph(s) could not be judged (${names})` };
+    }
   }
   cell.durationMs = Date.now() - started;
   return { cell, artifacts: { trace: traceText, commands: shell.text(), ...(bpftraceText !== undefined ? { bpftrace: bpftraceText } : {}) } };

@@ -10,9 +10,12 @@ import { matchExpectedGraph } from '../../analysis/expected-graph-match.ts';
 import { parseFunctionGraph } from '../../analysis/function-graph-parser.ts';
 import type { RunResults } from '../../analysis/report/results.ts';
 import { main } from '../../harness/cli.ts';
-import { stepSection } from '../../harness/run/judge-trace.ts';
+import { judgeTrace, stepSection } from '../../harness/run/judge-trace.ts';
 import { loadScenarioFile } from '../../harness/scenario-loader.ts';
 import { graphItems } from '../../scenarios/graph-items.ts';
+import { markLostEvents } from '../../scenarios/ring-buffer.ts';
+import type { Scenario } from '../../scenarios/schema.ts';
+import { TRACE_END_MARKER } from '../../scenarios/trace-plan.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const runDir = join(root, 'test', 'fixtures', 'results', 'seed');
@@ -50,7 +53,7 @@ describe('graphs on a trace with holes: holds or incomplete, never a false "does
     );
   });
 
-  it('the oldest lines overwritten, as trace_pipe shows an overflowed ring buffer (1500 cases)', () => {
+  it('the oldest lines overwritten and the loss marked, as in an overflowed ring buffer (1500 cases)', () => {
     fc.assert(
       fc.property(fc.nat(cases.length - 1), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 1, max: 10_000_000 }), (which, frac, lost) => {
         const c = cases[which]!;
@@ -73,6 +76,50 @@ describe('graphs on a trace with holes: holds or incomplete, never a false "does
     expect(v.holds).toBe(false);
     expect(v.incomplete).toBeUndefined();
     expect(v.diffText).toContain('DOES NOT HOLD');
+  });
+});
+
+// The runner's judge: traces end with its final marker (written after the last step); the trace of a
+// real run with that marker added, then cut or overflowed, gives graphs that hold or are incomplete.
+const runnerCells = run.cells.map((cell) => ({
+  cell: `${cell.kernel} ${cell.scenario}`,
+  scenario: loadScenarioFile(join(root, 'scenarios', 'seed', `${cell.scenario}.yaml`)).scenario as Scenario,
+  text: `${readFileSync(join(runDir, cell.artifacts.trace!), 'utf8').trimEnd()}\n   99.000000 |   0)     sh-999     |               |  /* ${TRACE_END_MARKER} */\n`,
+  release: cell.kernelRelease!,
+}));
+
+function judgedByRunner(text: string, c: (typeof runnerCells)[number]) {
+  return judgeTrace(text, c.scenario, c.release, { finalMarker: TRACE_END_MARKER }).graphs;
+}
+
+describe("the runner's judge on traces with holes: every graph (order checks too) holds or is incomplete", () => {
+  it('every graph holds on the full traces', () => {
+    for (const c of runnerCells) expect(judgedByRunner(c.text, c).filter((g) => !g.holds).map((g) => `${c.cell} ${g.name}`)).toEqual([]);
+  });
+
+  it('cut at any byte: without its final marker no failing graph is taken for a real failure (1000 cases)', () => {
+    fc.assert(
+      fc.property(fc.nat(runnerCells.length - 1), fc.double({ min: 0, max: 1, noNaN: true }), (which, frac) => {
+        const c = runnerCells[which]!;
+        for (const g of judgedByRunner(c.text.slice(0, Math.floor(c.text.length * frac)), c)) expect(g.holds || g.incomplete !== undefined, `${c.cell} ${g.name}: ${g.diff}`).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('the ring buffer overflowed (oldest lines gone, the loss marked from the per-CPU stats) (1000 cases)', () => {
+    fc.assert(
+      fc.property(fc.nat(runnerCells.length - 1), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 1, max: 1e7 }), (which, frac, overrun) => {
+        const c = runnerCells[which]!;
+        const lines = c.text.split('\n');
+        const header = lines.filter((l) => l.startsWith('#'));
+        const body = lines.filter((l) => !l.startsWith('#'));
+        const survived = [...header, ...body.slice(Math.min(body.length - 2, Math.floor(body.length * frac)))].join('\n');
+        const graphs = judgedByRunner(markLostEvents(survived, [{ cpu: 0, overrun, dropped: 0 }]), c);
+        for (const g of graphs) expect(g.holds || g.incomplete !== undefined, `${c.cell} ${g.name}: ${g.diff}`).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
 
