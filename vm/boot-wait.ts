@@ -2,7 +2,7 @@
 // exit, the deadline and the AbortSignal — whichever comes first decides.
 import type { ConsoleWatcher } from './console-watcher.ts';
 import { abortedError, consoleTailDetails, VmError } from './errors.ts';
-import type { SupervisedProcess } from './qemu-process.ts';
+import { describeExit, type SupervisedProcess } from './qemu-process.ts';
 
 export interface BootWaitInput {
   console: ConsoleWatcher;
@@ -54,7 +54,7 @@ export function waitForSshReady(i: BootWaitInput): Promise<void> {
     void i.qemu.exited.then((exit) => {
       i.console.poll();
       if (i.console.panicLines) return finish(panicError(i.console.panicLines, tail(), i.label));
-      const how = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
+      const how = describeExit(exit);
       const stderr = i.qemu.stderr.trim();
       finish(new VmError('QEMU_EXITED', `QEMU exited (${how}) before the guest ${i.label} was ready${stderr ? `: ${stderr.split('\n').slice(-3).join(' / ')}` : ''}`, {
         phase: 'boot',

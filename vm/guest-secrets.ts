@@ -1,6 +1,6 @@
 // The per-boot part of the initramfs: host key and authorized_keys in a tiny second cpio archive,
 // appended to the cached image (the kernel unpacks concatenated archives in order).
-import { copyFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, copyFileSync } from 'node:fs';
 import { CpioWriter } from './cpio-writer.ts';
 import type { BootKeys } from './host-keys.ts';
 
@@ -14,5 +14,8 @@ export function secretsArchive(keys: BootKeys): Buffer {
 /** Writes cached image + secrets into `dest` (in the boot's private temp dir). */
 export function writeBootInitrd(cachedImage: string, keys: BootKeys, dest: string): void {
   copyFileSync(cachedImage, dest);
-  appendFileSync(dest, secretsArchive(keys), { mode: 0o600 });
+  // The copy takes the cached image's mode (0644), and `mode` on append only applies to a new file:
+  // the initrd holds the guest's private host key, so it is made 0600 before the key goes in.
+  chmodSync(dest, 0o600);
+  appendFileSync(dest, secretsArchive(keys));
 }

@@ -19,7 +19,7 @@ import { preflightKernel } from './preflight.ts';
 import type { Accel } from './qemu-args.ts';
 import { launchQemu } from './qemu-launch.ts';
 import type { QmpClient } from './qmp-client.ts';
-import type { SupervisedProcess } from './qemu-process.ts';
+import { describeExit, type SupervisedProcess } from './qemu-process.ts';
 import { resolveKernel } from './resolve-kernel.ts';
 import type { ResolvedKernel } from './resolved-kernel.ts';
 import { GuestCommands } from './guest-commands.ts';
@@ -167,7 +167,7 @@ function guestGoneError(parts: GuestParts): Promise<never> {
     const tail = parts.console.lastLines(25);
     if (parts.console.panicLines) throw panicError(parts.console.panicLines, tail, parts.kernel.label);
     const details = consoleTailDetails(tail);
-    throw new VmError('QEMU_EXITED', `QEMU exited (${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}) while a command was running in ${parts.kernel.label}`, {
+    throw new VmError('QEMU_EXITED', `QEMU exited (${describeExit(exit)}) while a command was running in ${parts.kernel.label}`, {
       phase: 'command', ...(details ? { details } : {}),
     });
   });

@@ -2,6 +2,7 @@
 // if this Node process dies without cleaning up, the watchdog sees its stdin close and kills the
 // child. Termination escalates SIGTERM → SIGKILL and always reaps.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 
 // $1.. = the command. Reads stdin until EOF (parent died or closed it), then kills the command.
@@ -22,6 +23,16 @@ const WATCHDOG = [
 export interface ProcessExit {
   code: number | null;
   signal: NodeJS.Signals | null;
+}
+
+/** "killed by SIGKILL" / "code 1": the watchdog shell reports a command killed by signal N as exit status 128+N. */
+export function describeExit(exit: ProcessExit): string {
+  if (exit.signal) return `killed by ${exit.signal}`;
+  if (exit.code !== null && exit.code > 128 && exit.code < 160) {
+    const name = Object.entries(osConstants.signals).find(([, n]) => n === exit.code! - 128)?.[0];
+    if (name) return `killed by ${name} (exit status ${exit.code})`;
+  }
+  return `code ${exit.code}`;
 }
 
 export class SupervisedProcess {

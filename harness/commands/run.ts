@@ -12,6 +12,7 @@ import { readResults } from '../run/results-folder.ts';
 import { defaultJobs, exitCodeOf, runMatrix } from '../run/run-matrix.ts';
 import { selectScenarios } from '../scenario-loader.ts';
 import { resultWriters } from '../run/result-writers.ts';
+import { testFaultFromEnv } from '../run/test-fault.ts';
 import { compareWithBaseline, updateBaseline } from '../run/baseline.ts';
 import { splitSelftestSelectors } from '../selftest/selftest-selectors.ts';
 import { defaultCacheDir } from '../../vm/cache-dir.ts';
@@ -103,6 +104,7 @@ commands.log and console.log. Exit code: 0 all passed, 1 a scenario failed, 2 ba
           process.stderr.write(`baseline: recorded ${files.length} cell(s) in ${dir}\n`);
         });
       }
+      const testFault = testFaultFromEnv();
       const interrupt = interruptSignal();
       try {
         const results = await runMatrix({
@@ -114,6 +116,7 @@ commands.log and console.log. Exit code: 0 all passed, 1 a scenario failed, 2 ba
           ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
           ...(opts.freshBoot ? { freshBoot: true } : {}),
           ...(opts.bpftrace ? { bpftrace: true } : {}),
+          ...(testFault ? { testFault } : {}),
           ...(opts.modules ? { modulesDir: resolve(opts.modules) } : {}),
           ...(opts.config ? { configPath: resolve(opts.config) } : {}),
         });

@@ -1,6 +1,7 @@
 // The runner's view of a booted guest: run a script in the root namespace and keep a log of every
 // command, its exit status and output, which becomes the cell's commands.log.
 import type { GuestCommand } from '../../scenarios/guest-commands.ts';
+import { TEST_FAULT_ENV, type TestFault } from './test-fault.ts';
 
 export interface ShellResult {
   stdout: string;
@@ -23,6 +24,17 @@ export class CommandFailed extends Error {
   }
 }
 
+/** The guest did not answer a command, nor a liveness check after it: hung, or its SSH server stopped. */
+export class GuestUnresponsive extends Error {
+  readonly code = 'GUEST_UNRESPONSIVE';
+  constructor(readonly command: GuestCommand, probeMs: number) {
+    super(`the guest stopped answering: "${command.label}" got no answer within ${command.timeoutMs / 1000} s, and a liveness check over SSH (\`true\`) none within ${probeMs / 1000} s`);
+    this.name = 'GuestUnresponsive';
+  }
+}
+
+const LIVENESS_PROBE_MS = 10_000;
+
 function tail(text: string): string {
   const lines = text.trim().split('\n').filter(Boolean).slice(-5);
   return lines.length ? `: ${lines.join(' | ')}` : '';
@@ -33,7 +45,7 @@ const LOG_OUTPUT_LIMIT = 64 * 1024;
 export class LoggedShell {
   private readonly log: string[] = [];
 
-  constructor(private readonly guest: GuestExec, private readonly signal?: AbortSignal) {}
+  constructor(private readonly guest: GuestExec, private readonly signal?: AbortSignal, private readonly fault?: TestFault) {}
 
   /** Runs a command; throws CommandFailed on a non-zero exit unless the command allows failure. */
   async run(command: GuestCommand): Promise<ShellResult> {
@@ -46,6 +58,11 @@ export class LoggedShell {
     const started = new Date().toISOString();
     const options: { timeoutMs: number; signal?: AbortSignal } = { timeoutMs: command.timeoutMs };
     if (this.signal) options.signal = this.signal;
+    if (this.fault?.beforeCommand === command.label) {
+      this.note(`test fault (${TEST_FAULT_ENV}): ${this.fault.kind} before "${command.label}": ${this.fault.script}`);
+      // A crashed guest never answers: the exec rejects with GUEST_PANIC once QEMU exits.
+      await this.guest.exec(this.fault.script, { ...options, timeoutMs: 30_000 });
+    }
     const result = await this.guest.exec(command.script, options);
     this.log.push(
       `### ${command.label} (${started}, ${result.durationMs} ms, exit ${result.exitCode}${result.timedOut ? ', timed out' : ''})`,
@@ -54,7 +71,17 @@ export class LoggedShell {
       clip(result.stderr) && `--- stderr\n${clip(result.stderr)}`,
       '',
     );
+    if (result.timedOut) await this.checkAlive(command, options.signal);
     return result;
+  }
+
+  /** After a timeout: a guest that does not run `true` either is hung (or its SSH server is), not slow. */
+  private async checkAlive(command: GuestCommand, signal: AbortSignal | undefined): Promise<void> {
+    const probe = await this.guest.exec('true', { timeoutMs: LIVENESS_PROBE_MS, ...(signal ? { signal } : {}) });
+    if (probe.timedOut) {
+      this.note(`"${command.label}" timed out and the liveness check (true) got no answer within ${LIVENESS_PROBE_MS / 1000} s: the guest is unresponsive`);
+      throw new GuestUnresponsive(command, LIVENESS_PROBE_MS);
+    }
   }
 
   note(text: string): void {

@@ -14,6 +14,7 @@ import type { JudgeTrace } from './judge-trace.ts';
 import { cellDir, kernelSlug, writeAtomic } from './results-folder.ts';
 import type { Reporter } from './reporter.ts';
 import { runScenario, type PhaseRef } from './run-scenario.ts';
+import type { TestFault } from './test-fault.ts';
 
 export interface KernelRunOptions {
   spec: string;
@@ -35,6 +36,8 @@ export interface KernelRunOptions {
   /** File name of this guest's console log under the kernel's folder. */
   consoleName?: string;
   onVmEvent?: (e: VmEvent) => void;
+  /** Fault tests only (IPVS_HARNESS_TEST_FAULT): crash the guest before a given command. */
+  testFault?: TestFault;
 }
 
 export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: KernelRun; cells: CellResult[] }> {
@@ -68,7 +71,7 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
         try {
           guest = await boot(opts, kernel);
         } catch (err) {
-          bootError = toErrorInfo(err, isBadInput(err) ? 'kernel' : 'boot');
+          bootError = toErrorInfo(err, opts.signal?.aborted ? 'interrupted' : isBadInput(err) ? 'kernel' : 'boot');
           cells.push(errorCell(opts.spec, item.name, bootError, kernel.release));
           opts.reporter.onScenarioEnd(cells[cells.length - 1]!);
           continue;
@@ -76,7 +79,7 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
       }
       opts.reporter.onScenarioStart(ref);
       const consoleStart = consoleLength(guest);
-      const shell = new LoggedShell(guest, opts.signal);
+      const shell = new LoggedShell(guest, opts.signal, opts.testFault);
       const phase: PhaseRef = { phase: 'setup' };
       const started = Date.now();
       let cell: CellResult;

@@ -8,6 +8,7 @@ import { judgeTrace } from './judge-trace.ts';
 import { multiplex, type Reporter } from './reporter.ts';
 import { writeAtomic } from './results-folder.ts';
 import type { GuestCell } from './guest-cell.ts';
+import type { TestFault } from './test-fault.ts';
 import { runKernel } from './run-kernel.ts';
 import { cellKey, expandMatrix, planWorkUnits, type MatrixCell, type ShardSpec } from './matrix.ts';
 import { join } from 'node:path';
@@ -38,6 +39,8 @@ export interface MatrixOptions {
   postProcess?: ((results: RunResults, out: string) => void)[];
   /** Extra files written next to results.json (HTML report, JUnit), from the final results. */
   writers?: ((results: RunResults, out: string) => void)[];
+  /** Fault tests only (IPVS_HARNESS_TEST_FAULT, harness/run/test-fault.ts). */
+  testFault?: TestFault;
 }
 
 export async function runMatrix(opts: MatrixOptions): Promise<RunResults> {
@@ -70,6 +73,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<RunResults> {
         ...(opts.freshBoot ? { freshBoot: true } : {}),
         ...(opts.bpftrace ? { bpftrace: true } : {}),
         ...(opts.onVmEvent ? { onVmEvent: opts.onVmEvent } : {}),
+        ...(opts.testFault ? { testFault: opts.testFault } : {}),
       });
       done.push({ unit: index, ...r });
     }
