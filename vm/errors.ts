@@ -34,6 +34,7 @@ export type VmErrorCode =
   | 'HOST_KEY_MISMATCH'
   | 'COMMAND_TIMEOUT'
   | 'TRANSFER_FAILED'
+  | 'CACHE_FULL'
   | 'ABORTED';
 
 /** Codes that mean "the input was wrong and nothing was booted" (exit code 2). */

@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { panicError, waitForSshReady } from './boot-wait.ts';
-import { defaultCacheDir } from './cache-dir.ts';
+import { defaultCacheDir, ensureCacheDir } from './cache-dir.ts';
 import type { ConsoleStage, ConsoleWatcher } from './console-watcher.ts';
 import { throwIfAborted } from './deadline.ts';
 import { consoleTailDetails, VmError } from './errors.ts';
@@ -70,6 +70,8 @@ export async function bootGuest(opts: BootGuestOptions): Promise<Guest> {
   const emit = emitter(opts.onEvent);
   const t0 = performance.now();
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  // Checked first for every kind of kernel: a path: kernel would otherwise meet it as a raw ENOTDIR/EACCES deep in the image build.
+  ensureCacheDir(cacheDir);
   const kernel = isResolved(opts.kernel)
     ? opts.kernel
     : await resolveKernel(opts.kernel, {

@@ -2,7 +2,7 @@
 // module files, host binaries, init template, image format). Per-boot secrets are NOT in here: they
 // go in a second small archive appended at boot (guest-secrets.ts), so the cache never holds keys.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ensureCacheDir } from './cache-dir.ts';
@@ -137,8 +137,18 @@ export async function buildGuestImage(kernel: ResolvedKernel, opts: GuestImageOp
     step('archive');
     const tmp = `${path}.tmp-${process.pid}`;
     mkdirSync(dir, { recursive: true });
-    writeFileSync(tmp, archive);
-    renameSync(tmp, path);
+    try {
+      writeFileSync(tmp, archive);
+      renameSync(tmp, path);
+    } catch (err) {
+      // A half-written image must not stay behind, least of all in a cache that is already full.
+      rmSync(tmp, { force: true });
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG') {
+        throw new VmError('CACHE_FULL', `cannot write the guest image (${(archive.length / 1e6).toFixed(1)} MB) into the cache folder ${dir}: ${(err as Error).message}; free space there (or lift the file size limit), or choose another folder with --cache-dir <dir> or IPVS_HARNESS_CACHE=<dir>`, { phase: 'image', cause: err });
+      }
+      throw err;
+    }
     emit({ kind: 'image-built', path, bytes: archive.length, cached: false, durationMs: Math.round(performance.now() - started) });
     return { path, key, cached: false, bytes: archive.length, bootModules: p.bootModules };
   } catch (err) {
