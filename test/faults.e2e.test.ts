@@ -170,7 +170,6 @@ describe('guest faults in one run (G): every cell classified, the rest intact, n
     expect(c.error).toMatchObject({ code: 'GUEST_PANIC', phase: 'step' });
     expect(c.error!.message).toContain('the guest kernel panicked during step: Kernel panic - not syncing: sysrq triggered crash');
     expect(c.error!.details).toMatch(/^last console lines:/);
-    expect(c.error!.details).toContain('sysrq triggered crash');
   });
 
   it('a guest that stops answering (QEMU SIGSTOPped): GUEST_UNRESPONSIVE in phase step, the liveness check named, the console tail attached', () => {

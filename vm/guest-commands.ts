@@ -48,8 +48,15 @@ export class GuestCommands {
   ) {}
 
   /** A command on a dead guest would wait for an SSH channel that never closes: race QEMU's exit. */
-  private raceGuest<T>(p: Promise<T>): Promise<T> {
-    return Promise.race([p, this.guestGone]);
+  private async raceGuest<T>(p: Promise<T>): Promise<T> {
+    try {
+      return await Promise.race([p, this.guestGone]);
+    } catch (err) {
+      // A connection that drops (or cannot open a channel) is usually the guest dying, panic or QEMU
+      // killed, with QEMU's exit a moment behind: prefer that error when it comes.
+      if (err instanceof VmError && err.code === 'SSH_FAILED') await Promise.race([this.guestGone, delay(3000)]);
+      throw err;
+    }
   }
 
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
