@@ -113,27 +113,7 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       cell.observations = judged.observations;
       cell.trace = judged.summary;
     }
-    for (const step of cell.steps) {
-      for (const c of step.checks.filter((x) => !x.ok)) cell.failures.push(`step ${step.name}: ${c.what}: expected ${c.expected}, got ${c.actual}`);
-      if (step.status === 'error') cell.failures.push(`step ${step.name}: ${step.detail ?? 'error'}`);
-    }
-    for (const g of cell.graphs.filter((x) => !x.holds && x.incomplete === undefined)) cell.failures.push(`graph ${g.name}: does not hold${g.diff ? `: ${g.diff.split('\n')[0]}` : ''}`);
-    // A graph that could not be judged for a hole in the trace is neither a pass nor a failure.
-    const unjudged = cell.graphs.filter((x) => !x.holds && x.incomplete !== undefined);
-    for (const g of unjudged) cell.observations.push(`graph ${g.name}: cannot be judged, incomplete trace: ${g.incomplete}`);
-    cell.observations.push(...bpftraceNotes);
-    if (cell.bpftrace) {
-      const text = cell.bpftrace.hooks.map((h) => `${h.fn}${h.hook ? ` at hook ${h.hook}` : ''} x${h.count}`).join(', ');
-      cell.observations.push(`bpftrace (whole scenario): ${text || 'no hook call counted'}`);
-    }
-    cell.status = cell.failures.length > 0 ? 'failed' : 'passed';
-    if (cell.status === 'passed' && unjudged.length > 0) {
-      cell.status = 'error';
-      const lost = cell.trace?.lostEvents ?? 0;
-      const why = lost > 0 ? `the ftrace ring buffer (${s.trace.bufferKb} KiB per CPU) overflowed and lost ${lost} events; raise trace.bufferKb` : unjudged[0]!.incomplete;
-      const names = unjudged.map((g) => g.name.split(':')[0]).join(', ');
-      cell.error = { code: 'TRACE_INCOMPLETE', phase: 'collect', message: `the trace is incomplete: ${why}; ${unjudged.length} of ${cell.graphs.length} graph(s) could not be judged (${names})` };
-    }
+    concludeCell(cell, s.trace.bufferKb, bpftraceNotes);
   }
   cell.durationMs = Date.now() - started;
   return { cell, artifacts: { trace: traceText, commands: shell.text(), ...(bpftraceText !== undefined ? { bpftrace: bpftraceText } : {}) } };
@@ -184,4 +164,29 @@ async function runStep(shell: LoggedShell, s: Scenario, step: Step, tracing: boo
 
 function lastLines(text: string): string {
   return text.trim().split('\n').slice(-3).join(' | ');
+}
+
+/** The cell's verdict from its steps and graphs: failures listed, holes in the trace kept apart from failures. */
+export function concludeCell(cell: CellResult, bufferKb: number, notes: readonly string[] = []): void {
+  for (const step of cell.steps) {
+    for (const c of step.checks.filter((x) => !x.ok)) cell.failures.push(`step ${step.name}: ${c.what}: expected ${c.expected}, got ${c.actual}`);
+    if (step.status === 'error') cell.failures.push(`step ${step.name}: ${step.detail ?? 'error'}`);
+  }
+  for (const g of cell.graphs.filter((x) => !x.holds && x.incomplete === undefined)) cell.failures.push(`graph ${g.name}: does not hold${g.diff ? `: ${g.diff.split('\n')[0]}` : ''}`);
+  // A graph that could not be judged for a hole in the trace is neither a pass nor a failure.
+  const unjudged = cell.graphs.filter((x) => !x.holds && x.incomplete !== undefined);
+  for (const g of unjudged) cell.observations.push(`graph ${g.name}: cannot be judged, incomplete trace: ${g.incomplete}`);
+  cell.observations.push(...notes);
+  if (cell.bpftrace) {
+    const text = cell.bpftrace.hooks.map((h) => `${h.fn}${h.hook ? ` at hook ${h.hook}` : ''} x${h.count}`).join(', ');
+    cell.observations.push(`bpftrace (whole scenario): ${text || 'no hook call counted'}`);
+  }
+  cell.status = cell.failures.length > 0 ? 'failed' : 'passed';
+  if (cell.status === 'passed' && unjudged.length > 0) {
+    cell.status = 'error';
+    const lost = cell.trace?.lostEvents ?? 0;
+    const why = lost > 0 ? `the ftrace ring buffer (${bufferKb} KiB per CPU) overflowed and lost ${lost} events; raise trace.bufferKb` : unjudged[0]!.incomplete;
+    const names = unjudged.map((g) => g.name.split(':')[0]).join(', ');
+    cell.error = { code: 'TRACE_INCOMPLETE', phase: 'collect', message: `the trace is incomplete: ${why}; ${unjudged.length} of ${cell.graphs.length} graph(s) could not be judged (${names})` };
+  }
 }
