@@ -4,7 +4,7 @@
 //      path:<junk>      not a kernel                        -> error kernel NOT_A_KERNEL (nothing boots)
 //      path:<no IP_VS>  a real bzImage whose config lacks it -> error kernel PREFLIGHT_MISSING_OPTIONS
 //      debian:5.10      its guest serves another host key   -> error boot HOST_KEY_MISMATCH
-//      debian:6.1       fault-panic: sysrq crash in a step  -> error step GUEST_PANIC (test hook, see harness/run/test-fault.ts)
+//      debian:6.1       fault-panic: sysrq crash in a step  -> error step GUEST_PANIC, the step before it kept (test hook, see harness/run/test-fault.ts)
 //                       fault-hang: QEMU SIGSTOPped          -> error step GUEST_UNRESPONSIVE
 //                       fault-kill: QEMU SIGKILLed           -> error step QEMU_EXITED
 //                       overflow: 64 KiB trace buffer        -> error collect TRACE_INCOMPLETE, lost events counted
@@ -170,6 +170,8 @@ describe('guest faults in one run (G): every cell classified, the rest intact, n
     expect(c.error).toMatchObject({ code: 'GUEST_PANIC', phase: 'step' });
     expect(c.error!.message).toContain('the guest kernel panicked during step: Kernel panic - not syncing: sysrq triggered crash');
     expect(c.error!.details).toMatch(/^last console lines:/);
+    // The step that finished before the panic stays in the cell: it shows how far the scenario got.
+    expect(c.steps.map((s) => [s.name, s.status])).toEqual([['warmup', 'passed']]);
   });
 
   it('a guest that stops answering (QEMU SIGSTOPped): GUEST_UNRESPONSIVE in phase step, the liveness check named, the console tail attached', () => {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderCallGraphDiffText } from '../analysis/report/callgraph-diff-text.ts';
 import { hasBehaviourChange, type CallChange, type CallGraphDiff } from '../analysis/report/callgraph-diff.ts';
-import { CALLGRAPH_SUMMARY_FORMAT, CALLGRAPH_SUMMARY_VERSION, parseCallGraphSummary, type CallGraphEntry } from '../analysis/report/callgraph-summary.ts';
+import { CALLGRAPH_SUMMARY_FORMAT, CALLGRAPH_SUMMARY_VERSION, parseCallGraphSummary, type CallGraphEntry, type CanonCall } from '../analysis/report/callgraph-summary.ts';
 import { diffRunSides, type RunSide } from '../analysis/report/diff-runs.ts';
 import { fixtureReport } from './report-fixtures.ts';
 
@@ -87,6 +87,23 @@ describe('call-graph diff on the real seed run', () => {
     expect(request.changes.filter((c) => c.path.startsWith('ip_vs_nat_xmit >'))).toEqual([]);
     expect(d.notCompared).toContain('host-to-vip: run on seed only');
     expect(renderCallGraphDiffText(d)).toMatch(/^result: BEHAVIOUR DIFFERS: \d+ behaviour-relevant change/m);
+  });
+
+  it('calls that run in the opposite order under the same caller are a behaviour change, nothing else is reported', () => {
+    // 6.1's real trees with every caller's calls reversed: the same calls, in another order.
+    const reverse = (c: CanonCall): CanonCall => (c.calls ? { ...c, calls: c.calls.map(reverse).reverse() } : c);
+    const a = side('seed', 'debian:6.1', 'as-run');
+    const b = side('seed', 'debian:6.1', 'reversed');
+    b.entries = b.entries.map((e) => ({ ...e, variants: e.variants.map((v) => ({ ...v, tree: reverse(v.tree) })) }));
+    const d = diffRunSides(a, b);
+    const all = changes(d).filter((c) => c.kind !== 'count');
+    expect(all.length).toBeGreaterThan(0);
+    expect(all.every((c) => c.kind === 'order')).toBe(true);
+    const reply = d.scenarios.find((s) => s.scenario === 'local-real-server')!.roles.find((r) => r.role === 'local_reply' && r.context === 'top')!;
+    expect(reply.changes).toEqual(expect.arrayContaining([
+      expect.objectContaining({ kind: 'order', relevance: 'behaviour', message: expect.stringMatching(/^calls inside .+ run in another order: \S+( -> \S+)+ on as-run; \S+( -> \S+)+ on reversed$/) }),
+    ]));
+    expect(renderCallGraphDiffText(d)).toMatch(/^result: BEHAVIOUR DIFFERS/m);
   });
 
   it('cells without a trace are listed as not compared, not as differences', () => {

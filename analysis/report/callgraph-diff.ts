@@ -7,13 +7,14 @@
 //               compiler clone changed (.part/.constprop/.isra), or a call was renamed with the same
 //               calls inside;
 //   behaviour - a call on the IPVS path appears or disappears (ip_vs_schedule gone), a role's hook
-//               call appears or disappears, a role runs at another netfilter hook;
+//               call appears or disappears, a role runs at another netfilter hook, two calls under
+//               the same caller run in the opposite order (every packet on each side agreeing);
 //   info      - the number of hook calls differs (more or fewer packets), calls outside every step.
 import { isInlinable } from '../call-sequence.ts';
 import type { CallGraphEntry, CanonCall } from './callgraph-summary.ts';
 import { canonicalName } from './callgraph-summary.ts';
 
-export type ChangeKind = 'added' | 'removed' | 'renamed' | 'inlining' | 'clone' | 'role-added' | 'role-removed' | 'hook' | 'count';
+export type ChangeKind = 'added' | 'removed' | 'renamed' | 'inlining' | 'clone' | 'order' | 'role-added' | 'role-removed' | 'hook' | 'count';
 export type Relevance = 'behaviour' | 'cosmetic' | 'info';
 
 export interface CallChange {
@@ -83,7 +84,14 @@ interface RoleShape {
   children: Map<string, Set<string>>;
   /** Every traced function under the hook -> printed symbols (clone detection). */
   symbols: Map<string, Set<string>>;
+  /** Semantic path -> for two of its children (`x\u0000y`, x < y) how they were ordered in each packet's tree. */
+  order: Map<string, Map<string, Set<PairOrder>>>;
+  /** Semantic path -> its children's names in the order of the first tree that called them. */
+  sequence: Map<string, string[]>;
 }
+
+/** x entirely before y, entirely after it, or interleaved (a call repeated on both sides of the other). */
+type PairOrder = 'before' | 'after' | 'mixed';
 
 const SEP = ' > ';
 
@@ -91,30 +99,67 @@ function semName(c: CanonCall): string {
   return c.hook !== undefined ? `<${c.hook.role}>` : canonicalName(c.fn);
 }
 
+/** How each pair of calls in one caller's sequence of calls was ordered. */
+function recordOrder(shape: RoleShape, parent: string, seq: readonly string[]): void {
+  if (seq.length < 2) return;
+  const first = new Map<string, number>();
+  const last = new Map<string, number>();
+  seq.forEach((n, i) => {
+    if (!first.has(n)) first.set(n, i);
+    last.set(n, i);
+  });
+  const names = [...first.keys()].sort();
+  if (names.length < 2) return;
+  let pairs = shape.order.get(parent);
+  if (pairs === undefined) shape.order.set(parent, (pairs = new Map()));
+  if (!shape.sequence.has(parent)) shape.sequence.set(parent, [...first.keys()]);
+  for (let i = 0; i < names.length; i++) {
+    for (let j = i + 1; j < names.length; j++) {
+      const x = names[i]!;
+      const y = names[j]!;
+      const rel: PairOrder = last.get(x)! < first.get(y)! ? 'before' : last.get(y)! < first.get(x)! ? 'after' : 'mixed';
+      const key = `${x}\u0000${y}`;
+      let set = pairs.get(key);
+      if (set === undefined) pairs.set(key, (set = new Set()));
+      set.add(rel);
+    }
+  }
+}
+
 function shapeOf(entries: readonly CallGraphEntry[]): RoleShape {
-  const shape: RoleShape = { paths: new Map(), children: new Map(), symbols: new Map() };
+  const shape: RoleShape = { paths: new Map(), children: new Map(), symbols: new Map(), order: new Map(), sequence: new Map() };
   const addChild = (parent: string, name: string): void => {
     let set = shape.children.get(parent);
     if (set === undefined) shape.children.set(parent, (set = new Set()));
     set.add(name);
   };
-  const walk = (calls: readonly CanonCall[] | undefined, parent: string): void => {
+  // `seq` collects the caller's calls in order; a lifted helper's calls join its caller's sequence.
+  const walk = (calls: readonly CanonCall[] | undefined, parent: string, seq: string[]): void => {
     for (const c of calls ?? []) {
       let syms = shape.symbols.get(c.fn);
       if (syms === undefined) shape.symbols.set(c.fn, (syms = new Set()));
       syms.add(c.symbol ?? c.fn);
       if (c.hook === undefined && isInlinable(c.fn)) {
-        walk(c.calls, parent); // the helper is lifted away: its calls belong to its caller
+        walk(c.calls, parent, seq); // the helper is lifted away: its calls belong to its caller
         continue;
       }
       const name = semName(c);
+      seq.push(name);
       const path = parent === '' ? name : `${parent}${SEP}${name}`;
       if (!shape.paths.has(path)) shape.paths.set(path, { fn: c.fn, module: c.module ?? null });
       addChild(parent, name);
-      walk(c.calls, path);
+      const inner: string[] = [];
+      walk(c.calls, path, inner);
+      recordOrder(shape, path, inner);
     }
   };
-  for (const e of entries) for (const v of e.variants) walk(v.tree.calls, '');
+  for (const e of entries) {
+    for (const v of e.variants) {
+      const top: string[] = [];
+      walk(v.tree.calls, '', top);
+      recordOrder(shape, '', top);
+    }
+  }
   return shape;
 }
 
@@ -168,6 +213,7 @@ function compareShapes(a: RoleShape, b: RoleShape, labels: { a: string; b: strin
     const inside = x.inside > 0 ? ` (and ${x.inside} call(s) inside it)` : '';
     changes.push({ kind: 'added', relevance: relevance(), path: x.path, message: `${leafOf(x.path)} is called on ${labels.b} but not on ${labels.a}${inside}` });
   }
+  changes.push(...orderChanges(a, b, labels, relevance()));
   // Helpers that one kernel inlines: traced on one side only.
   const fns = new Set([...a.symbols.keys(), ...b.symbols.keys()]);
   for (const fn of [...fns].sort()) {
@@ -183,6 +229,36 @@ function compareShapes(a: RoleShape, b: RoleShape, labels: { a: string; b: strin
     } else if (sa !== undefined && sb !== undefined && !sameSet(sa, sb)) {
       changes.push({ kind: 'clone', relevance: 'cosmetic', path: fn, message: `${fn} is printed ${[...sa].join(', ')} on ${labels.a} and ${[...sb].join(', ')} on ${labels.b} (compiler clone)` });
     }
+  }
+  return changes;
+}
+
+/**
+ * Calls under one caller that run in the opposite order on the two sides. Only a pair that every
+ * packet's tree orders the same way on each side counts: trees that differ among themselves (a call
+ * made on some packets only, a call repeated around another) are not a change of order.
+ */
+function orderChanges(a: RoleShape, b: RoleShape, labels: { a: string; b: string }, relevance: Relevance): CallChange[] {
+  const changes: CallChange[] = [];
+  for (const [parent, pairsA] of a.order) {
+    const pairsB = b.order.get(parent);
+    if (pairsB === undefined) continue;
+    const swapped: string[] = [];
+    for (const [key, relA] of pairsA) {
+      const relB = pairsB.get(key);
+      if (relB === undefined || relA.size !== 1 || relB.size !== 1) continue;
+      const [ra] = relA;
+      const [rb] = relB;
+      if (ra !== 'mixed' && rb !== 'mixed' && ra !== rb) swapped.push(key);
+    }
+    if (swapped.length === 0) continue;
+    const moved = new Set(swapped.flatMap((k) => k.split('\u0000')));
+    const seq = (shape: RoleShape) => (shape.sequence.get(parent) ?? []).filter((n) => moved.has(n)).join(' -> ');
+    const where = parent === '' ? 'the hook' : leafOf(parent);
+    changes.push({
+      kind: 'order', relevance, path: parent,
+      message: `calls inside ${where} run in another order: ${seq(a)} on ${labels.a}; ${seq(b)} on ${labels.b}`,
+    });
   }
   return changes;
 }

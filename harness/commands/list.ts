@@ -23,5 +23,9 @@ Examples:
         process.stdout.write(`${s.name.padEnd(width)}  ${s.summary}\n`);
         process.stdout.write(`${''.padEnd(width)}  steps: ${s.steps.map((st) => st.name).join(', ')}; graphs: ${s.graphs.length}; tags: ${s.tags.join(', ')}\n`);
       }
+      if (files.length === 0) {
+        // Not a scenario file: a guest cell that only runs when named (`run -s selftest:ipvs.sh`).
+        process.stdout.write(`\nalso, when named with -s: selftest:ipvs.sh  the kernel's own selftests/net/netfilter/ipvs.sh, from Debian's linux-source (see \`ipvs-harness selftest --help\`)\n`);
+      }
     });
 }

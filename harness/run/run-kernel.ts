@@ -3,7 +3,7 @@
 // replaced by a fresh boot. Every failure becomes a classified cell result, never a lost run.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CellPhase, CellResult, ErrorInfo, KernelRun } from '../../analysis/report/results.ts';
+import type { CellPhase, CellResult, ErrorInfo, KernelRun, StepResult } from '../../analysis/report/results.ts';
 import { cleanCheckCommand, resetCommand } from '../../scenarios/guest-state.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import { bootGuest, type Guest } from '../../vm/guest.ts';
@@ -85,9 +85,15 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
       let cell: CellResult;
       let keepGuest = !opts.freshBoot;
       const dir = cellDir(opts.spec, item.name);
+      // Steps that finished before an error stay in the error cell: they say how far the scenario got.
+      const finished: StepResult[] = [];
       try {
         cell = await item.run({
-          guest, shell, phase, kernel: opts.spec, out: opts.out, dir, onStep: (r) => opts.reporter.onStepEnd(ref, r),
+          guest, shell, phase, kernel: opts.spec, out: opts.out, dir,
+          onStep: (r) => {
+            finished.push(r);
+            opts.reporter.onStepEnd(ref, r);
+          },
           progress: (stage, detail) => opts.reporter.onKernelStage(opts.spec, stage, detail),
           ...(opts.signal ? { signal: opts.signal } : {}),
         });
@@ -98,7 +104,7 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
         const panic = guest ? panicText(guest) : undefined;
         if (panic) Object.assign(info, { code: 'GUEST_PANIC', message: `the guest kernel panicked during ${phase.phase}: ${panic}` });
         if (guest && !info.details) info.details = tail(guest);
-        cell = { ...errorCell(opts.spec, item.name, info, guest?.kernel.release), durationMs: Date.now() - started };
+        cell = { ...errorCell(opts.spec, item.name, info, guest?.kernel.release), durationMs: Date.now() - started, steps: finished };
       }
       writeAtomic(join(opts.out, dir, 'commands.log'), shell.text());
       cell.artifacts.commands = join(dir, 'commands.log');
