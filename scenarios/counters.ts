@@ -1,5 +1,6 @@
-// /proc/net/snmp counters per namespace: one guest command prints them for every namespace, a pure
-// parser reads them back, and expectations are judged on the difference before/after a step.
+// /proc/net/snmp and /proc/net/snmp6 counters per namespace: one guest command prints them for every
+// namespace, a pure parser reads them back, and expectations are judged on the difference before/after
+// a step. IPv6 counters are named like the IPv4 ones: `Icmp6InDestUnreachs` is `Icmp6.InDestUnreachs`.
 import type { GuestCommand, GuestTools } from './guest-commands.ts';
 import { DEFAULT_TOOLS, inNamespace } from './guest-commands.ts';
 import type { Scenario } from './schema.ts';
@@ -13,13 +14,15 @@ export function namespacesOf(s: Scenario): string[] {
 }
 
 export function snapshotCommand(s: Scenario, tools: GuestTools = DEFAULT_TOOLS): GuestCommand {
-  const lines = namespacesOf(s).map((ns) => `echo '== ${ns}'; ${inNamespace(tools, ns)}cat /proc/net/snmp`);
+  // snmp6 exists only on kernels with IPv6.
+  const lines = namespacesOf(s).map((ns) => `echo '== ${ns}'; ${inNamespace(tools, ns)}cat /proc/net/snmp; [ ! -e /proc/net/snmp6 ] || ${inNamespace(tools, ns)}cat /proc/net/snmp6`);
   return { label: 'counters', script: lines.join('\n'), timeoutMs: 15_000 };
 }
 
-/** `/proc/net/snmp` comes in pairs of lines: `Icmp: InMsgs ...` then `Icmp: 1 ...`. */
+/** `/proc/net/snmp` comes in pairs of lines: `Icmp: InMsgs ...` then `Icmp: 1 ...`; `/proc/net/snmp6` has `Icmp6InMsgs  1`. */
 export function parseSnmp(text: string): CounterSet {
   const out: CounterSet = {};
+  for (const m of text.matchAll(/^(Ip6|Icmp6|Udp6|UdpLite6)([A-Za-z0-9]+)[ \t]+(\d+)[ \t]*$/gm)) out[`${m[1]}.${m[2]}`] = Number(m[3]);
   const lines = text.split('\n').filter((l) => l.includes(':'));
   for (let i = 0; i + 1 < lines.length; i += 2) {
     const head = lines[i]!.split(/\s+/).filter(Boolean);

@@ -1,7 +1,7 @@
 // Checks that need more than one field: references between namespaces, servers, steps and services.
 import type { ScenarioIssue } from './errors.ts';
 import type { Scenario } from './schema.ts';
-import { MANAGEMENT_NS, NODE, parseEndpoint } from './values.ts';
+import { familyOf, MANAGEMENT_NS, NODE, parseEndpoint } from './values.ts';
 
 export function crossCheck(s: Scenario): ScenarioIssue[] {
   const issues: ScenarioIssue[] = [];
@@ -11,7 +11,14 @@ export function crossCheck(s: Scenario): ScenarioIssue[] {
     if (ns.name === NODE || ns.name === MANAGEMENT_NS) add(['topology', 'namespaces', i, 'name'], `"${ns.name}" is reserved (${ns.name === NODE ? 'the root namespace' : "the guest's management namespace"}); expected another name`);
     if (nsNames.has(ns.name)) add(['topology', 'namespaces', i, 'name'], `duplicate namespace "${ns.name}"; expected unique names`);
     nsNames.add(ns.name);
+    // One family per namespace: its address, gateway and VIPs are all IPv4 or all IPv6.
+    const fam = familyOf(ns.address);
+    if (familyOf(ns.gateway) !== fam) add(['topology', 'namespaces', i, 'gateway'], `gateway ${ns.gateway} is IPv${familyOf(ns.gateway)} but address ${ns.address} is IPv${fam}; expected both of one family`);
+    ns.vips.forEach((vip, j) => {
+      if (familyOf(vip) !== fam) add(['topology', 'namespaces', i, 'vips', j], `VIP ${vip} is IPv${familyOf(vip)} but the namespace is IPv${fam} (address ${ns.address}); expected the namespace's family`);
+    });
   });
+  const nsFamily = new Map(s.topology.namespaces.map((ns) => [ns.name, familyOf(ns.address)]));
   const places = [NODE, ...nsNames];
   const knownPlace = (v: string) => v === NODE || nsNames.has(v);
   const placeHint = `known: ${places.join(', ')}`;
@@ -21,15 +28,21 @@ export function crossCheck(s: Scenario): ScenarioIssue[] {
     if (serverNames.has(srv.name)) add(['servers', i, 'name'], `duplicate server "${srv.name}"; expected unique names`);
     serverNames.add(srv.name);
     if (!knownPlace(srv.in)) add(['servers', i, 'in'], `unknown namespace "${srv.in}"; ${placeHint}`);
+    const fam = nsFamily.get(srv.in);
+    if (srv.address !== undefined && fam !== undefined && familyOf(srv.address) !== fam) add(['servers', i, 'address'], `${srv.address} is IPv${familyOf(srv.address)} but namespace ${srv.in} is IPv${fam}; expected an address of its family`);
   });
 
   s.services.forEach((svc, i) => {
     if (!s.topology.vips.includes(svc.vip) && svc.method === 'nat') {
       add(['services', i, 'vip'], `VIP ${svc.vip} is not bound on kube-ipvs0; expected it under topology.vips (${s.topology.vips.join(', ') || 'none declared'})`);
     }
+    if (svc.method !== 'nat' && familyOf(svc.vip) === 6) {
+      add(['services', i, 'method'], `${svc.method.toUpperCase()} with an IPv6 VIP is not supported by the harness yet; expected nat for ${svc.vip}`);
+    }
     const seen = new Set<string>();
     svc.realServers.forEach((rs, j) => {
-      if (svc.method !== 'nat') {
+      if (familyOf(rs.address) !== familyOf(svc.vip)) add(['services', i, 'realServers', j, 'address'], `real server ${rs.address} is IPv${familyOf(rs.address)} but VIP ${svc.vip} is IPv${familyOf(svc.vip)}; expected the VIP's family (IPVS does not translate between families)`);
+      if (svc.method !== 'nat' && familyOf(svc.vip) === 4) {
         const device = svc.method === 'dr' ? 'lo' : 'tunl0';
         const owner = s.topology.namespaces.find((n) => n.address === rs.address);
         if (rs.port !== svc.port) add(['services', i, 'realServers', j, 'port'], `${svc.method.toUpperCase()} cannot change the port (${rs.port} != ${svc.port}); expected the service port ${svc.port}`);
@@ -60,6 +73,14 @@ export function crossCheck(s: Scenario): ScenarioIssue[] {
     if (e.delivered !== undefined && !step.send?.observe) add([...p, 'expect', 'delivered'], 'delivered needs send.observe (the namespace that listens); expected both or neither');
     if (step.send?.observe !== undefined && !knownPlace(step.send.observe)) add([...p, 'send', 'observe'], `unknown namespace "${step.send.observe}"; ${placeHint}`);
     if (step.send && parseEndpoint(step.send.from) && step.send.protocol !== 'udp') add([...p, 'send', 'protocol'], 'expected udp');
+    // A namespace has one family: it can only reach addresses of that family.
+    const fromFamily = nsFamily.get(step.from);
+    const target = step.connect ? parseEndpoint(step.connect.to) : step.send ? parseEndpoint(step.send.to) : null;
+    if (fromFamily !== undefined && target && familyOf(target.address) !== fromFamily) {
+      add([...p, step.connect ? 'connect' : 'send', 'to'], `${target.address} is IPv${familyOf(target.address)} but namespace ${step.from} is IPv${fromFamily}; expected an address of its family`);
+    }
+    const source = step.send ? parseEndpoint(step.send.from) : null;
+    if (source && target && familyOf(source.address) !== familyOf(target.address)) add([...p, 'send', 'from'], `${source.address} and ${target.address} are of different families; expected both IPv4 or both IPv6`);
     (e.counters ?? []).forEach((c, j) => {
       if (!knownPlace(c.in)) add([...p, 'expect', 'counters', j, 'in'], `unknown namespace "${c.in}"; ${placeHint}`);
       if (c.delta === undefined && c.min === undefined && c.max === undefined) add([...p, 'expect', 'counters', j], 'expected delta, min or max');

@@ -2,7 +2,7 @@
 // scenario in, scripts out. Every value spliced in was validated by the schema (names, addresses,
 // ports, integers); free text goes through shellQuote.
 import type { NetNamespace, Scenario, Server, Service, Step } from './schema.ts';
-import { NODE, parseEndpoint, shellQuote } from './values.ts';
+import { bracketed, familyOf, hostPrefix, NODE, parseEndpoint, shellQuote } from './values.ts';
 
 export interface GuestCommand {
   label: string;
@@ -39,18 +39,39 @@ export function topologyCommands(s: Scenario, tools: GuestTools = DEFAULT_TOOLS)
   const out: GuestCommand[] = [];
   const lines = [`set -e`, `mkdir -p ${RUN_DIR}`];
   if (s.topology.vips.length > 0) {
-    // kube-proxy's IPVS mode: a dummy interface that only carries the VIPs as /32 (left down, as kube-proxy does).
+    // kube-proxy's IPVS mode: a dummy interface that only carries the VIPs as /32 or /128 (left down, as
+    // kube-proxy does; IPv6 addresses skip duplicate address detection, which would hold them tentative).
     lines.push(`${tools.ip} link add ${DUMMY_IF} type dummy`);
-    for (const vip of s.topology.vips) lines.push(`${tools.ip} addr add ${vip}/32 dev ${DUMMY_IF}`);
+    for (const vip of s.topology.vips) lines.push(`${tools.ip} addr add ${vip}/${hostPrefix(vip)} dev ${DUMMY_IF}${nodad(vip)}`);
   }
   for (const ns of s.topology.namespaces) lines.push(...namespaceLines(ns, tools));
   out.push({ label: 'topology', script: lines.join('\n'), timeoutMs: 30_000 });
   return out;
 }
 
+/** IPv6 addresses are usable at once instead of after duplicate address detection. */
+function nodad(address: string): string {
+  return familyOf(address) === 6 ? ' nodad' : '';
+}
+
 function namespaceLines(ns: NetNamespace, tools: GuestTools): string[] {
   const veth = hostVethName(ns.name);
   const inNs = `${tools.ip} -n ${ns.name}`;
+  if (familyOf(ns.address) === 6) {
+    // IPv6 has no route to a `peer` address: both ends get a /128 and a device route to the other.
+    return [
+      `${tools.ip} netns add ${ns.name}`,
+      `${tools.ip} link add ${veth} type veth peer name eth0 netns ${ns.name}`,
+      `${tools.ip} addr add ${ns.gateway}/128 dev ${veth} nodad`,
+      `${tools.ip} link set ${veth} up`,
+      `${tools.ip} -6 route add ${ns.address}/128 dev ${veth}`,
+      `${inNs} link set lo up`,
+      `${inNs} addr add ${ns.address}/128 dev eth0 nodad`,
+      `${inNs} link set eth0 up`,
+      `${inNs} -6 route add ${ns.gateway}/128 dev eth0`,
+      `${inNs} -6 route add default via ${ns.gateway} dev eth0`,
+    ];
+  }
   return [
     `${tools.ip} netns add ${ns.name}`,
     `${tools.ip} link add ${veth} type veth peer name eth0 netns ${ns.name}`,
@@ -82,10 +103,16 @@ function vipLines(ns: NetNamespace, tools: GuestTools): string[] {
 }
 
 export function sysctlCommands(s: Scenario, tools: GuestTools = DEFAULT_TOOLS): GuestCommand[] {
-  const entries = Object.entries({ 'net.ipv4.ip_forward': 1, ...s.sysctls });
+  const v6 = usesIpv6(s) ? { 'net.ipv6.conf.all.forwarding': 1 } : {};
+  const entries = Object.entries({ 'net.ipv4.ip_forward': 1, ...v6, ...s.sysctls });
   const lines = entries.map(([k, v]) => `sysctl -q -w ${k}=${v}`);
   if (s.ipvsTimeouts) lines.push(`${tools.ipvsadm} --set ${s.ipvsTimeouts.tcp} ${s.ipvsTimeouts.tcpfin} ${s.ipvsTimeouts.udp}`);
   return [{ label: 'sysctls', script: ['set -e', ...lines].join('\n'), timeoutMs: 15_000 }];
+}
+
+/** Whether any address of the scenario is IPv6 (the node then forwards IPv6 too). */
+export function usesIpv6(s: Scenario): boolean {
+  return s.topology.vips.some((a) => familyOf(a) === 6) || s.topology.namespaces.some((n) => familyOf(n.address) === 6);
 }
 
 export function serviceCommands(s: Scenario, tools: GuestTools = DEFAULT_TOOLS): GuestCommand[] {
@@ -98,10 +125,10 @@ const METHOD_FLAG = { nat: '-m', dr: '-g', tun: '-i' } as const;
 
 function serviceLines(svc: Service, tools: GuestTools): string[] {
   const flag = svc.protocol === 'tcp' ? '-t' : '-u';
-  const vs = `${svc.vip}:${svc.port}`;
+  const vs = `${bracketed(svc.vip)}:${svc.port}`;
   return [
     `${tools.ipvsadm} -A ${flag} ${vs} -s ${svc.scheduler}`,
-    ...svc.realServers.map((rs) => `${tools.ipvsadm} -a ${flag} ${vs} -r ${rs.address}:${rs.port} ${METHOD_FLAG[svc.method]} -w ${rs.weight}`),
+    ...svc.realServers.map((rs) => `${tools.ipvsadm} -a ${flag} ${vs} -r ${bracketed(rs.address)}:${rs.port} ${METHOD_FLAG[svc.method]} -w ${rs.weight}`),
   ];
 }
 
@@ -121,9 +148,10 @@ export function serverCommands(s: Scenario, tools: GuestTools = DEFAULT_TOOLS): 
       `while IFS= read -r line; do printf '%s: %s\\n' ${shellQuote(srv.reply ?? srv.name)} "$line"; done`,
     ].filter(Boolean).join('\n');
     const addr = serverAddress(s, srv);
+    const v = familyOf(addr);
     const listen = srv.protocol === 'tcp'
-      ? `TCP4-LISTEN:${srv.port},bind=${addr},reuseaddr,fork`
-      : `UDP4-RECVFROM:${srv.port},bind=${addr},reuseaddr,fork`;
+      ? `TCP${v}-LISTEN:${srv.port},bind=${bracketed(addr)},reuseaddr,fork`
+      : `UDP${v}-RECVFROM:${srv.port},bind=${bracketed(addr)},reuseaddr,fork`;
     // UDP children would wait for more datagrams forever; -T ends them once the peer is idle.
     // TCP: after the client's FIN, -t is how long the server side may still answer (late data).
     const idle = srv.protocol === 'udp' ? '-T 1 ' : `-t ${(srv.delay ?? 0) + 10} `;
@@ -157,7 +185,9 @@ export function stepCommand(s: Scenario, step: Step, tools: GuestTools = DEFAULT
     if (!c.halfClose) feed.push(`sleep ${c.timeout + 2}`);
     // TCP: socat waits up to -t after our EOF for the server to finish answering and close.
     // UDP: nothing closes, so -t is the time we give replies (or an ICMP error) to arrive.
-    const addr = c.protocol === 'tcp' ? `TCP4:${ep.address}:${ep.port},connect-timeout=${c.timeout}${src}` : `UDP4:${ep.address}:${ep.port}${src}`;
+    const v = familyOf(ep.address);
+    const target = `${bracketed(ep.address)}:${ep.port}`;
+    const addr = c.protocol === 'tcp' ? `TCP${v}:${target},connect-timeout=${c.timeout}${src}` : `UDP${v}:${target}${src}`;
     const wait = c.protocol === 'tcp' ? c.timeout : Math.min(c.timeout, 1.5);
     const script = `{ ${feed.join('; ')}; } | ${ns}timeout ${Math.ceil(c.timeout + c.exchanges * c.interval + 5)} ${tools.socat} -t ${wait} -T ${c.timeout + c.interval} - ${addr}`;
     return { label: `step ${step.name}`, script, timeoutMs: (c.timeout + c.exchanges * c.interval + 20) * 1000 };
@@ -165,7 +195,8 @@ export function stepCommand(s: Scenario, step: Step, tools: GuestTools = DEFAULT
   if (step.send) {
     const from = parseEndpoint(step.send.from)!;
     const to = parseEndpoint(step.send.to)!;
-    const script = `printf '%s\\n' ${shellQuote(step.send.payload)} | ${ns}${tools.socat} -u - UDP4-SENDTO:${to.address}:${to.port},bind=${from.address}:${from.port}`;
+    const v = familyOf(to.address);
+    const script = `printf '%s\\n' ${shellQuote(step.send.payload)} | ${ns}${tools.socat} -u - UDP${v}-SENDTO:${bracketed(to.address)}:${to.port},bind=${bracketed(from.address)}:${from.port}`;
     return { label: `step ${step.name}`, script, timeoutMs: 15_000 };
   }
   if (step.sysctls) {
@@ -186,7 +217,7 @@ export function observerCommands(step: Step, tools: GuestTools = DEFAULT_TOOLS):
       label: `observer ${step.name}`,
       script: [
         `rm -f ${file}; : > ${file}`,
-        `${ns}setsid ${tools.socat} -u UDP4-RECV:${to.port},bind=${to.address},reuseaddr OPEN:${file},append </dev/null >/dev/null 2>&1 &`,
+        `${ns}setsid ${tools.socat} -u UDP${familyOf(to.address)}-RECV:${to.port},bind=${bracketed(to.address)},reuseaddr OPEN:${file},append </dev/null >/dev/null 2>&1 &`,
         `echo $! > ${file}.pid`,
         `i=0; until ${ns}netstat -lnu | grep -q ':${to.port} '; do i=$((i+1)); [ $i -lt 100 ] || exit 1; sleep 0.05; done`,
       ].join('\n'),

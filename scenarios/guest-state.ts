@@ -15,6 +15,7 @@ export function resetCommand(tools: GuestTools = DEFAULT_TOOLS): GuestCommand {
     `for ns in $(${tools.ip} netns list | cut -d' ' -f1 | grep -vx ${MANAGEMENT_NS}); do ${tools.ip} netns del "$ns"; done`,
     `${tools.ip} link del ${DUMMY_IF} 2>/dev/null`,
     'sysctl -q -w net.ipv4.ip_forward=0',
+    'sysctl -q -w net.ipv6.conf.all.forwarding=0',
     // Unloading ip_vs flushes its connection table; schedulers first, they hold references on it.
     'for i in 1 2 3 4 5 6 7 8 9 10; do',
     "  mods=$(grep -o '^ip_vs_[a-z0-9_]*' /proc/modules)",
@@ -63,6 +64,6 @@ export const LIST_TRACEABLE: GuestCommand = {
   label: 'list traceable functions',
   quietOutput: true,
   // Core functions print without a module suffix, ip_vs ones as `name [ip_vs]`.
-  script: "grep -E '^(ip_vs[a-z0-9_.]*|__icmp_send|icmp_send|nf_hook_slow|__ip_local_out|ip_output)( |$)' /sys/kernel/tracing/available_filter_functions | cut -d' ' -f1 | sort -u",
+  script: "grep -E '^(ip_vs[a-z0-9_.]*|__icmp_send|icmp_send|icmp6_send|nf_hook_slow|__ip_local_out|ip_output)( |$)' /sys/kernel/tracing/available_filter_functions | cut -d' ' -f1 | sort -u",
   timeoutMs: 30_000,
 };

@@ -32,14 +32,26 @@ const ICMP_ERRNO: [RegExp, number][] = [
   [/Permission denied/, 13],
 ];
 
-export function classifyClient(run: ClientRun, icmpInDestUnreachs: number): Observation {
+/** The same for ICMPv6 destination unreachable, type 1 (RFC 4443 / icmpv6_err_convert). */
+const ICMP6_ERRNO: [RegExp, number][] = [
+  [/Connection refused/, 4],
+  [/Permission denied/, 1],
+  [/No route to host/, 3],
+  [/Network is unreachable/, 0],
+];
+
+/**
+ * `icmpInDestUnreachs`: destination-unreachable errors the client's namespace received during the
+ * step (Icmp.InDestUnreachs, or Icmp6.InDestUnreachs for an IPv6 client: `family` 6).
+ */
+export function classifyClient(run: ClientRun, icmpInDestUnreachs: number, family: 4 | 6 = 4): Observation {
   const replies = run.stdout.split('\n').filter((l) => l.length > 0);
   const answeredBy = replies.map((r) => r.split(': ')[0] ?? '').filter(Boolean);
   const err = run.stderr;
   if (replies.length > 0 && run.exitCode === 0) return { outcome: 'ok', answeredBy, replies, detail: `${replies.length} repl${replies.length === 1 ? 'y' : 'ies'}` };
-  const icmpCode = ICMP_ERRNO.find(([re]) => re.test(err))?.[1];
+  const icmpCode = (family === 6 ? ICMP6_ERRNO : ICMP_ERRNO).find(([re]) => re.test(err))?.[1];
   if (icmpCode !== undefined && icmpInDestUnreachs > 0) {
-    return { outcome: 'icmp-unreachable', answeredBy, replies, icmp: { type: 3, code: icmpCode }, detail: lastLine(err) };
+    return { outcome: 'icmp-unreachable', answeredBy, replies, icmp: { type: family === 6 ? 1 : 3, code: icmpCode }, detail: lastLine(err) };
   }
   if (/Connection refused/.test(err)) return { outcome: 'refused', answeredBy, replies, detail: lastLine(err) };
   if (run.timedOut || run.exitCode === 124 || /timed out|Connection timed out/i.test(err) || (replies.length === 0 && run.exitCode === 0)) {

@@ -51,9 +51,9 @@ describe('parseScenario', () => {
       .replace('address: 10.244.1.2, gateway', 'address: 10.244.1.256, gateway')
       .replace('to: "10.96.0.10:80"', 'to: "10.96.0.10:80000"');
     expect(problems(bad)).toEqual([
-      'x.yaml:7: topology.namespaces[0].address: not an IPv4 address; expected four numbers 0-255 such as 10.244.1.2',
+      'x.yaml:7: topology.namespaces[0].address: not an IP address; expected an IPv4 address such as 10.244.1.2 or an IPv6 address such as fd00:244:1::2 (hex groups, no zone)',
       'x.yaml:11: services[0].scheduler: unknown scheduler; known: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos',
-      'x.yaml:13: steps[0].connect.to: expected address:port such as 10.96.0.10:80',
+      'x.yaml:13: steps[0].connect.to: expected address:port such as 10.96.0.10:80 or [fd00:96::10]:80',
     ]);
   });
 

@@ -3,17 +3,19 @@
 import { z } from 'zod';
 import {
   METHODS, NAME_RE, NAME_RULE, NS_NAME_RE, NS_NAME_RULE, OUTCOMES, PROTOCOLS, SCHEDULERS, SYSCTL_KEY_RE, TEXT_RE,
-  isIpv4, parseEndpoint,
+  isIpAddress, parseEndpoint,
 } from './values.ts';
 
 const name = z.string({ error: `expected ${NAME_RULE}` }).regex(NAME_RE, { error: `expected ${NAME_RULE}` });
 const nsName = z.string({ error: `expected ${NS_NAME_RULE}` }).regex(NS_NAME_RE, { error: `expected ${NS_NAME_RULE}` });
-const ipv4 = z.string({ error: 'expected an IPv4 address such as 10.244.1.2' })
-  .refine(isIpv4, { error: 'not an IPv4 address; expected four numbers 0-255 such as 10.244.1.2' });
+const ADDRESS_RULE = 'an IPv4 address such as 10.244.1.2 or an IPv6 address such as fd00:244:1::2 (hex groups, no zone)';
+const ipAddress = z.string({ error: `expected ${ADDRESS_RULE}` })
+  .refine(isIpAddress, { error: `not an IP address; expected ${ADDRESS_RULE}` });
 const port = z.number({ error: 'expected a port number 1-65535' }).int({ error: 'expected a whole port number 1-65535' })
   .min(1, { error: 'expected a port number 1-65535' }).max(65535, { error: 'expected a port number 1-65535' });
-const endpoint = z.string({ error: 'expected address:port such as 10.96.0.10:80' })
-  .refine((v) => parseEndpoint(v) !== null, { error: 'expected address:port such as 10.96.0.10:80' });
+const ENDPOINT_RULE = 'address:port such as 10.96.0.10:80 or [fd00:96::10]:80';
+const endpoint = z.string({ error: `expected ${ENDPOINT_RULE}` })
+  .refine((v) => parseEndpoint(v) !== null, { error: `expected ${ENDPOINT_RULE}` });
 const text = z.string({ error: 'expected a line of text' })
   .regex(TEXT_RE, { error: 'expected at most 200 printable ASCII characters on one line' });
 const protocol = z.enum(PROTOCOLS, { error: `expected one of: ${PROTOCOLS.join(', ')}` });
@@ -24,15 +26,15 @@ const seconds = (max: number) => z.number({ error: `expected seconds (0-${max})`
 
 export const namespaceSchema = z.strictObject({
   name: nsName,
-  address: ipv4,
+  address: ipAddress,
   /** Host-side address of the point-to-point veth; the namespace's default route points at it. */
-  gateway: ipv4,
+  gateway: ipAddress,
   /**
    * VIPs this namespace accepts as its own, for DR and TUN real servers: on `lo` (DR, with
    * arp_announce=2 so the real server never names a VIP in ARP) or on `tunl0` (TUN: the IPIP
    * packets from the director are decapsulated there).
    */
-  vips: z.array(ipv4).max(16).default([]),
+  vips: z.array(ipAddress).max(16).default([]),
   vipDevice: z.enum(['lo', 'tunl0'], { error: 'expected lo (DR) or tunl0 (TUN)' }).default('lo'),
 });
 
@@ -41,8 +43,8 @@ export const serverSchema = z.strictObject({
   /** `node` (host network) or a namespace name. */
   in: nsName,
   protocol,
-  /** Listen address; defaults to the namespace's address (or 0.0.0.0 on the node). */
-  address: ipv4.optional(),
+  /** Listen address; defaults to the namespace's address (or 0.0.0.0 on the node: give :: or an IPv6 address for an IPv6 service). */
+  address: ipAddress.optional(),
   port,
   /** Each request line is answered with `<reply or name>: <line>`. */
   reply: text.optional(),
@@ -51,22 +53,22 @@ export const serverSchema = z.strictObject({
 });
 
 export const realServerSchema = z.strictObject({
-  address: ipv4,
+  address: ipAddress,
   port,
   weight: z.number({ error: 'expected a weight 0-65535' }).int().min(0).max(65535).default(1),
 });
 
 export const serviceSchema = z.strictObject({
   protocol,
-  vip: ipv4,
+  vip: ipAddress,
   port,
   scheduler: z.enum(SCHEDULERS, { error: `unknown scheduler; known: ${SCHEDULERS.join(', ')}` }).default('rr'),
   method: z.enum(METHODS, { error: `unknown forwarding method; known: ${METHODS.join(', ')}` }).default('nat'),
   realServers: z.array(realServerSchema).min(1, { error: 'expected at least one real server' }).max(32),
 });
 
-const counterName = z.string().regex(/^(Ip|Icmp|IcmpMsg|Tcp|Udp)\.[A-Za-z0-9]+$/, {
-  error: 'expected a /proc/net/snmp counter such as Icmp.OutDestUnreachs',
+const counterName = z.string().regex(/^(Ip|Icmp|IcmpMsg|Tcp|Udp|Ip6|Icmp6|Udp6)\.[A-Za-z0-9]+$/, {
+  error: 'expected a /proc/net/snmp counter such as Icmp.OutDestUnreachs, or a /proc/net/snmp6 one such as Icmp6.OutDestUnreachs',
 });
 
 export const counterExpectationSchema = z.strictObject({
@@ -144,8 +146,8 @@ export const scenarioSchema = z.strictObject({
   description: z.string().max(4000).optional(),
   tags: z.array(name).default([]),
   topology: z.strictObject({
-    /** VIPs bound to the kube-ipvs0 dummy interface as /32, as kube-proxy does. */
-    vips: z.array(ipv4).max(16).default([]),
+    /** VIPs bound to the kube-ipvs0 dummy interface as /32 (IPv6: /128), as kube-proxy does. */
+    vips: z.array(ipAddress).max(16).default([]),
     namespaces: z.array(namespaceSchema).max(16).default([]),
   }),
   servers: z.array(serverSchema).max(32).default([]),

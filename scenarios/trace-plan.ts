@@ -13,13 +13,19 @@ export const HOOK_FUNCTIONS = [
   'ip_vs_in_hook', 'ip_vs_out_hook', 'ip_vs_forward_icmp', 'ip_vs_forward_icmp_v6',
 ] as const;
 
-/** Core functions worth seeing under the hooks: ICMP errors and the netfilter re-entries. */
-export const DEFAULT_CORE_FUNCTIONS = ['__icmp_send', 'icmp_send', 'nf_hook_slow', '__ip_local_out', 'ip_output'];
+/** Core functions worth seeing under the hooks: ICMP errors (IPv4, IPv6) and the netfilter re-entries. */
+export const DEFAULT_CORE_FUNCTIONS = ['__icmp_send', 'icmp_send', 'icmp6_send', 'nf_hook_slow', '__ip_local_out', 'ip_output'];
 
-/** Kprobe events giving the hook number: the first byte of struct nf_hook_state, the 3rd argument (%dx on x86-64). */
+/**
+ * Kprobe events giving the hook number and the family: struct nf_hook_state, the 3rd argument (%dx on
+ * x86-64), begins `u8 hook; u8 pf;` on every kernel that has ip_vs_in_hook / ip_vs_out_hook (pf 2 =
+ * IPv4, 10 = IPv6).
+ */
 export const HOOK_KPROBES = [
   { event: 'in_hook', fn: 'ip_vs_in_hook' },
   { event: 'out_hook', fn: 'ip_vs_out_hook' },
+  // Serves both families from 5.16 on (before, ip_vs_forward_icmp / _v6 name the family themselves).
+  { event: 'fwd_icmp', fn: 'ip_vs_forward_icmp', hooksOnly: true },
 ] as const;
 export const KPROBE_GROUP = 'ipvsh';
 
@@ -43,7 +49,8 @@ export function planTracing(s: Scenario, available: ReadonlySet<string>, modules
   const roots = HOOK_FUNCTIONS.filter((f) => available.has(f));
   const core = [...new Set([...DEFAULT_CORE_FUNCTIONS, ...s.trace.functions])].filter((f) => available.has(f));
   const filters = [...modules.map((m) => `:mod:${m}`), ...core];
-  const kprobes = HOOK_KPROBES.filter((k) => available.has(k.fn)).map((k) => ({ ...k }));
+  const hooks = available.has('ip_vs_in_hook');
+  const kprobes = HOOK_KPROBES.filter((k) => available.has(k.fn) && (hooks || !('hooksOnly' in k))).map((k) => ({ event: k.event, fn: k.fn }));
   const lines = [
     'set -e',
     `cd ${TRACEFS}`,
@@ -82,7 +89,7 @@ export function planTracing(s: Scenario, available: ReadonlySet<string>, modules
 function kprobeLines(kprobes: { event: string; fn: string }[]): string[] {
   if (kprobes.length === 0) return [];
   return [
-    ...kprobes.map((k) => `echo 'p:${KPROBE_GROUP}/${k.event} ${k.fn} hook=+0(%dx):u8' >> kprobe_events`),
+    ...kprobes.map((k) => `echo 'p:${KPROBE_GROUP}/${k.event} ${k.fn} hook=+0(%dx):u8 pf=+1(%dx):u8' >> kprobe_events`),
     `echo 1 > events/${KPROBE_GROUP}/enable`,
   ];
 }

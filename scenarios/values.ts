@@ -22,16 +22,53 @@ export function isIpv4(value: string): boolean {
   return IPV4_RE.test(value);
 }
 
+/**
+ * IPv6 in the plain hex form (`fd00:244:1::2`, at most one `::`, lowercase or uppercase). No zone
+ * (`%eth0`) and no embedded IPv4 (`::ffff:10.0.0.1`): only hex digits and colons reach the shell.
+ */
+export function isIpv6(value: string): boolean {
+  if (value.length < 2 || value.length > 39 || !/^[0-9a-fA-F:]+$/.test(value)) return false;
+  const halves = value.split('::');
+  if (halves.length > 2) return false;
+  const groups = (h: string) => (h === '' ? [] : h.split(':'));
+  const parts = halves.flatMap(groups);
+  if (parts.some((g) => g.length < 1 || g.length > 4)) return false;
+  return halves.length === 2 ? parts.length <= 7 : parts.length === 8;
+}
+
+export function isIpAddress(value: string): boolean {
+  return isIpv4(value) || isIpv6(value);
+}
+
+export type AddressFamily = 4 | 6;
+
+/** 4 or 6 for a valid address (callers validate first; anything with a colon is IPv6). */
+export function familyOf(address: string): AddressFamily {
+  return address.includes(':') ? 6 : 4;
+}
+
 export function isPort(value: number): boolean {
   return Number.isInteger(value) && value >= 1 && value <= 65535;
 }
 
-/** `10.96.0.10:80` -> address and port, or null when either part is invalid. */
+/** `10.96.0.10:80` or `[fd00:96::10]:80` -> address and port, or null when either part is invalid. */
 export function parseEndpoint(value: string): { address: string; port: number } | null {
-  const m = /^([\d.]+):(\d{1,5})$/.exec(value);
-  if (!m || !isIpv4(m[1]!)) return null;
-  const port = Number(m[2]);
-  return isPort(port) ? { address: m[1]!, port } : null;
+  const m = /^(?:([\d.]+)|\[([0-9a-fA-F:]+)\]):(\d{1,5})$/.exec(value);
+  if (!m) return null;
+  const address = m[1] ?? m[2]!;
+  if (m[1] !== undefined ? !isIpv4(address) : !isIpv6(address)) return null;
+  const port = Number(m[3]);
+  return isPort(port) ? { address, port } : null;
+}
+
+/** An address as socat and ipvsadm take it next to a port: IPv6 in brackets. */
+export function bracketed(address: string): string {
+  return familyOf(address) === 6 ? `[${address}]` : address;
+}
+
+/** Host prefix length of one address: /32 or /128. */
+export function hostPrefix(address: string): number {
+  return familyOf(address) === 6 ? 128 : 32;
 }
 
 /** Sysctl keys the scenarios may set. Values are integers, so nothing else can reach the shell. */

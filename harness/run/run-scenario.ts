@@ -9,6 +9,7 @@ import {
 import { LIST_MODULES, LIST_TRACEABLE, moduleCommand } from '../../scenarios/guest-state.ts';
 import { classifyClient, judgeStep, type Observation } from '../../scenarios/outcome.ts';
 import type { Scenario, Step } from '../../scenarios/schema.ts';
+import { familyOf, parseEndpoint } from '../../scenarios/values.ts';
 import { markerCommand, planTracing, stepMarker, TRACE_END_MARKER } from '../../scenarios/trace-plan.ts';
 import { markLostEvents, parseRingBufferStats, RING_BUFFER_STATS } from '../../scenarios/ring-buffer.ts';
 import { bpftraceProgram, bpftraceStart, bpftraceStop, hookCounts, stackCount } from '../../scenarios/bpftrace-plan.ts';
@@ -143,8 +144,10 @@ async function runStep(shell: LoggedShell, s: Scenario, step: Step, tracing: boo
   const after: CounterSnapshot = parseSnapshot((await shell.run(snapshot)).stdout);
   let observation: Observation | undefined;
   if (step.connect) {
-    const icmpIn = (after[step.from]?.['Icmp.InDestUnreachs'] ?? 0) - (before[step.from]?.['Icmp.InDestUnreachs'] ?? 0);
-    observation = classifyClient(run, icmpIn);
+    const family = familyOf(parseEndpoint(step.connect.to)!.address);
+    const counter = family === 6 ? 'Icmp6.InDestUnreachs' : 'Icmp.InDestUnreachs';
+    const icmpIn = (after[step.from]?.[counter] ?? 0) - (before[step.from]?.[counter] ?? 0);
+    observation = classifyClient(run, icmpIn, family);
   } else if (run.exitCode !== 0) {
     return { name: step.name, kind, status: 'error', detail: `${command.label} exited ${run.exitCode}: ${run.stderr.trim().split('\n').pop() ?? ''}`, checks: [], durationMs: Date.now() - started };
   }

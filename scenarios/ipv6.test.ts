@@ -1,0 +1,126 @@
+// IPv6 in scenarios: addresses and endpoints, one family per namespace and service, the guest
+// commands for an IPv6 topology, snmp6 counters (a real /proc/net/snmp6 from the 6.1 guest) and
+// ICMPv6 errors in the client's outcome.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseSnapshot, parseSnmp, snapshotCommand } from './counters.ts';
+import { ScenarioError } from './errors.ts';
+import { serverCommands, serviceCommands, stepCommand, sysctlCommands, topologyCommands } from './guest-commands.ts';
+import { classifyClient } from './outcome.ts';
+import { parseScenario } from './parse-scenario.ts';
+import { bracketed, familyOf, isIpv6, parseEndpoint } from './values.ts';
+
+const seed = readFileSync(join(import.meta.dirname, 'seed', 'pod-to-vip-ipv6.yaml'), 'utf8');
+const v6 = parseScenario(seed, 'pod-to-vip-ipv6.yaml');
+
+function problems(text: string): string[] {
+  try {
+    parseScenario(text, 'x.yaml');
+  } catch (err) {
+    if (err instanceof ScenarioError) return err.message.split('\n').slice(1).map((l) => l.trim());
+    throw err;
+  }
+  return [];
+}
+
+describe('IPv6 values', () => {
+  it.each(['fd00:96::10', '::1', '::', 'fe80::1', '2001:db8:0:0:0:0:0:1', 'FD00:244:1::2', '1::'])('accepts %s', (a) => {
+    expect(isIpv6(a)).toBe(true);
+    expect(familyOf(a)).toBe(6);
+  });
+
+  it.each(['fd00::1::2', 'fd00:12345::1', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7', '::ffff:10.0.0.1', 'fe80::1%eth0', 'fd00::1;reboot', '$(reboot)::1', ':', 'g::1', ''])('rejects %j', (a) => {
+    expect(isIpv6(a)).toBe(false);
+  });
+
+  it('endpoints put IPv6 addresses in brackets, as socat and ipvsadm take them', () => {
+    expect(parseEndpoint('[fd00:96::10]:80')).toEqual({ address: 'fd00:96::10', port: 80 });
+    expect(parseEndpoint('10.96.0.10:80')).toEqual({ address: '10.96.0.10', port: 80 });
+    for (const bad of ['fd00:96::10:80', '[fd00:96::10]', '[10.96.0.10]:80', '[fd00::1;id]:80', '[fd00::1]:0']) expect(parseEndpoint(bad)).toBeNull();
+    expect(bracketed('fd00::1')).toBe('[fd00::1]');
+    expect(bracketed('10.0.0.1')).toBe('10.0.0.1');
+  });
+});
+
+describe('IPv6 scenarios: validation', () => {
+  it('the seed scenario is valid', () => {
+    expect(v6.services[0]!.vip).toBe('fd00:96::10');
+    expect(v6.steps[0]!.connect!.to).toBe('[fd00:96::10]:80');
+  });
+
+  it('one family per namespace, per service and per step, each mistake with its line and path', () => {
+    const bad = seed
+      .replace('gateway: "fd00:244:1::1"', 'gateway: "10.244.1.1"')
+      .replace('- { address: "fd00:244:1::2", port: 80 }', '- { address: "10.244.1.2", port: 80 }')
+      .replace('to: "[fd00:96::10]:80"', 'to: "10.96.0.10:80"');
+    expect(problems(bad)).toEqual([
+      'x.yaml:14: topology.namespaces[0].gateway: gateway 10.244.1.1 is IPv4 but address fd00:244:1::2 is IPv6; expected both of one family',
+      'x.yaml:23: services[0].realServers[0].address: real server 10.244.1.2 is IPv4 but VIP fd00:96::10 is IPv6; expected the VIP\'s family (IPVS does not translate between families)',
+      'x.yaml:29: steps[0].connect.to: 10.96.0.10 is IPv4 but namespace pod1 is IPv6; expected an address of its family',
+    ]);
+  });
+
+  it('DR and TUN with an IPv6 VIP are refused as not supported yet', () => {
+    expect(problems(seed.replace('port: 80\n    realServers', 'port: 80\n    method: dr\n    realServers'))).toEqual([
+      'x.yaml:22: services[0].method: DR with an IPv6 VIP is not supported by the harness yet; expected nat for fd00:96::10',
+    ]);
+  });
+
+  it('names both families in the message for an address that is neither', () => {
+    expect(problems(seed.replace('vips: [fd00:96::10]', 'vips: ["fd00:96::10%eth0"]'))).toContain(
+      'x.yaml:12: topology.vips[0]: not an IP address; expected an IPv4 address such as 10.244.1.2 or an IPv6 address such as fd00:244:1::2 (hex groups, no zone)',
+    );
+  });
+});
+
+describe('IPv6 scenarios: guest commands', () => {
+  it('binds the VIP as a /128 without duplicate address detection and routes each veth end to the other', () => {
+    const script = topologyCommands(v6)[0]!.script;
+    expect(script).toContain('ip addr add fd00:96::10/128 dev kube-ipvs0 nodad');
+    expect(script).toContain('ip addr add fd00:244:2::1/128 dev vh-pod1 nodad');
+    expect(script).toContain('ip -6 route add fd00:244:2::2/128 dev vh-pod1');
+    expect(script).toContain('ip -n pod1 addr add fd00:244:2::2/128 dev eth0 nodad');
+    expect(script).toContain('ip -n pod1 -6 route add default via fd00:244:2::1 dev eth0');
+    expect(script).not.toMatch(/ peer fd00/);
+  });
+
+  it('forwards IPv6 on the node, brackets addresses for ipvsadm and uses socat TCP6', () => {
+    expect(sysctlCommands(v6)[0]!.script).toContain('sysctl -q -w net.ipv6.conf.all.forwarding=1');
+    const ipvs = serviceCommands(v6)[0]!.script;
+    expect(ipvs).toContain('ipvsadm -A -t [fd00:96::10]:80 -s rr');
+    expect(ipvs).toContain('ipvsadm -a -t [fd00:96::10]:80 -r [fd00:244:1::2]:80 -m -w 1');
+    expect(serverCommands(v6)[0]!.script).toContain('TCP6-LISTEN:80,bind=[fd00:244:1::2],reuseaddr,fork');
+    expect(stepCommand(v6, v6.steps[0]!).script).toContain('socat -t 3 -T 3.3 - TCP6:[fd00:96::10]:80,connect-timeout=3');
+  });
+
+  it('IPv4 scenarios are unchanged: no IPv6 forwarding, TCP4', () => {
+    const v4 = parseScenario(readFileSync(join(import.meta.dirname, 'seed', 'pod-to-vip.yaml'), 'utf8'), 'pod-to-vip.yaml');
+    expect(sysctlCommands(v4)[0]!.script).not.toContain('ipv6');
+    expect(stepCommand(v4, v4.steps[0]!).script).toContain('TCP4:10.96.0.10:80');
+  });
+});
+
+describe('IPv6 counters and outcomes', () => {
+  const snmp6 = readFileSync(join(import.meta.dirname, '..', 'test', 'fixtures', 'proc', 'snmp6.txt'), 'utf8');
+
+  it('reads /proc/net/snmp6 (captured from the 6.1 guest) under names like the IPv4 ones', () => {
+    const c = parseSnmp(snmp6);
+    expect(c['Icmp6.InDestUnreachs']).toBe(0);
+    expect(c['Ip6.OutRequests']).toBe(1);
+    expect(c['Icmp6.OutMsgs']).toBe(1);
+    expect(Object.keys(c).length).toBeGreaterThan(60);
+    expect(parseSnapshot(`== pod1\n${snmp6}`)['pod1']?.['Udp6.InDatagrams']).toBeTypeOf('number');
+  });
+
+  it('the snapshot reads snmp6 in each namespace when the kernel has it', () => {
+    expect(snapshotCommand(v6).script).toMatch(/\[ ! -e \/proc\/net\/snmp6 \] \|\| \S*ip netns exec pod1 cat \/proc\/net\/snmp6/);
+  });
+
+  it('an ICMPv6 port unreachable is type 1 code 4', () => {
+    const run = { exitCode: 1, stdout: '', stderr: '2026/11/25 15:46:19 socat[148] E read(5, 0x55, 8192): Connection refused', timedOut: false };
+    expect(classifyClient(run, 1, 6)).toMatchObject({ outcome: 'icmp-unreachable', icmp: { type: 1, code: 4 } });
+    expect(classifyClient(run, 1, 4)).toMatchObject({ outcome: 'icmp-unreachable', icmp: { type: 3, code: 3 } });
+    expect(classifyClient(run, 0, 6)).toMatchObject({ outcome: 'refused' });
+  });
+});
