@@ -1,6 +1,7 @@
-// IPv6: the seed scenario pod-to-vip-ipv6 judged on the harness's own captures from Debian 5.10, 6.1
-// and 6.12 (test/fixtures/traces/ipv6). The same roles hold for both families; on 6.x the family comes
-// from the kprobe's pf=10, on 5.10 from the *6 wrapper names; IPv4 expectations do not hold on it.
+// IPv6: the seed scenarios pod-to-vip-ipv6 and no-destination-ipv6 judged on the harness's own
+// captures from Debian 5.10, 6.1 and 6.12 (test/fixtures/traces/ipv6). The same roles hold for both
+// families; on 6.x the family comes from the kprobe's pf=10, on 5.10 from the *6 wrapper names; IPv4
+// expectations and the wrong case's expectations do not hold.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import { judgeTrace } from './judge-trace.ts';
 
 const dir = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'traces', 'ipv6');
 const RELEASES: Record<string, string> = { '5.10': '5.10.0-46-cloud-amd64', '6.1': '6.1.0-56-cloud-amd64', '6.12': '6.12.95+deb12-cloud-amd64' };
-const capture = (k: string) => readFileSync(join(dir, `pod-to-vip-ipv6.${k}.ftrace.txt`), 'utf8');
+const capture = (k: string, name = 'pod-to-vip-ipv6') => readFileSync(join(dir, `${name}.${k}.ftrace.txt`), 'utf8');
 const scenario = (name: string) => loadScenarioFile(join(SEED_DIR, `${name}.yaml`)).scenario;
 
 describe.each(Object.keys(RELEASES))('pod-to-vip-ipv6 on %s', (k) => {
@@ -36,5 +37,19 @@ describe.each(Object.keys(RELEASES))('pod-to-vip-ipv6 on %s', (k) => {
     const remote = judged.graphs.find((g) => g.role === 'remote_request')!;
     expect(remote.holds).toBe(false);
     expect(remote.diff).toMatch(/ip_vs_nat_xmit: missing/);
+  });
+
+  it('no-destination-ipv6: ip_vs_leave sends ICMPv6 port unreachable (icmp6_send) for UDP and TCP', () => {
+    const judged = judgeTrace(capture(k, 'no-destination-ipv6'), scenario('no-destination-ipv6'), RELEASES[k]!);
+    expect(judged.graphs.map((g) => [g.step, g.role, g.holds])).toEqual([['udp', 'remote_request6', true], ['tcp', 'remote_request6', true]]);
+  });
+
+  it('the wrong case: with a usable real server there is no ip_vs_leave', () => {
+    // no-destination-ipv6's TCP expectation judged on pod-to-vip-ipv6's request step.
+    const nd = scenario('no-destination-ipv6');
+    const graphs = nd.graphs.filter((g) => g['step'] === 'tcp').map((g) => ({ ...g, step: 'request' }));
+    const [judged] = judgeTrace(capture(k), { ...scenario('pod-to-vip-ipv6'), graphs }, RELEASES[k]!).graphs;
+    expect(judged!.holds).toBe(false);
+    expect(judged!.diff).toMatch(/ip_vs_leave: missing/);
   });
 });
