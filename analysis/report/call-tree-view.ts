@@ -30,11 +30,14 @@ function possibleHooks(fn: string, generation: KernelGeneration): string[] {
 
 /**
  * `local_request (LOCAL_OUT) = ip_vs_local_request4` when the symbol says the hook (< 5.16),
- * `local_request (LOCAL_OUT) = ip_vs_in_hook, hook 3` when a probe event (or the caller) gave it.
+ * `local_request (LOCAL_OUT) = ip_vs_in_hook, hook 3` when a probe event (or the caller) gave it,
+ * `..., hook 3, IPv6` for an IPv6 packet in a hook function that serves both families.
  */
 export function roleLabel(i: RoleInstance, generation: KernelGeneration): RoleLabel {
   const hookName = i.hook !== null ? (HOOK_NAMES[i.hook] ?? `hook ${i.hook}`) : null;
   const sym = i.node.symbol;
+  // A 6.x hook function serves both families: say IPv6 when the symbol does not (IPv4 is the default reading).
+  const v6 = i.family === 6 && i.familySource !== 'symbol' ? ', IPv6' : '';
   let text: string;
   if (i.roles.length === 0) {
     text = `no role = ${sym}${i.hook !== null ? `, hook ${i.hook}` : ''}${i.note ? ` (${i.note})` : ''}`;
@@ -42,10 +45,10 @@ export function roleLabel(i: RoleInstance, generation: KernelGeneration): RoleLa
     text = `${i.roles.join(' or ')} (hook unknown) = ${sym}`;
   } else if (i.hook === null) {
     const hooks = possibleHooks(i.node.fn, generation);
-    text = `${i.roles[0]} (${hooks.length > 0 ? hooks.join(' or ') : 'hook unknown'}) = ${sym}`;
+    text = `${i.roles[0]} (${hooks.length > 0 ? hooks.join(' or ') : 'hook unknown'}) = ${sym}${v6}`;
   } else {
     const how = i.hookSource === 'symbol' ? '' : i.hookSource === 'probe' ? `, hook ${i.hook}` : `, hook ${i.hook} (from ${i.hookSource})`;
-    text = `${i.roles[0]} (${hookName}) = ${sym}${how}`;
+    text = `${i.roles[0]} (${hookName}) = ${sym}${how}${v6}`;
   }
   return { text, roles: [...i.roles], hook: i.hook, hookName, hookSource: i.hookSource, family: i.family };
 }

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFunctionGraph } from '../../analysis/function-graph-parser.ts';
+import { roleLabel } from '../../analysis/report/call-tree-view.ts';
 import { findRoleInstances, resolveGeneration } from '../../analysis/roles.ts';
 import { loadScenarioFile, SEED_DIR } from '../scenario-loader.ts';
 import { judgeTrace } from './judge-trace.ts';
@@ -30,6 +31,14 @@ describe.each(Object.keys(RELEASES))('pod-to-vip-ipv6 on %s', (k) => {
     expect(top.length).toBeGreaterThan(20);
     expect(new Set(instances.map((i) => i.family))).toEqual(new Set([6]));
     expect(new Set(top.map((i) => i.familySource))).toEqual(new Set([k === '5.10' ? 'symbol' : 'probe']));
+  });
+
+  it('report labels say IPv6 where the hook function does not (6.x serves both families)', () => {
+    const trace = parseFunctionGraph(capture(k));
+    const g = resolveGeneration(trace, RELEASES[k]!);
+    const labels = new Set(findRoleInstances(trace, g).filter((i) => !i.nested).map((i) => roleLabel(i, g).text));
+    if (k === '5.10') expect(labels).toContain('remote_request (LOCAL_IN) = ip_vs_remote_request6');
+    else expect(labels).toContain('remote_request (LOCAL_IN) = ip_vs_in_hook, hook 1, IPv6');
   });
 
   it("pod-to-vip's IPv4 graphs do not hold on it: the request is sent by ip_vs_nat_xmit_v6, not ip_vs_nat_xmit", () => {
