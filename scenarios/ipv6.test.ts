@@ -14,6 +14,13 @@ import { bracketed, familyOf, isIpv6, parseEndpoint } from './values.ts';
 const seed = readFileSync(join(import.meta.dirname, 'seed', 'pod-to-vip-ipv6.yaml'), 'utf8');
 const v6 = parseScenario(seed, 'pod-to-vip-ipv6.yaml');
 
+/** 1-based line of the first line containing `needle` (the seed file's text may grow). */
+function lineOf(text: string, needle: string): number {
+  const i = text.split('\n').findIndex((l) => l.includes(needle));
+  if (i < 0) throw new Error(`${needle} not in the text`);
+  return i + 1;
+}
+
 function problems(text: string): string[] {
   try {
     parseScenario(text, 'x.yaml');
@@ -55,21 +62,23 @@ describe('IPv6 scenarios: validation', () => {
       .replace('- { address: "fd00:244:1::2", port: 80 }', '- { address: "10.244.1.2", port: 80 }')
       .replace('to: "[fd00:96::10]:80"', 'to: "10.96.0.10:80"');
     expect(problems(bad)).toEqual([
-      'x.yaml:14: topology.namespaces[0].gateway: gateway 10.244.1.1 is IPv4 but address fd00:244:1::2 is IPv6; expected both of one family',
-      'x.yaml:23: services[0].realServers[0].address: real server 10.244.1.2 is IPv4 but VIP fd00:96::10 is IPv6; expected the VIP\'s family (IPVS does not translate between families)',
-      'x.yaml:29: steps[0].connect.to: 10.96.0.10 is IPv4 but namespace pod1 is IPv6; expected an address of its family',
+      `x.yaml:${lineOf(bad, 'gateway: "10.244.1.1"')}: topology.namespaces[0].gateway: gateway 10.244.1.1 is IPv4 but address fd00:244:1::2 is IPv6; expected both of one family`,
+      `x.yaml:${lineOf(bad, 'address: "10.244.1.2"')}: services[0].realServers[0].address: real server 10.244.1.2 is IPv4 but VIP fd00:96::10 is IPv6; expected the VIP's family (IPVS does not translate between families)`,
+      `x.yaml:${lineOf(bad, 'to: "10.96.0.10:80"')}: steps[0].connect.to: 10.96.0.10 is IPv4 but namespace pod1 is IPv6; expected an address of its family`,
     ]);
   });
 
   it('DR and TUN with an IPv6 VIP are refused as not supported yet', () => {
-    expect(problems(seed.replace('port: 80\n    realServers', 'port: 80\n    method: dr\n    realServers'))).toEqual([
-      'x.yaml:22: services[0].method: DR with an IPv6 VIP is not supported by the harness yet; expected nat for fd00:96::10',
+    const dr = seed.replace('port: 80\n    realServers', 'port: 80\n    method: dr\n    realServers');
+    expect(problems(dr)).toEqual([
+      `x.yaml:${lineOf(dr, 'method: dr')}: services[0].method: DR with an IPv6 VIP is not supported by the harness yet; expected nat for fd00:96::10`,
     ]);
   });
 
   it('names both families in the message for an address that is neither', () => {
-    expect(problems(seed.replace('vips: [fd00:96::10]', 'vips: ["fd00:96::10%eth0"]'))).toContain(
-      'x.yaml:12: topology.vips[0]: not an IP address; expected an IPv4 address such as 10.244.1.2 or an IPv6 address such as fd00:244:1::2 (hex groups, no zone)',
+    const bad = seed.replace('vips: [fd00:96::10]', 'vips: ["fd00:96::10%eth0"]');
+    expect(problems(bad)).toContain(
+      `x.yaml:${lineOf(bad, 'vips: ["fd00')}: topology.vips[0]: not an IP address; expected an IPv4 address such as 10.244.1.2 or an IPv6 address such as fd00:244:1::2 (hex groups, no zone)`,
     );
   });
 });
