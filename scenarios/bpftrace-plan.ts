@@ -14,10 +14,12 @@ export function bpftraceProgram(available: ReadonlySet<string>, stackDepth = 8):
   if (probes.length === 0) return null;
   // Kernels < 5.16 name the hook in the wrapper function; reading nf_hook_state there would need
   // kernel headers (Debian's 5.10 bpftrace falls back to clang and fails), so count per function.
-  const key = available.has('ip_vs_in_hook') ? 'func, ((struct nf_hook_state *)arg2)->hook' : 'func';
-  // One block per function: a comma list may be attached as one kprobe_multi link, which Debian's
-  // bpftrace 0.17 did not attach to every function on 5.10 (only one of four counted).
-  return probes.map((f) => `kprobe:${f} { @hooks[${key}] = count(); @stacks[kstack(${stackDepth})] = count(); }`).join(' ');
+  const hook = available.has('ip_vs_in_hook') ? ', ((struct nf_hook_state *)arg2)->hook' : '';
+  // One block per function with the name as a literal: a comma list may be attached as one
+  // kprobe_multi link, which Debian's bpftrace 0.17 did not attach to every function on 5.10 (only
+  // one of four counted), and with ftrace's function_graph and kprobe events on the same functions
+  // the `func` builtin made 6.12's bpftrace count nothing and hang on SIGINT.
+  return probes.map((f) => `kprobe:${f} { @hooks["${f}"${hook}] = count(); @stacks[kstack(${stackDepth})] = count(); }`).join(' ');
 }
 
 export function bpftraceStart(program: string): GuestCommand {
