@@ -2,7 +2,7 @@
 // kernel has, the name as a literal (not the `func` builtin), the hook number from struct
 // nf_hook_state only where one function serves several hooks; and the maps read back.
 import { describe, expect, it } from 'vitest';
-import { bpftraceProgram, hookCounts, stackCount } from './bpftrace-plan.ts';
+import { bpftraceProgram, hookCounts, kstackWorks, stackCount } from './bpftrace-plan.ts';
 
 describe('bpftraceProgram', () => {
   it('6.x: ip_vs_in_hook / ip_vs_out_hook keyed by name and hook number', () => {
@@ -17,6 +17,11 @@ describe('bpftraceProgram', () => {
   it('5.10: one block per wrapper, keyed by name only (the name says the hook)', () => {
     const p = bpftraceProgram(new Set(['ip_vs_remote_request4', 'ip_vs_reply4', 'ip_vs_forward_icmp']))!;
     expect(p).toBe('kprobe:ip_vs_remote_request4 { @hooks["ip_vs_remote_request4"] = count(); @stacks[kstack(8)] = count(); } kprobe:ip_vs_reply4 { @hooks["ip_vs_reply4"] = count(); @stacks[kstack(8)] = count(); }');
+  });
+
+  it('stacks only where kstack works next to function_graph (not on 6.12)', () => {
+    expect(bpftraceProgram(new Set(['ip_vs_in_hook']), 0)).toBe('kprobe:ip_vs_in_hook { @hooks["ip_vs_in_hook", ((struct nf_hook_state *)arg2)->hook] = count(); }');
+    expect(['5.10.0-46-cloud-amd64', '6.1.0-56-cloud-amd64', '6.12.95+deb12-cloud-amd64', '6.18.0', '7.0.1', 'custom'].map(kstackWorks)).toEqual([true, true, false, false, false, true]);
   });
 
   it('no hook function traceable: no program', () => {

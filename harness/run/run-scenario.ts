@@ -12,7 +12,7 @@ import type { Scenario, Step } from '../../scenarios/schema.ts';
 import { familyOf, parseEndpoint } from '../../scenarios/values.ts';
 import { markerCommand, planTracing, stepMarker, TRACE_END_MARKER } from '../../scenarios/trace-plan.ts';
 import { markLostEvents, parseRingBufferStats, RING_BUFFER_STATS } from '../../scenarios/ring-buffer.ts';
-import { bpftraceProgram, bpftraceStart, bpftraceStop, hookCounts, stackCount } from '../../scenarios/bpftrace-plan.ts';
+import { bpftraceProgram, bpftraceStart, bpftraceStop, hookCounts, kstackWorks, stackCount } from '../../scenarios/bpftrace-plan.ts';
 import { CommandFailed, LoggedShell } from './guest-shell.ts';
 import type { JudgeTrace } from './judge-trace.ts';
 
@@ -72,7 +72,7 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       return p;
     }) : undefined;
     // bpftrace is a second opinion: when it cannot start or stop, the cell says so and goes on.
-    let program = opts.bpftrace ? bpftraceProgram(traceable) : null;
+    let program = opts.bpftrace ? bpftraceProgram(traceable, kstackWorks(opts.kernelRelease) ? 8 : 0) : null;
     if (program) {
       const started = await shell.runAllowingFailure(bpftraceStart(program));
       if (started.exitCode !== 0) {
