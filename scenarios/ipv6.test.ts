@@ -5,11 +5,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSnapshot, parseSnmp, snapshotCommand } from './counters.ts';
-import { ScenarioError } from './errors.ts';
 import { serverCommands, serviceCommands, stepCommand, sysctlCommands, topologyCommands } from './guest-commands.ts';
 import { classifyClient } from './outcome.ts';
 import { parseScenario } from './parse-scenario.ts';
 import { bracketed, familyOf, isIpv6, parseEndpoint } from './values.ts';
+import { scenarioProblems } from '../test/scenario-problems.ts';
 
 const seed = readFileSync(join(import.meta.dirname, 'seed', 'pod-to-vip-ipv6.yaml'), 'utf8');
 const v6 = parseScenario(seed, 'pod-to-vip-ipv6.yaml');
@@ -21,15 +21,7 @@ function lineOf(text: string, needle: string): number {
   return i + 1;
 }
 
-function problems(text: string): string[] {
-  try {
-    parseScenario(text, 'x.yaml');
-  } catch (err) {
-    if (err instanceof ScenarioError) return err.message.split('\n').slice(1).map((l) => l.trim());
-    throw err;
-  }
-  return [];
-}
+const problems = (text: string): string[] => scenarioProblems(text);
 
 describe('IPv6 values', () => {
   it.each(['fd00:96::10', '::1', '::', 'fe80::1', '2001:db8:0:0:0:0:0:1', 'FD00:244:1::2', '1::'])('accepts %s', (a) => {

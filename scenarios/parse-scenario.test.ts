@@ -1,9 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ScenarioError } from './errors.ts';
 import { defineScenario, parseScenario } from './parse-scenario.ts';
 import { serverCommands, stepCommand, topologyCommands } from './guest-commands.ts';
+import { scenarioProblems } from '../test/scenario-problems.ts';
 
 const seedDir = join(import.meta.dirname, 'seed');
 const minimal = `version: 1
@@ -21,15 +21,7 @@ steps:
   - { name: req, from: node, connect: { protocol: tcp, to: "10.96.0.10:80" }, expect: { outcome: ok } }
 `;
 
-function problems(text: string): string[] {
-  try {
-    parseScenario(text, 'x.yaml');
-  } catch (err) {
-    if (err instanceof ScenarioError) return err.message.split('\n').slice(1).map((l) => l.trim());
-    throw err;
-  }
-  return [];
-}
+const problems = (text: string): string[] => scenarioProblems(text);
 
 describe('parseScenario', () => {
   it.each(readdirSync(seedDir).filter((f) => f.endsWith('.yaml')))('accepts the seed scenario %s', (file) => {
