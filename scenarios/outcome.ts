@@ -40,6 +40,9 @@ const ICMP6_ERRNO: [RegExp, number][] = [
   [/Network is unreachable/, 0],
 ];
 
+/** The counter of destination-unreachable errors a namespace received, per family (/proc/net/snmp, snmp6). */
+export const DEST_UNREACH_COUNTER = { 4: 'Icmp.InDestUnreachs', 6: 'Icmp6.InDestUnreachs' } as const;
+
 /**
  * `icmpInDestUnreachs`: destination-unreachable errors the client's namespace received during the
  * step (Icmp.InDestUnreachs, or Icmp6.InDestUnreachs for an IPv6 client: `family` 6).

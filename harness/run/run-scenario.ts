@@ -7,7 +7,7 @@ import {
   observerCommands, serverCommands, serviceCommands, stepCommand, sysctlCommands, topologyCommands,
 } from '../../scenarios/guest-commands.ts';
 import { LIST_MODULES, LIST_TRACEABLE, moduleCommand } from '../../scenarios/guest-state.ts';
-import { classifyClient, judgeStep, type Observation } from '../../scenarios/outcome.ts';
+import { classifyClient, DEST_UNREACH_COUNTER, judgeStep, type Observation } from '../../scenarios/outcome.ts';
 import type { Scenario, Step } from '../../scenarios/schema.ts';
 import { familyOf, parseEndpoint } from '../../scenarios/values.ts';
 import { markerCommand, planTracing, stepMarker, TRACE_END_MARKER } from '../../scenarios/trace-plan.ts';
@@ -145,7 +145,7 @@ async function runStep(shell: LoggedShell, s: Scenario, step: Step, tracing: boo
   let observation: Observation | undefined;
   if (step.connect) {
     const family = familyOf(parseEndpoint(step.connect.to)!.address);
-    const counter = family === 6 ? 'Icmp6.InDestUnreachs' : 'Icmp.InDestUnreachs';
+    const counter = DEST_UNREACH_COUNTER[family];
     const icmpIn = (after[step.from]?.[counter] ?? 0) - (before[step.from]?.[counter] ?? 0);
     observation = classifyClient(run, icmpIn, family);
   } else if (run.exitCode !== 0) {
