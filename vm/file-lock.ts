@@ -1,7 +1,7 @@
 // A cross-process lock on a cache path (mkdir is atomic), for work that must not run twice at once:
 // apt-get update of the private lists, unpacking a kernel. A lock whose owner died is taken over.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { sleep } from './deadline.ts';
 import type { VmPhase } from './errors.ts';
 
@@ -22,6 +22,8 @@ export async function withFileLock<T>(path: string, phase: VmPhase, fn: () => Pr
   const lockDir = `${path}.lock`;
   const deadline = performance.now() + (opts.timeoutMs ?? 15 * 60_000);
   let staleChecks = 0;
+  // The lock sits beside what it guards, whose parent may not exist yet on a fresh cache.
+  mkdirSync(dirname(lockDir), { recursive: true });
   for (;;) {
     try {
       mkdirSync(lockDir);
