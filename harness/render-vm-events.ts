@@ -9,8 +9,8 @@ const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
 export const vmEventFormatters: Formatters = {
   'boot-start': (e) => `booting ${e.spec} (${e.accel.toUpperCase()})`,
-  'apt-update': (e) => `updating the private apt lists (${e.reason})`,
-  'kernel-download': (e) => `downloading ${e.packageName} ${e.version}`,
+  'apt-update': (e) => `updating the private apt lists of Debian ${e.release} (${e.reason})`,
+  'kernel-download': (e) => `downloading ${e.packageName} ${e.version}${e.parts ? ` (split: ${e.parts.join(', ')})` : ''}${e.bytes ? `, ${(e.bytes / 1e6).toFixed(0)} MB` : ''}`,
   'kernel-resolved': (e) => `kernel ${e.label}: ${e.release}${e.cached ? '' : ' (downloaded)'}`,
   'image-step': () => undefined,
   'image-built': (e) => (e.cached ? undefined : `guest image built: ${mb(e.bytes)} in ${seconds(e.durationMs)}`),

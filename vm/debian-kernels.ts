@@ -1,120 +1,38 @@
-// Debian kernels: pick the package for a spec, download it through the private apt config, unpack it
-// into the cache (one folder per package version) and index its modules with depmod.
+// Debian kernels: resolve a debian: spec to a package (debian-lookup.ts), download it (and, for
+// split kernels, its parts) through the private apt config, unpack it into the cache in one layout
+// whatever Debian's layout was (boot/vmlinuz-<rel>, boot/config-<rel>, boot/System.map-<rel>,
+// lib/modules/<rel>), and index its modules with depmod.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { aptContext, aptDownload, listsUpdatedAt, readPackagesIndex, updateAptListsIfStale, type AptContext } from './apt-config.ts';
+import { aptContext, aptDownloadAll } from './apt-config.ts';
 import { ensureCacheDir } from './cache-dir.ts';
+import { readMemo, readMemoAnyAge, writeMemo } from './debian-memo.ts';
+import { seriesOfPackage, type DebianPackageRef } from './debian-packages.ts';
 import { compareDebianVersions } from './debian-version.ts';
+import { lookupDebianKernel, type DebianLookup } from './debian-lookup.ts';
+import { sha256File } from './file-hash.ts';
 import { withFileLock } from './file-lock.ts';
 import { VmError } from './errors.ts';
 import type { OnVmEvent } from './events.ts';
-import { DEBIAN_SERIES, type DebianSeries, type KernelSpec } from './kernel-spec.ts';
-import type { ResolvedKernel } from './resolved-kernel.ts';
+import type { DebianKernelSpec } from './kernel-spec.ts';
+import type { PinnedPackage, ResolvedKernel } from './resolved-kernel.ts';
 
-export interface DebianPackageRef {
-  packageName: string;
-  version: string;
-  suite: string;
-}
+export type { DebianPackageRef } from './debian-packages.ts';
 
-/** Parses a Packages index into (name, version) pairs matching `nameRe`. Linear scan: the indexes are ~100 MB. */
-export function findPackages(indexText: string, nameRe: RegExp, suite: string): DebianPackageRef[] {
-  const out: DebianPackageRef[] = [];
-  let at = 0;
-  while ((at = indexText.indexOf('Package: linux-image-', at)) >= 0) {
-    if (at > 0 && indexText[at - 1] !== '\n') {
-      at += 8;
-      continue;
-    }
-    const lineEnd = indexText.indexOf('\n', at);
-    const name = indexText.slice(at + 9, lineEnd < 0 ? undefined : lineEnd).trim();
-    const stanzaEnd = indexText.indexOf('\n\n', at);
-    const stanza = indexText.slice(at, stanzaEnd < 0 ? undefined : stanzaEnd);
-    const version = /^Version: (.+)$/m.exec(stanza)?.[1]?.trim();
-    if (version && nameRe.test(name)) out.push({ packageName: name, version, suite });
-    at = stanzaEnd < 0 ? indexText.length : stanzaEnd;
-  }
-  return out;
-}
-
-export function newest(refs: DebianPackageRef[]): DebianPackageRef | undefined {
-  return [...refs].sort((a, b) => compareDebianVersions(a.version, b.version)).at(-1);
-}
-
-export function seriesPackageRe(series: DebianSeries): RegExp {
-  return new RegExp(`^linux-image-${series.replace('.', '\\.')}\\.[0-9][^ ]*-cloud-amd64$`);
-}
-
-/** Finds the package a spec names in the (already updated) lists. */
-export async function lookupDebianPackage(ctx: AptContext, spec: KernelSpec, signal?: AbortSignal): Promise<DebianPackageRef | undefined> {
-  if (spec.kind === 'debian-series') {
-    const refs: DebianPackageRef[] = [];
-    for (const suite of DEBIAN_SERIES[spec.series].suites) {
-      refs.push(...findPackages(await readPackagesIndex(ctx, suite, signal), seriesPackageRe(spec.series), suite));
-    }
-    return newest(refs);
-  }
-  if (spec.kind === 'debian-package') {
-    const exact = new RegExp(`^${spec.packageName.replace(/[.+]/g, '\\$&')}$`);
-    const refs: DebianPackageRef[] = [];
-    const suites = new Set(Object.values(DEBIAN_SERIES).flatMap((s) => s.suites));
-    for (const suite of suites) refs.push(...findPackages(await readPackagesIndex(ctx, suite, signal), exact, suite));
-    return newest(refs);
-  }
-  return undefined;
-}
-
-// Reading the Packages indexes takes seconds; remember what each spec resolved to for as long as
-// the lists stay the same (the memo is keyed on the lists' update stamp).
-function memoPath(cacheDir: string): string {
-  return join(cacheDir, 'kernels', 'debian-resolutions.json');
-}
-
-type Memo = Record<string, DebianPackageRef & { listsUpdated: number }>;
-
-function loadMemo(cacheDir: string): Memo {
-  try {
-    return JSON.parse(readFileSync(memoPath(cacheDir), 'utf8')) as Memo;
-  } catch {
-    return {};
-  }
-}
-
-function readMemo(cacheDir: string, ctx: AptContext, specText: string): DebianPackageRef | undefined {
-  const hit = loadMemo(cacheDir)[specText];
-  const stamp = listsUpdatedAt(ctx);
-  if (!hit || stamp === undefined || hit.listsUpdated !== stamp) return undefined;
-  return { packageName: hit.packageName, version: hit.version, suite: hit.suite };
-}
-
-function writeMemo(cacheDir: string, ctx: AptContext, specText: string, ref: DebianPackageRef): void {
-  const stamp = listsUpdatedAt(ctx);
-  if (stamp === undefined) return;
-  const memo = loadMemo(cacheDir);
-  memo[specText] = { ...ref, listsUpdated: stamp };
-  mkdirSync(join(cacheDir, 'kernels'), { recursive: true });
-  const tmp = `${memoPath(cacheDir)}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(memo, null, 2) + '\n');
-  renameSync(tmp, memoPath(cacheDir));
-}
-
-/** lookupDebianPackage through the memo. */
-export async function lookupDebianPackageMemo(cacheDir: string, ctx: AptContext, spec: KernelSpec, signal?: AbortSignal): Promise<DebianPackageRef | undefined> {
-  const memo = readMemo(cacheDir, ctx, spec.text);
-  if (memo) return memo;
-  const ref = await lookupDebianPackage(ctx, spec, signal);
-  if (ref) writeMemo(cacheDir, ctx, spec.text, ref);
-  return ref;
-}
-
+/** kernel.json in each cached kernel's folder. Format 1 (before split packages) lacks packages and imageSha256. */
 interface CachedKernelMeta {
+  format?: number;
   packageName: string;
   version: string;
   suite: string;
   release: string;
   series?: string;
+  packages?: PinnedPackage[];
+  imageSha256?: string;
 }
+
+const META_FORMAT = 2;
 
 export function cachedDebianKernels(cacheDir: string): (CachedKernelMeta & { dir: string })[] {
   const root = join(cacheDir, 'kernels', 'debian');
@@ -132,89 +50,129 @@ export function cachedDebianKernels(cacheDir: string): (CachedKernelMeta & { dir
   return out;
 }
 
-function toResolved(meta: CachedKernelMeta, dir: string, label: string): ResolvedKernel {
+async function toResolved(meta: CachedKernelMeta, dir: string, label: string): Promise<ResolvedKernel> {
+  const image = join(dir, 'boot', `vmlinuz-${meta.release}`);
+  if (!meta.imageSha256) {
+    // A kernel cached before images were pinned: hash it once and remember.
+    meta.imageSha256 = await sha256File(image);
+    const tmp = join(dir, `kernel.json.tmp-${process.pid}`);
+    writeFileSync(tmp, JSON.stringify({ ...meta, dir: undefined }, null, 2) + '\n');
+    renameSync(tmp, join(dir, 'kernel.json'));
+  }
   return {
     label,
     release: meta.release,
-    image: join(dir, 'boot', `vmlinuz-${meta.release}`),
+    image,
     configText: readFileSync(join(dir, 'boot', `config-${meta.release}`), 'utf8'),
     modulesDir: join(dir, 'lib', 'modules', meta.release),
     systemMapPath: join(dir, 'boot', `System.map-${meta.release}`),
     source: `${meta.packageName} ${meta.version} (${meta.suite})`,
+    imageSha256: meta.imageSha256,
+    packages: meta.packages ?? [{ name: meta.packageName, version: meta.version, suite: meta.suite }],
   };
 }
 
-async function unpack(debPath: string, ref: DebianPackageRef, destDir: string, signal?: AbortSignal): Promise<CachedKernelMeta> {
-  const opt = signal ? { cancelSignal: signal } : {};
-  await execa('dpkg-deb', ['-x', debPath, destDir], opt);
-  const modulesRoot = join(destDir, 'lib', 'modules');
-  const release = existsSync(modulesRoot) ? readdirSync(modulesRoot)[0] : undefined;
-  if (!release || !existsSync(join(destDir, 'boot', `vmlinuz-${release}`))) {
-    throw new VmError('KERNEL_DOWNLOAD_FAILED', `${ref.packageName} holds no boot/vmlinuz-* with lib/modules/*: is it a kernel image package?`, { phase: 'download' });
+/** Moves `from` to `to` when `from` exists and `to` does not. */
+function adopt(from: string, to: string): void {
+  if (existsSync(from) && !existsSync(to)) renameSync(from, to);
+}
+
+/**
+ * Brings an unpacked kernel into the cache's layout. Bookworm-era packages ship boot/ and
+ * lib/modules/<rel>; trixie-era ones usr/lib/modules/<rel> (merged /usr); split 6.19+ ones have no
+ * boot/ at all: vmlinuz, config and System.map sit in usr/lib/modules/<rel>/.
+ */
+export function normaliseKernelLayout(root: string, what: string): string {
+  const releasesIn = (d: string): string[] => (existsSync(d) ? readdirSync(d).filter((n) => /^\d/.test(n)) : []);
+  const release = [...releasesIn(join(root, 'lib', 'modules')), ...releasesIn(join(root, 'usr', 'lib', 'modules'))][0];
+  if (!release) throw new VmError('NOT_A_KERNEL', `${what} holds no lib/modules/<release> or usr/lib/modules/<release>: is it a kernel image package?`, { phase: 'download' });
+  mkdirSync(join(root, 'lib', 'modules'), { recursive: true });
+  mkdirSync(join(root, 'boot'), { recursive: true });
+  adopt(join(root, 'usr', 'lib', 'modules', release), join(root, 'lib', 'modules', release));
+  const mods = join(root, 'lib', 'modules', release);
+  for (const [inModules, inBoot] of [['vmlinuz', 'vmlinuz'], ['config', 'config'], ['System.map', 'System.map']] as const) {
+    adopt(join(mods, inModules), join(root, 'boot', `${inBoot}-${release}`));
   }
-  // The .deb has no modules.dep; depmod reads .ko.xz/.ko.zst as they are.
+  const lacking = ['vmlinuz', 'config'].filter((f) => !existsSync(join(root, 'boot', `${f}-${release}`)));
+  if (lacking.length > 0) {
+    throw new VmError('NOT_A_KERNEL', `${what} has no ${lacking.join(' or ')} for ${release} (looked in boot/ and usr/lib/modules/${release}/)`, { phase: 'download' });
+  }
+  return release;
+}
+
+async function unpack(debs: string[], lookup: DebianLookup, destDir: string, signal?: AbortSignal): Promise<CachedKernelMeta> {
+  const opt = signal ? { cancelSignal: signal } : {};
+  for (const deb of debs) await execa('dpkg-deb', ['-x', deb, destDir], opt);
+  const { image } = lookup;
+  const release = normaliseKernelLayout(destDir, lookup.packages.map((p) => p.packageName).join(' + '));
+  // The .debs have no modules.dep; depmod reads .ko.xz/.ko.zst as they are.
   await execa('depmod', ['-b', destDir, release], opt);
-  return { packageName: ref.packageName, version: ref.version, suite: ref.suite, release };
+  return {
+    format: META_FORMAT,
+    packageName: image.packageName,
+    version: image.version,
+    suite: image.suite,
+    release,
+    series: seriesOfPackage(image.packageName) ?? '',
+    packages: lookup.packages.map((p) => ({ name: p.packageName, version: p.version, suite: p.suite, ...(p.sha256 ? { debSha256: p.sha256 } : {}) })),
+    imageSha256: await sha256File(join(destDir, 'boot', `vmlinuz-${release}`)),
+  };
+}
+
+function dirOf(cacheDir: string, ref: DebianPackageRef): string {
+  return join(cacheDir, 'kernels', 'debian', `${ref.packageName}_${ref.version}`.replace(/[^A-Za-z0-9.+_~-]/g, '_'));
+}
+
+/** Offline: the package this spec resolved to last time, if it is cached; else the newest cached kernel of its series or name. */
+function cachedFallback(cacheDir: string, spec: DebianKernelSpec): (CachedKernelMeta & { dir: string }) | undefined {
+  const cached = cachedDebianKernels(cacheDir);
+  const remembered = readMemoAnyAge(cacheDir, spec.text);
+  const byMemo = remembered && cached.find((k) => k.packageName === remembered.packageName && k.version === remembered.version);
+  if (byMemo) return byMemo;
+  const matches = spec.kind === 'debian-series' ? cached.filter((k) => k.series === spec.series) : spec.kind === 'debian-package' ? cached.filter((k) => k.packageName === spec.packageName) : [];
+  return matches.sort((a, b) => compareDebianVersions(a.version, b.version)).at(-1);
 }
 
 export async function resolveDebianKernel(
-  spec: Extract<KernelSpec, { kind: 'debian-series' | 'debian-package' }>,
+  spec: DebianKernelSpec,
   opts: { cacheDir: string; signal?: AbortSignal; onEvent?: OnVmEvent; updateLists?: boolean },
 ): Promise<ResolvedKernel & { cached: boolean }> {
-  const ctx = aptContext(ensureCacheDir(opts.cacheDir));
-  const cached = cachedDebianKernels(opts.cacheDir);
-  const fallback = (): CachedKernelMeta & { dir: string } | undefined =>
-    spec.kind === 'debian-series'
-      ? cached.filter((k) => k.series === spec.series).sort((a, b) => compareDebianVersions(a.version, b.version)).at(-1)
-      : cached.find((k) => k.packageName === spec.packageName);
-  let ref: DebianPackageRef | undefined;
+  ensureCacheDir(opts.cacheDir, 'kernels', 'debian');
+  const lookupOpts = { cacheDir: opts.cacheDir, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}), ...(opts.updateLists ? { force: true } : {}) };
+  let lookup: DebianLookup;
   try {
-    await updateAptListsIfStale(ctx, { force: opts.updateLists ?? false, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) });
-    ref = await lookupDebianPackageMemo(opts.cacheDir, ctx, spec, opts.signal);
+    lookup = (await readMemo(spec.text, lookupOpts)) ?? (await lookupDebianKernel(spec, lookupOpts));
+    writeMemo(opts.cacheDir, spec.text, lookup);
   } catch (err) {
-    // Offline with a cached kernel of this spec: use it rather than fail.
-    const hit = fallback();
-    if (opts.signal?.aborted || !hit) throw err;
-    opts.onEvent?.({ kind: 'warning', phase: 'download', message: `apt lists unavailable (${(err as Error).message}); using cached ${hit.packageName} ${hit.version}` });
-    return { ...toResolved(hit, hit.dir, spec.text), cached: true };
+    if (opts.signal?.aborted || (err instanceof VmError && err.code !== 'KERNEL_DOWNLOAD_FAILED')) throw err;
+    // The lists could not be refreshed (offline?): a cached kernel of this spec still works.
+    const hit = cachedFallback(opts.cacheDir, spec);
+    if (!hit) throw err;
+    opts.onEvent?.({ kind: 'warning', phase: 'download', message: `${(err as Error).message}; using the cached ${hit.packageName} ${hit.version}` });
+    return { ...(await toResolved(hit, hit.dir, spec.text)), cached: true };
   }
-  if (!ref) {
-    throw new VmError('KERNEL_NOT_FOUND', `no Debian package matches "${spec.text}" in ${ctx.root}/sources.list; run \`ipvs-harness kernels\` for the known specs`, { phase: 'spec' });
-  }
-  const dirName = `${ref.packageName}_${ref.version}`.replace(/[^A-Za-z0-9.+_-]/g, '_');
-  const dir = join(opts.cacheDir, 'kernels', 'debian', dirName);
+  const dir = dirOf(opts.cacheDir, lookup.image);
   const metaPath = join(dir, 'kernel.json');
-  if (existsSync(metaPath)) {
-    return { ...toResolved(JSON.parse(readFileSync(metaPath, 'utf8')) as CachedKernelMeta, dir, spec.text), cached: true };
-  }
-  return withFileLock(dir, 'download', async () => {
-    // Another process may have finished the same download while we waited for the lock.
-    if (existsSync(metaPath)) {
-      return { ...toResolved(JSON.parse(readFileSync(metaPath, 'utf8')) as CachedKernelMeta, dir, spec.text), cached: true };
-    }
-    return downloadAndUnpack(ctx, ref!, spec, dir, opts);
-  }, opts.signal ? { signal: opts.signal } : {});
+  const readCached = async (): Promise<(ResolvedKernel & { cached: boolean }) | undefined> =>
+    existsSync(metaPath) ? { ...(await toResolved(JSON.parse(readFileSync(metaPath, 'utf8')) as CachedKernelMeta, dir, spec.text)), cached: true } : undefined;
+  return (await readCached()) ?? withFileLock(dir, 'download', async () => (await readCached()) ?? downloadAndUnpack(lookup, spec, dir, opts), opts.signal ? { signal: opts.signal } : {});
 }
 
-async function downloadAndUnpack(
-  ctx: AptContext,
-  ref: DebianPackageRef,
-  spec: Extract<KernelSpec, { kind: 'debian-series' | 'debian-package' }>,
-  dir: string,
-  opts: { cacheDir: string; signal?: AbortSignal; onEvent?: OnVmEvent },
-): Promise<ResolvedKernel & { cached: boolean }> {
-  opts.onEvent?.({ kind: 'kernel-download', packageName: ref.packageName, version: ref.version });
+async function downloadAndUnpack(lookup: DebianLookup, spec: DebianKernelSpec, dir: string, opts: { cacheDir: string; signal?: AbortSignal; onEvent?: OnVmEvent }): Promise<ResolvedKernel & { cached: boolean }> {
+  const { image } = lookup;
+  const parts = lookup.packages.slice(1).map((p) => p.packageName.replace(/-\d.*$/, ''));
+  opts.onEvent?.({ kind: 'kernel-download', packageName: image.packageName, version: image.version, ...(parts.length ? { parts } : {}), bytes: lookup.packages.reduce((n, p) => n + (p.size ?? 0), 0) });
+  // Everything is assembled in a temporary sibling and renamed into place: a failed or interrupted
+  // download leaves nothing half-written under kernels/debian/.
   const tmp = ensureCacheDir(opts.cacheDir, 'kernels', 'debian', `.tmp-${process.pid}-${Date.now()}`);
   try {
-    const deb = await aptDownload(ctx, `${ref.packageName}=${ref.version}`, join(tmp, 'deb'), opts.signal);
-    const meta = await unpack(deb, ref, join(tmp, 'root'), opts.signal);
-    if (spec.kind === 'debian-series') meta.series = spec.series;
-    else meta.series = /^linux-image-(\d+\.\d+)/.exec(ref.packageName)?.[1] ?? '';
+    const ctx = aptContext(opts.cacheDir, image.release);
+    const debs = await aptDownloadAll(ctx, lookup.packages.map((p) => `${p.packageName}=${p.version}`), join(tmp, 'deb'), opts.signal);
+    const meta = await unpack(debs, lookup, join(tmp, 'root'), opts.signal);
     writeFileSync(join(tmp, 'root', 'kernel.json'), JSON.stringify(meta, null, 2) + '\n');
     rmSync(dir, { recursive: true, force: true });
-    mkdirSync(join(opts.cacheDir, 'kernels', 'debian'), { recursive: true });
     renameSync(join(tmp, 'root'), dir);
-    return { ...toResolved(meta, dir, spec.text), cached: false };
+    return { ...(await toResolved(meta, dir, spec.text)), cached: false };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -17,6 +17,7 @@ export type VmPhase =
 export type VmErrorCode =
   | 'KERNEL_SPEC_UNKNOWN'
   | 'KERNEL_NOT_FOUND'
+  | 'KERNEL_PART_MISSING'
   | 'NOT_A_KERNEL'
   | 'PREFLIGHT_MISSING_OPTIONS'
   | 'KERNEL_CONFIG_MISSING'
@@ -41,6 +42,7 @@ export type VmErrorCode =
 const BAD_INPUT: ReadonlySet<VmErrorCode> = new Set<VmErrorCode>([
   'KERNEL_SPEC_UNKNOWN',
   'KERNEL_NOT_FOUND',
+  'KERNEL_PART_MISSING',
   'NOT_A_KERNEL',
   'PREFLIGHT_MISSING_OPTIONS',
   'KERNEL_CONFIG_MISSING',

@@ -6,8 +6,8 @@ export type BootStage = 'qemu-started' | 'kernel-start' | 'init-start' | 'module
 
 export type VmEvent =
   | { kind: 'boot-start'; spec: string; accel: 'tcg' | 'kvm' }
-  | { kind: 'apt-update'; reason: 'stale' | 'missing' | 'forced' }
-  | { kind: 'kernel-download'; packageName: string; version: string }
+  | { kind: 'apt-update'; release: string; reason: 'stale' | 'missing' | 'forced' }
+  | { kind: 'kernel-download'; packageName: string; version: string; parts?: string[]; bytes?: number }
   | { kind: 'kernel-resolved'; label: string; release: string; image: string; cached: boolean }
   | { kind: 'image-step'; step: string; durationMs: number }
   | { kind: 'image-built'; path: string; bytes: number; cached: boolean; durationMs: number }

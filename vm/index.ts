@@ -1,7 +1,7 @@
 // Public API of the vm layer. Everything else in vm/ is an implementation detail.
 export { bootGuest, Guest, type BootGuestOptions, type BootTimings } from './guest.ts';
 export type { ExecOptions, ExecResult, GuestNamespace } from './guest-commands.ts';
-export { parseKernelSpec, DEFAULT_KERNEL_SPECS, DEBIAN_SERIES, KERNEL_SPEC_HELP, type KernelSpec } from './kernel-spec.ts';
+export { parseKernelSpec, DEFAULT_KERNEL_SPECS, KERNEL_SPEC_HELP, type KernelSpec } from './kernel-spec.ts';
 export { resolveKernel, type ResolveKernelOptions } from './resolve-kernel.ts';
 export type { ResolvedKernel } from './resolved-kernel.ts';
 export { preflightKernel, missingKernelOptions, REQUIRED_OPTIONS } from './preflight.ts';

@@ -2,17 +2,23 @@
 // apt lists are cached) and the kernels already in the cache.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { aptContext, listsAgeMs, updateAptListsIfStale } from './apt-config.ts';
-import { cachedDebianKernels, lookupDebianPackageMemo } from './debian-kernels.ts';
+import { aptContext, listsAgeMs } from './apt-config.ts';
 import { ensureCacheDir } from './cache-dir.ts';
+import { DEBIAN_RELEASES } from './debian-archive.ts';
+import { cachedDebianKernels } from './debian-kernels.ts';
+import { availableSeries, lookupDebianKernel } from './debian-lookup.ts';
+import { readMemo } from './debian-memo.ts';
 import type { OnVmEvent } from './events.ts';
-import { DEFAULT_KERNEL_SPECS, parseKernelSpec } from './kernel-spec.ts';
+import { DEFAULT_KERNEL_SPECS, parseKernelSpec, type DebianKernelSpec } from './kernel-spec.ts';
 
 export interface KernelListing {
   cacheDir: string;
-  listsAgeMs?: number;
-  known: { spec: string; packageName?: string; version?: string; suite?: string }[];
+  /** Age of each release's private lists, for those fetched so far. */
+  listsAgeMs: Record<string, number>;
+  known: { spec: string; packageName?: string; version?: string; suite?: string; split?: boolean }[];
   cached: { packageName: string; version: string; release: string; dir: string; bytes: number }[];
+  /** `--available`: what Debian serves now, one entry per series with its newest cloud-amd64 package. */
+  available?: { series: string; packageName: string; version: string; suite: string; split: boolean; missing?: string[] }[];
 }
 
 function folderBytes(dir: string): number {
@@ -25,22 +31,34 @@ function folderBytes(dir: string): number {
   return total;
 }
 
-export async function listKernels(opts: { cacheDir: string; update?: boolean; signal?: AbortSignal; onEvent?: OnVmEvent }): Promise<KernelListing> {
-  const ctx = aptContext(ensureCacheDir(opts.cacheDir));
-  if (opts.update) await updateAptListsIfStale(ctx, { force: true, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) });
-  const age = listsAgeMs(ctx);
-  const known: KernelListing['known'] = [];
-  for (const text of DEFAULT_KERNEL_SPECS) {
+/** The default specs and the aliases, resolved (`update`/`available`: reading lists as needed; else only from the memo). */
+const LISTED_SPECS = [...new Set([...DEFAULT_KERNEL_SPECS, 'debian:6.1', 'debian:6.12', 'debian:oldoldstable', 'debian:testing', 'debian:unstable'])];
+
+export async function listKernels(opts: { cacheDir: string; update?: boolean; available?: boolean; signal?: AbortSignal; onEvent?: OnVmEvent }): Promise<KernelListing> {
+  ensureCacheDir(opts.cacheDir);
+  const lookupOpts = { cacheDir: opts.cacheDir, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) };
+  const listing: KernelListing = { cacheDir: opts.cacheDir, listsAgeMs: {}, known: [], cached: [] };
+  if (opts.available || opts.update) {
+    const refs = await availableSeries({ ...lookupOpts, ...(opts.update ? { force: true } : {}) });
+    listing.available = refs.map((a) => ({ series: a.series, packageName: a.image.packageName, version: a.image.version, suite: a.image.suite, split: a.split, ...(a.missing ? { missing: a.missing } : {}) }));
+  }
+  for (const text of LISTED_SPECS) {
     const parsed = parseKernelSpec(text);
     const entry: KernelListing['known'][number] = { spec: text };
-    if (age !== undefined && parsed.ok) {
-      const ref = await lookupDebianPackageMemo(opts.cacheDir, ctx, parsed.spec, opts.signal).catch(() => undefined);
-      if (ref) Object.assign(entry, { packageName: ref.packageName, version: ref.version, suite: ref.suite });
+    if (parsed.ok) {
+      const spec = parsed.spec as DebianKernelSpec;
+      const found = listing.available ? await lookupDebianKernel(spec, lookupOpts).catch(() => undefined) : await readMemo(text, lookupOpts).catch(() => undefined);
+      if (found) Object.assign(entry, { packageName: found.image.packageName, version: found.image.version, suite: found.image.suite, split: found.packages.length > 1 });
     }
-    known.push(entry);
+    listing.known.push(entry);
   }
-  const cached = cachedDebianKernels(opts.cacheDir)
+  for (const r of DEBIAN_RELEASES) {
+    if (!existsSync(join(opts.cacheDir, 'apt', r.codename))) continue;
+    const age = listsAgeMs(aptContext(opts.cacheDir, r));
+    if (age !== undefined) listing.listsAgeMs[r.codename] = age;
+  }
+  listing.cached = cachedDebianKernels(opts.cacheDir)
     .filter((k) => existsSync(k.dir))
     .map((k) => ({ packageName: k.packageName, version: k.version, release: k.release, dir: k.dir, bytes: folderBytes(k.dir) }));
-  return { cacheDir: opts.cacheDir, ...(age !== undefined ? { listsAgeMs: age } : {}), known, cached };
+  return listing;
 }

@@ -1,31 +1,46 @@
 // Kernel specs name the kernel a guest boots. Pure parsing; resolving (downloads, files) is elsewhere.
 
-/** The default kernels: series → Debian suites searched for the newest cloud-amd64 build of it. */
-export const DEBIAN_SERIES = {
-  '5.10': { suites: ['bullseye', 'bullseye-security', 'bullseye-updates'], release: 'bullseye' },
-  '6.1': { suites: ['bookworm', 'bookworm-security', 'bookworm-updates'], release: 'bookworm' },
-  '6.12': { suites: ['bookworm-backports'], release: 'bookworm-backports' },
-} as const;
+import { RELEASE_ALIASES, type ReleaseAlias } from './debian-archive.ts';
 
-export type DebianSeries = keyof typeof DEBIAN_SERIES;
-export const DEFAULT_KERNEL_SPECS = Object.keys(DEBIAN_SERIES).map((s) => `debian:${s}`);
+/**
+ * The kernels a bare `run` (and `setup`) uses, chosen to follow Debian as it moves:
+ * - debian:5.10      the seed's own generation, the only one with ip_vs_local_request4 & co. (bullseye);
+ * - debian:oldstable the previous stable release's kernel (6.1 in bookworm today);
+ * - debian:stable    the stable release's kernel (6.12 in trixie today);
+ * - debian:latest    the newest kernel Debian serves anywhere (7.3 from trixie-backports today).
+ */
+export const DEFAULT_KERNEL_SPECS = ['debian:5.10', 'debian:oldstable', 'debian:stable', 'debian:latest'];
+
+/** `debian:<series>`: a kernel series as Debian names it (5.10, 6.1, 6.12, 7.3, ...). */
+export type DebianSeries = string;
+export type DebianAlias = ReleaseAlias | 'latest';
+export const DEBIAN_ALIASES: readonly DebianAlias[] = [...RELEASE_ALIASES, 'latest'];
 
 export type KernelSpec =
   | { kind: 'debian-series'; series: DebianSeries; text: string }
+  | { kind: 'debian-alias'; alias: DebianAlias; text: string }
   | { kind: 'debian-package'; packageName: string; text: string }
   | { kind: 'path'; image: string; modulesDir?: string; configPath?: string; text: string }
   | { kind: 'build'; tree: string; text: string };
 
+export type DebianKernelSpec = Extract<KernelSpec, { kind: 'debian-series' | 'debian-alias' | 'debian-package' }>;
+
 export type ParseKernelSpecResult = { ok: true; spec: KernelSpec } | { ok: false; message: string };
 
 export const KERNEL_SPEC_HELP = [
-  'debian:5.10 | debian:6.1 | debian:6.12   newest Debian cloud-amd64 kernel of that series',
-  'debian:<package>                         an exact Debian package, e.g. debian:linux-image-6.1.0-56-cloud-amd64',
+  'debian:<series>                          newest Debian cloud-amd64 build of a series in any suite: debian:5.10, debian:6.1, debian:6.12, debian:6.18, debian:7.3, ...',
+  'debian:stable | oldstable | oldoldstable | testing | unstable   the default kernel of that Debian release',
+  'debian:latest                            the newest kernel Debian serves anywhere (backports and sid included)',
+  'debian:<package>                         an exact package, e.g. debian:linux-image-6.18.15+deb13-cloud-amd64, debian:6.1.0-57-amd64',
+  '                                         (see `ipvs-harness kernels --available`)',
   'path:<bzImage>                           your own kernel image (with --modules <dir> and --config <file>)',
   'build:<linux tree>                       a built tree: arch/x86/boot/bzImage, .config and its *.ko',
 ].join('\n');
 
 const PACKAGE_RE = /^linux-image-[0-9][A-Za-z0-9.+~-]*$/;
+const SERIES_RE = /^[0-9]+\.[0-9]+$/;
+/** A package name without its linux-image- prefix, as `uname -r` prints it: 6.1.0-57-cloud-amd64, 7.3.4+deb13-amd64. */
+const RELEASE_RE = /^[0-9]+\.[0-9]+[.0-9]*(-[0-9]+)?(\+[a-z0-9.]+)?-[a-z0-9-]*amd64$/;
 
 export function parseKernelSpec(text: string, extra: { modulesDir?: string; configPath?: string } = {}): ParseKernelSpecResult {
   const trimmed = text.trim();
@@ -38,9 +53,11 @@ export function parseKernelSpec(text: string, extra: { modulesDir?: string; conf
   });
   switch (scheme) {
     case 'debian':
-      if (value in DEBIAN_SERIES) return { ok: true, spec: { kind: 'debian-series', series: value as DebianSeries, text: trimmed } };
+      if (SERIES_RE.test(value)) return { ok: true, spec: { kind: 'debian-series', series: value, text: trimmed } };
+      if ((DEBIAN_ALIASES as readonly string[]).includes(value)) return { ok: true, spec: { kind: 'debian-alias', alias: value as DebianAlias, text: trimmed } };
       if (PACKAGE_RE.test(value)) return { ok: true, spec: { kind: 'debian-package', packageName: value, text: trimmed } };
-      return unknown(`"${value}" is neither a known series (${Object.keys(DEBIAN_SERIES).join(', ')}) nor a linux-image-* package name`);
+      if (RELEASE_RE.test(value)) return { ok: true, spec: { kind: 'debian-package', packageName: `linux-image-${value}`, text: trimmed } };
+      return unknown(`"${value}" is neither a series (like 6.12 or 7.3), a release alias (${DEBIAN_ALIASES.join(', ')}), nor a kernel package name (linux-image-<release> or <release>)`);
     case 'path': {
       if (!value) return unknown('path: needs a file, e.g. path:/boot/vmlinuz-6.1.0-13-amd64');
       const spec: KernelSpec = { kind: 'path', image: value, text: trimmed };

@@ -1,5 +1,6 @@
 // One entry point from a kernel spec to files on the host.
 import { VmError } from './errors.ts';
+import { sha256File } from './file-hash.ts';
 import { emitter, type OnVmEvent } from './events.ts';
 import { parseKernelSpec, type KernelSpec } from './kernel-spec.ts';
 import { resolveDebianKernel } from './debian-kernels.ts';
@@ -33,6 +34,7 @@ export async function resolveKernel(specIn: string | KernelSpec, opts: ResolveKe
   let cached = true;
   switch (spec.kind) {
     case 'debian-series':
+    case 'debian-alias':
     case 'debian-package': {
       const r = await resolveDebianKernel(spec, { cacheDir: opts.cacheDir, onEvent: emit, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.updateLists ? { updateLists: true } : {}) });
       ({ cached, ...resolved } = r);
@@ -45,6 +47,8 @@ export async function resolveKernel(specIn: string | KernelSpec, opts: ResolveKe
       resolved = await resolveBuildKernel(spec, opts.cacheDir, opts.signal);
       break;
   }
+  resolved.imageSha256 ??= await sha256File(resolved.image);
   emit({ kind: 'kernel-resolved', label: resolved.label, release: resolved.release, image: resolved.image, cached });
   return resolved;
 }
+

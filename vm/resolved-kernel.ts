@@ -1,4 +1,13 @@
 // What every kernel spec resolves to: files on the host, ready for preflight and the image builder.
+
+/** A Debian package a kernel came from, pinned exactly: `debian:<name>` asks for it again. */
+export interface PinnedPackage {
+  name: string;
+  version: string;
+  suite: string;
+  /** SHA-256 of the .deb, from the archive's index. */
+  debSha256?: string;
+}
 export interface ResolvedKernel {
   /** The spec as the user wrote it, e.g. "debian:6.1". */
   label: string;
@@ -13,4 +22,8 @@ export interface ResolvedKernel {
   systemMapPath?: string;
   /** Where it came from, for humans: package and version, or a path. */
   source: string;
+  /** SHA-256 of `image`: what exactly booted. */
+  imageSha256?: string;
+  /** Debian kernels: every package unpacked for it (the image package, and for split kernels its parts). */
+  packages?: PinnedPackage[];
 }

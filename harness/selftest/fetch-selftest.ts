@@ -11,7 +11,7 @@ import { ensureCacheDir } from '../../vm/cache-dir.ts';
 import { cachedDebianKernels } from '../../vm/debian-kernels.ts';
 import { compareDebianVersions } from '../../vm/debian-version.ts';
 import { withFileLock } from '../../vm/file-lock.ts';
-import { DEBIAN_SERIES } from '../../vm/kernel-spec.ts';
+import { releaseOfSuite, releasesForSeries, type DebianRelease } from '../../vm/debian-archive.ts';
 import { expandHome } from '../../vm/local-kernels.ts';
 import { toKernelSpec } from '../../vm/resolve-kernel.ts';
 import type { ResolvedKernel } from '../../vm/resolved-kernel.ts';
@@ -153,11 +153,13 @@ async function fromDebian(plan: DebianSourcePlan, name: string, opts: FetchOptio
     const hit = meta && fromMeta(meta, dir, name);
     if (hit) return hit;
   }
-  const ctx = aptContext(ensureCacheDir(opts.cacheDir));
+  ensureCacheDir(opts.cacheDir);
   let chosen: SourcePackageRef | undefined;
+  const series = /^linux-source-(\d+\.\d+)/.exec(plan.packageName)?.[1] ?? '';
+  const { likely, rest } = releasesForSeries(series);
   try {
-    await updateAptListsIfStale(ctx, { ...(opts.signal ? { signal: opts.signal } : {}) });
-    chosen = chooseSourceVersion(await sourceVersions(ctx, plan.packageName, opts.signal), plan.preferVersion);
+    const found = await sourceVersions(opts.cacheDir, likely, plan.packageName, opts.signal);
+    chosen = chooseSourceVersion(found.length > 0 ? found : await sourceVersions(opts.cacheDir, rest, plan.packageName, opts.signal), plan.preferVersion);
   } catch (err) {
     const newest = cachedVersions(opts.cacheDir, plan.packageName)[0];
     const hit = newest && fromMeta(newest.meta, newest.dir, name);
@@ -165,25 +167,26 @@ async function fromDebian(plan: DebianSourcePlan, name: string, opts: FetchOptio
     return hit;
   }
   if (!chosen) {
-    return { kind: 'missing', reason: `no ${plan.packageName} package in the Debian suites the harness knows (${allSuites().join(', ')}); for your own tree use build:<tree>` };
+    return { kind: 'missing', reason: `no ${plan.packageName} package in the Debian suites the harness knows (${[...likely, ...rest].flatMap((r) => r.suites.map((x) => x.suite)).join(', ')}); for your own tree use build:<tree>` };
   }
   const dir = entryDir(opts.cacheDir, plan.packageName, chosen.version);
   const cached = readMeta(dir);
   if (cached && fromMeta(cached, dir, name)) return fromMeta(cached, dir, name)!;
   ensureCacheDir(opts.cacheDir, 'selftests');
+  const ctx = aptContext(opts.cacheDir, releaseOfSuite(chosen.suite)!);
   const meta = await withFileLock(dir, 'download', async () => readMeta(dir) ?? downloadAndExtract(ctx, plan.packageName, chosen!, dir, opts), opts.signal ? { signal: opts.signal } : {});
   const found = fromMeta(meta, dir, name);
   if (!found) throw new SelftestFetchError(`${dir}/selftests.json has no entry for ${name}; delete ${dir} and retry`);
   return found;
 }
 
-function allSuites(): string[] {
-  return [...new Set(Object.values(DEBIAN_SERIES).flatMap((s) => s.suites))];
-}
-
-async function sourceVersions(ctx: AptContext, packageName: string, signal?: AbortSignal): Promise<SourcePackageRef[]> {
+async function sourceVersions(cacheDir: string, releases: readonly DebianRelease[], packageName: string, signal?: AbortSignal): Promise<SourcePackageRef[]> {
   const refs: SourcePackageRef[] = [];
-  for (const suite of allSuites()) refs.push(...sourcePackageVersions(await readPackagesIndex(ctx, suite, signal, 'linux-source-'), packageName, suite));
+  for (const release of releases) {
+    const ctx = aptContext(cacheDir, release);
+    await updateAptListsIfStale(ctx, { ...(signal ? { signal } : {}) });
+    for (const { suite } of release.suites) refs.push(...sourcePackageVersions(await readPackagesIndex(ctx, suite, signal, ['linux-source-']), packageName, suite));
+  }
   return refs;
 }
 
