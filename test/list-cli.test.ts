@@ -18,11 +18,14 @@ describe('ipvs-harness list', () => {
   it('lists every seed scenario with its steps, and the selftest cell that runs only when named', async () => {
     const r = await cli('list');
     expect(r.exitCode).toBe(0);
-    const names = r.stdout.split('\n').filter((l) => /^\S/.test(l) && !l.startsWith('also')).map((l) => l.split(/\s+/)[0]);
+    const names = r.stdout.split('\n').filter((l) => /^\S/.test(l) && !l.startsWith('also') && !l.startsWith('a bare')).map((l) => l.split(/\s+/)[0]);
     const files = readdirSync(join(ROOT, 'scenarios', 'seed')).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, ''));
     expect(names.sort()).toEqual(files.sort());
     expect(r.stdout).toMatch(/^\s+steps: .+; graphs: \d+; tags: /m);
     expect(r.stdout).toMatch(/also, when named with -s: selftest:ipvs\.sh /);
+    // Which kernels a bare run uses, and why.
+    expect(r.stdout).toContain('a bare `run` uses debian:5.10, debian:oldstable, debian:stable, debian:latest:');
+    expect(r.stdout).toMatch(/debian:latest +the newest kernel Debian serves/);
   }, 30_000);
 
   it('--json prints the parsed scenarios only', async () => {

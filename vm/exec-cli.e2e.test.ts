@@ -37,7 +37,8 @@ function expectNoLeftovers(tmp: string): void {
 }
 
 describe('exec on the default kernels', () => {
-  for (const [series, version] of [['5.10', /Linux version 5\.10\./], ['6.1', /Linux version 6\.1\./], ['6.12', /Linux version 6\.12\./]] as const) {
+  // debian:latest is 7.3 today (a split package); it moves on as Debian does.
+  for (const [series, version] of [['5.10', /Linux version 5\.10\./], ['oldstable', /Linux version 6\.1\./], ['stable', /Linux version 6\.12\./], ['latest', /Linux version (7|8|9)\.\d+\./]] as const) {
     it(`debian:${series}: prints the guest's kernel version, loads ip_vs, exit 0`, async () => {
       const { run, tmp } = cli(['exec', '--kernel', `debian:${series}`, '--', 'cat /proc/version && modprobe ip_vs && cat /proc/net/ip_vs']);
       const r = await run;
@@ -60,14 +61,18 @@ describe('exec on the default kernels', () => {
 });
 
 describe('kernels and setup (no boot)', () => {
-  it('kernels lists the default specs with their packages and the cached kernels', async () => {
-    const { run } = cli(['kernels', '--json']);
+  it('kernels --available lists what Debian serves (trixie-backports series among them) and resolves every known spec', async () => {
+    const { run } = cli(['kernels', '--available', '--json']);
     const r = await run;
     expect(r.exitCode, r.stderr).toBe(0);
-    const listing = JSON.parse(r.stdout) as { known: { spec: string; packageName?: string }[]; cached: { release: string }[] };
-    expect(listing.known.map((k) => k.spec)).toEqual(['debian:5.10', 'debian:6.1', 'debian:6.12']);
-    for (const k of listing.known) expect(k.packageName).toMatch(/^linux-image-.*-cloud-amd64$/);
-    expect(listing.cached.length).toBeGreaterThanOrEqual(3);
+    const listing = JSON.parse(r.stdout) as { known: { spec: string; packageName?: string; suite?: string }[]; cached: { release: string }[]; available: { series: string; suite: string; missing?: string[] }[] };
+    expect(listing.known.map((k) => k.spec).slice(0, 4)).toEqual(['debian:5.10', 'debian:oldstable', 'debian:stable', 'debian:latest']);
+    for (const k of listing.known) expect(k.packageName, k.spec).toMatch(/^linux-image-.*-cloud-amd64$/);
+    const series = listing.available.map((a) => a.series);
+    for (const s of ['5.10', '6.1', '6.12', '6.18', '7.3']) expect(series).toContain(s);
+    expect(listing.available.filter((a) => a.suite === 'trixie-backports').length).toBeGreaterThanOrEqual(3);
+    expect(listing.known.find((k) => k.spec === 'debian:stable')!.suite).toMatch(/^trixie/);
+    expect(listing.cached.length).toBeGreaterThanOrEqual(4);
   });
 
   it('setup is idempotent: a second run finds everything in place', async () => {
@@ -75,7 +80,7 @@ describe('kernels and setup (no boot)', () => {
     const r = await run;
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain('[setup] Debian packages present: qemu-system-x86 busybox-static dropbear-bin ipvsadm socat iproute2');
-    expect(r.stdout).toMatch(/debian:6\.12: 6\.12\.\S+ \(linux-image-6\.12.*\), guest image cached/);
+    expect(r.stdout).toMatch(/debian:stable: 6\.12\.\S+ \(linux-image-6\.12.*\), guest image cached/);
     expect(r.stdout).not.toContain('downloading');
   });
 
@@ -106,12 +111,31 @@ describe('a kernel of your own (path: with --modules and --config)', () => {
 
 describe('bad input: clear message, exit 2, nothing booted', () => {
   it('unknown kernel spec', async () => {
+    const { run, tmp } = cli(['exec', '-v', '-k', 'debian:stabel', '--', 'true']);
+    const r = await run;
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('error [KERNEL_SPEC_UNKNOWN]: unknown kernel spec "debian:stabel"');
+    expect(r.stderr).toContain('debian:stable | oldstable');
+    expect(r.stderr).not.toContain('QEMU started');
+    expectNoLeftovers(tmp);
+  });
+
+  it('a series Debian does not serve names the series it does serve', async () => {
     const { run, tmp } = cli(['exec', '-v', '-k', 'debian:4.19', '--', 'true']);
     const r = await run;
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toContain('error [KERNEL_SPEC_UNKNOWN]: unknown kernel spec "debian:4.19"');
-    expect(r.stderr).toContain('debian:5.10 | debian:6.1 | debian:6.12');
+    expect(r.stderr).toContain('error [KERNEL_NOT_FOUND]: Debian serves no kernel series 4.19; Debian serves these series (cloud-amd64): 5.10, 6.1, 6.12');
     expect(r.stderr).not.toContain('QEMU started');
+    expectNoLeftovers(tmp);
+  });
+
+  it('a split kernel whose parts the archive does not publish names the missing parts (7.0 in trixie-backports today)', async () => {
+    const { run, tmp } = cli(['exec', '-v', '-k', 'debian:7.0', '--', 'true']);
+    const r = await run;
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/error \[KERNEL_PART_MISSING\]: linux-image-7\.0\.\S+ .* is a split kernel, but its parts linux-modules-7\.0\.\S+ and linux-base-7\.0\.\S+ are not in the archive/);
+    expect(r.stderr).not.toContain('QEMU started');
+    expect(readdirSync(join(defaultCacheDir(), 'kernels', 'debian')).filter((d) => d.startsWith('.tmp') || d.includes('7.0.'))).toEqual([]);
     expectNoLeftovers(tmp);
   });
 

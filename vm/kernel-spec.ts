@@ -11,6 +11,16 @@ import { RELEASE_ALIASES, type ReleaseAlias } from './debian-archive.ts';
  */
 export const DEFAULT_KERNEL_SPECS = ['debian:5.10', 'debian:oldstable', 'debian:stable', 'debian:latest'];
 
+/** For `list` and help texts: which kernels a bare `run` uses, and why. */
+export const DEFAULT_MATRIX_NOTE = [
+  `a bare \`run\` uses ${DEFAULT_KERNEL_SPECS.join(', ')}:`,
+  '  debian:5.10       the seed\'s own generation (ip_vs_local_request4 & co., gone since 5.16)',
+  '  debian:oldstable  the previous Debian release\'s kernel (bookworm: 6.1)',
+  '  debian:stable     Debian stable\'s kernel (trixie: 6.12)',
+  '  debian:latest     the newest kernel Debian serves (trixie-backports: 7.3 in 2026-12)',
+  '  (`ipvs-harness kernels --available` for all; -k <spec> to choose)',
+].join('\n');
+
 /** `debian:<series>`: a kernel series as Debian names it (5.10, 6.1, 6.12, 7.3, ...). */
 export type DebianSeries = string;
 export type DebianAlias = ReleaseAlias | 'latest';

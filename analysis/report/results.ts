@@ -49,6 +49,12 @@ export interface KernelRun {
   label?: string;
   release?: string;
   accel?: 'tcg' | 'kvm';
+  /** Where the kernel came from, for humans: `linux-image-7.3.4+deb13-cloud-amd64 7.3.4-1~bpo13+1 (trixie-backports)` or a path. */
+  source?: string;
+  /** SHA-256 of the kernel image that booted. */
+  imageSha256?: string;
+  /** Debian kernels: the exact packages unpacked (the image, and a split kernel's parts); `debian:<name>` asks for the same build again. */
+  packages?: { name: string; version: string; suite: string; debSha256?: string }[];
   /** Boot to SSH-ready, per boot of this kernel in the run. */
   bootMs: number[];
   error?: ErrorInfo;

@@ -1,5 +1,6 @@
 // `ipvs-harness list`: the scenarios of the seed suite (or given files), one line each.
 import type { Command } from 'commander';
+import { DEFAULT_MATRIX_NOTE } from '../../vm/kernel-spec.ts';
 import { selectScenarios } from '../scenario-loader.ts';
 
 export function registerList(program: Command): void {
@@ -26,6 +27,7 @@ Examples:
       if (files.length === 0) {
         // Not a scenario file: a guest cell that only runs when named (`run -s selftest:ipvs.sh`).
         process.stdout.write(`\nalso, when named with -s: selftest:ipvs.sh  the kernel's own selftests/net/netfilter/ipvs.sh, from Debian's linux-source (see \`ipvs-harness selftest --help\`)\n`);
+        process.stdout.write(`\n${DEFAULT_MATRIX_NOTE}\n`);
       }
     });
 }

@@ -42,7 +42,7 @@ export function registerRun(program: Command): void {
   program
     .command('run')
     .description('run IPVS scenarios on real kernels in QEMU, trace the ip_vs call graph and judge it')
-    .option('-k, --kernel <spec>', 'kernel to test (repeatable); default: the three Debian kernels', collect, [])
+    .option('-k, --kernel <spec>', `kernel to test (repeatable); default: ${DEFAULT_KERNEL_SPECS.join(' ')}`, collect, [])
     .option('-s, --scenario <name|file>', "scenario name from the seed suite, a .yaml file, or selftest:ipvs.sh (the kernel's own selftest) (repeatable); default: the seed suite", collect, [])
     .option('-o, --out <dir>', 'results folder', './ipvs-results')
     .option('-j, --jobs <n>', 'guests booted at once (default: one per core, as free memory allows)')

@@ -172,6 +172,9 @@ async function boot(opts: KernelRunOptions, kernel: KernelRun): Promise<Guest> {
   });
   kernel.label = guest.kernel.label;
   kernel.release = guest.kernel.release;
+  kernel.source = guest.kernel.source;
+  if (guest.kernel.imageSha256) kernel.imageSha256 = guest.kernel.imageSha256;
+  if (guest.kernel.packages) kernel.packages = guest.kernel.packages;
   kernel.accel = guest.accel;
   kernel.bootMs.push(guest.bootTimings.totalMs);
   opts.reporter.onKernelStage(opts.spec, 'ready', `${guest.kernel.release}, ${(guest.bootTimings.totalMs / 1000).toFixed(1)} s, ${guest.accel}`);
