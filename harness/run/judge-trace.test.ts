@@ -14,6 +14,19 @@ const traceOf = (kernel: string, name: string) => {
   return { text: readFileSync(join(fixture, cell.artifacts.trace!), 'utf8'), release: cell.kernelRelease! };
 };
 
+describe('judgeTrace on the harness\'s own captures from Debian 6.18 and 7.3 (split package)', () => {
+  const dir = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'results', 'new-kernels');
+  const fresh = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResults;
+  it.each(fresh.cells.map((c) => [c.kernel, c.scenario] as const))('%s %s: every expected graph holds', (kernel, name) => {
+    const cell = fresh.cells.find((c) => c.kernel === kernel && c.scenario === name)!;
+    const judged = judgeTrace(readFileSync(join(dir, cell.artifacts.trace!), 'utf8'), scenario(name), cell.kernelRelease!);
+    expect(judged.graphs.length).toBeGreaterThan(0);
+    expect(judged.graphs.filter((g) => !g.holds).map((g) => `${g.name}\n${g.diff}`)).toEqual([]);
+    expect(judged.summary.diagnostics).toBe(0);
+    expect(judged.summary.hooksWithNumber).toBeGreaterThan(0);
+  });
+});
+
 describe('judgeTrace on real captures', () => {
   const cells = results.cells.map((c) => [c.kernel, c.scenario] as const);
 
