@@ -1,6 +1,6 @@
 // A private apt configuration inside the cache: its own sources.list, lists and archives, so
 // `apt-get update` / `apt-get download` work without root and never touch the system's apt state.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { releaseByCodename, type ArchiveSection, type DebianRelease } from './debian-archive.ts';
@@ -32,6 +32,11 @@ export function aptContext(cacheDir: string, releaseName: string | DebianRelease
   const release = typeof releaseName === 'string' ? releaseByCodename(releaseName) : releaseName;
   if (!release) throw new Error(`aptContext: unknown Debian release ${String(releaseName)}`);
   const root = join(cacheDir, 'apt', release.codename);
+  // Before releases had their own lists, one set lived in apt/lists (~40 MB): nothing reads it now.
+  if (existsSync(join(cacheDir, 'apt', 'sources.list'))) {
+    rmSync(join(cacheDir, 'apt', 'lists'), { recursive: true, force: true });
+    rmSync(join(cacheDir, 'apt', 'sources.list'), { force: true });
+  }
   const archives = join(cacheDir, 'apt', 'archives');
   const sourcesList = join(root, 'sources.list');
   mkdirSync(join(root, 'lists', 'partial'), { recursive: true });
