@@ -1,22 +1,80 @@
 // Between scenarios one booted guest is returned to a clean state: servers stopped, namespaces and
-// kube-ipvs0 gone, ip_vs unloaded and loaded again (which drops every IPVS connection, service and
-// sysctl), tracing off. Then a check proves it: anything left over makes the runner boot afresh.
+// kube-ipvs0 gone, IPVS emptied, its sysctls and timeouts as they were at boot, tracing off. Then a
+// check proves it: anything left over makes the runner boot afresh.
+//
+// IPVS as a module is unloaded and loaded again, which drops every connection, service and sysctl.
+// A built-in IPVS cannot be unloaded: its services are flushed with expire_nodest_conn on, so the
+// kernel expires every connection whose destination went with them (a delayed work, kernel >= 5.9),
+// its counters are zeroed, and its sysctls and timeouts are written back from the snapshot taken
+// before the first scenario changed anything.
 import { DEFAULT_TOOLS, DUMMY_IF, RUN_DIR, type GuestCommand, type GuestTools } from './guest-commands.ts';
 import { resetTracingScript } from './trace-plan.ts';
 import { MANAGEMENT_NS } from './values.ts';
 
-export function resetCommand(tools: GuestTools = DEFAULT_TOOLS): GuestCommand {
+/** Where the IPVS sysctls and timeouts of a fresh IPVS are kept for the whole boot (RUN_DIR is per scenario). */
+export const IPVS_BASELINE_DIR = '/run/ipvsh-base';
+const VS_SYSCTLS = '/proc/sys/net/ipv4/vs';
+
+/** The modules the kernel has built in (never modprobed nor unloaded); `ip_vs` among them means IPVS is built in. */
+export type BuiltinModules = ReadonlySet<string>;
+
+export function ipvsBuiltIn(builtIn: BuiltinModules): boolean {
+  return builtIn.has('ip_vs');
+}
+
+function timeoutsOf(tools: GuestTools): string {
+  return `${tools.ipvsadm} -L --timeout | sed -n 's/^Timeout (tcp tcpfin udp): //p'`;
+}
+
+/** Records IPVS's sysctls and timeouts once per boot, before any scenario changes them. */
+function baselineLines(tools: GuestTools): string[] {
+  const b = IPVS_BASELINE_DIR;
+  return [
+    `if [ ! -f ${b}/sysctls ]; then`,
+    `  mkdir -p ${b}`,
+    `  for f in ${VS_SYSCTLS}/*; do v=$(cat "$f" 2>/dev/null) || continue; printf '%s %s\\n' "\${f##*/}" "$v"; done > ${b}/sysctls.tmp`,
+    `  ${timeoutsOf(tools)} > ${b}/timeouts`,
+    `  mv ${b}/sysctls.tmp ${b}/sysctls`,
+    'fi',
+  ];
+}
+
+/** Writes back every IPVS sysctl that differs from the baseline, and the timeouts. */
+function restoreLines(tools: GuestTools): string[] {
+  const b = IPVS_BASELINE_DIR;
+  return [
+    `if [ -f ${b}/sysctls ]; then`,
+    `  while read -r name value; do f=${VS_SYSCTLS}/$name; [ -w "$f" ] || continue; [ "$(cat "$f")" = "$value" ] || echo "$value" > "$f"; done < ${b}/sysctls`,
+    `  t=$(cat ${b}/timeouts); [ -z "$t" ] || [ "$(${timeoutsOf(tools)})" = "$t" ] || ${tools.ipvsadm} --set $t`,
+    'fi',
+  ];
+}
+
+export function resetCommand(builtIn: BuiltinModules = new Set(), tools: GuestTools = DEFAULT_TOOLS): GuestCommand {
+  const builtin = ipvsBuiltIn(builtIn);
   const script = [
     resetTracingScript(),
     `cd /`,
     `for f in ${RUN_DIR}/*.pid; do [ -f "$f" ] && kill $(cat "$f") 2>/dev/null; done`,
     'killall socat 2>/dev/null',
+    // Built in: deleting the destinations (with the services) then expires their connections.
+    ...(builtin ? [`[ -w ${VS_SYSCTLS}/expire_nodest_conn ] && echo 1 > ${VS_SYSCTLS}/expire_nodest_conn`] : []),
     `${tools.ipvsadm} -C 2>/dev/null`,
     `for ns in $(${tools.ip} netns list | cut -d' ' -f1 | grep -vx ${MANAGEMENT_NS}); do ${tools.ip} netns del "$ns"; done`,
     `${tools.ip} link del ${DUMMY_IF} 2>/dev/null`,
     'sysctl -q -w net.ipv4.ip_forward=0',
     'sysctl -q -w net.ipv6.conf.all.forwarding=0',
-    // Unloading ip_vs flushes its connection table; schedulers first, they hold references on it.
+    ...(builtin ? builtinFlushLines(tools) : moduleReloadLines()),
+    ...restoreLines(tools),
+    `rm -rf ${RUN_DIR}`,
+    'true',
+  ].join('\n');
+  return { label: 'reset guest state', script, timeoutMs: 60_000, allowFailure: true };
+}
+
+/** Unloading ip_vs flushes its connection table; schedulers first, they hold references on it. */
+function moduleReloadLines(): string[] {
+  return [
     'for i in 1 2 3 4 5 6 7 8 9 10; do',
     "  mods=$(grep -o '^ip_vs_[a-z0-9_]*' /proc/modules)",
     '  for m in $mods; do rmmod "$m" 2>/dev/null; done',
@@ -25,20 +83,34 @@ export function resetCommand(tools: GuestTools = DEFAULT_TOOLS): GuestCommand {
     '  sleep 0.3',
     'done',
     'modprobe ip_vs',
-    `rm -rf ${RUN_DIR}`,
-    'true',
-  ].join('\n');
-  return { label: 'reset guest state', script, timeoutMs: 60_000, allowFailure: true };
+  ];
+}
+
+/** Waits (5 s at most) for the kernel's delayed work to expire the connections, and zeroes the counters. */
+function builtinFlushLines(tools: GuestTools): string[] {
+  return [
+    `${tools.ipvsadm} -Z 2>/dev/null`,
+    `i=0; while [ $i -lt 50 ] && ${tools.ipvsadm} -Lnc | grep -q -E '^(TCP|UDP|SCTP)'; do sleep 0.1; i=$((i+1)); done`,
+  ];
 }
 
 /** Prints one line per leftover and exits 1 when the guest is not clean. */
-export function cleanCheckCommand(tools: GuestTools = DEFAULT_TOOLS): GuestCommand {
+export function cleanCheckCommand(builtIn: BuiltinModules = new Set(), tools: GuestTools = DEFAULT_TOOLS): GuestCommand {
+  const b = IPVS_BASELINE_DIR;
   const script = [
     'dirty=0',
     `left=$(${tools.ip} netns list | cut -d' ' -f1 | grep -vx ${MANAGEMENT_NS} | tr '\\n' ' '); [ -z "$left" ] || { echo "network namespaces left: $left"; dirty=1; }`,
     `${tools.ip} link show ${DUMMY_IF} >/dev/null 2>&1 && { echo "${DUMMY_IF} still exists"; dirty=1; }`,
     `s=$(${tools.ipvsadm} -Ln | grep -c -E '^(TCP|UDP|SCTP|FWM)'); [ "$s" = 0 ] || { echo "$s IPVS services left"; dirty=1; }`,
     `c=$(${tools.ipvsadm} -Lnc | grep -c -E '^(TCP|UDP|SCTP)'); [ "$c" = 0 ] || { echo "$c IPVS connections left"; dirty=1; }`,
+    // A module that could not be unloaded keeps its sysctls: the baseline comparison below finds them.
+    ipvsBuiltIn(builtIn)
+      ? `[ -d /sys/module/ip_vs ] && [ ! -e /sys/module/ip_vs/initstate ] || { echo "ip_vs is not built into this kernel"; dirty=1; }`
+      : `grep -q '^ip_vs ' /proc/modules || { echo "ip_vs is not loaded again after the reset"; dirty=1; }`,
+    `if [ -f ${b}/sysctls ]; then`,
+    `  while read -r name value; do now=$(cat ${VS_SYSCTLS}/$name 2>/dev/null) || continue; [ "$now" = "$value" ] || { echo "net.ipv4.vs.$name is $now, was $value"; dirty=1; }; done < ${b}/sysctls`,
+    `  t=$(${timeoutsOf(tools)}); [ "$t" = "$(cat ${b}/timeouts)" ] || { echo "IPVS timeouts (tcp tcpfin udp) are $t, were $(cat ${b}/timeouts)"; dirty=1; }`,
+    'fi',
     'pidof socat >/dev/null && { echo "socat processes left: $(pidof socat)"; dirty=1; }',
     "[ \"$(cat /sys/kernel/tracing/current_tracer)\" = nop ] || { echo \"tracer still $(cat /sys/kernel/tracing/current_tracer)\"; dirty=1; }",
     'exit $dirty',
@@ -46,16 +118,20 @@ export function cleanCheckCommand(tools: GuestTools = DEFAULT_TOOLS): GuestComma
   return { label: 'check guest is clean', script, timeoutMs: 20_000, allowFailure: true };
 }
 
-/** Loads the scheduler modules the scenario's services use (ip_vs itself is loaded at boot). */
-export function moduleCommand(schedulers: readonly string[], needsTunnel: boolean): GuestCommand {
-  const mods = [...new Set(schedulers.map((s) => `ip_vs_${s}`)), ...(needsTunnel ? ['ipip'] : [])];
-  const script = ['set -e', 'modprobe ip_vs', ...mods.map((m) => `modprobe ${m}`)].join('\n');
+/**
+ * Loads what the scenario's services need that is not built in (ip_vs, its schedulers, ipip for
+ * TUN), then records IPVS's fresh sysctls and timeouts once per boot (the reset's reference).
+ */
+export function moduleCommand(schedulers: readonly string[], needsTunnel: boolean, builtIn: BuiltinModules = new Set(), tools: GuestTools = DEFAULT_TOOLS): GuestCommand {
+  const wanted = ['ip_vs', ...new Set(schedulers.map((s) => `ip_vs_${s}`)), ...(needsTunnel ? ['ipip'] : [])];
+  const script = ['set -e', ...wanted.filter((m) => !builtIn.has(m)).map((m) => `modprobe ${m}`), ...baselineLines(tools)].join('\n');
   return { label: 'load modules', script, timeoutMs: 30_000 };
 }
 
 export const LIST_MODULES: GuestCommand = {
   label: 'list ip_vs modules',
-  script: "grep -o '^ip_vs[a-z0-9_]*' /proc/modules",
+  // None when IPVS is built in (and no scheduler is a module).
+  script: "grep -o '^ip_vs[a-z0-9_]*' /proc/modules || true",
   timeoutMs: 10_000,
 };
 
@@ -63,7 +139,7 @@ export const LIST_MODULES: GuestCommand = {
 export const LIST_TRACEABLE: GuestCommand = {
   label: 'list traceable functions',
   quietOutput: true,
-  // Core functions print without a module suffix, ip_vs ones as `name [ip_vs]`.
+  // Core functions print without a module suffix, ip_vs ones as `name [ip_vs]` (unless built in).
   script: "grep -E '^(ip_vs[a-z0-9_.]*|__icmp_send|icmp_send|icmp6_send|nf_hook_slow|__ip_local_out|ip_output)( |$)' /sys/kernel/tracing/available_filter_functions | cut -d' ' -f1 | sort -u",
   timeoutMs: 30_000,
 };

@@ -1,6 +1,9 @@
 // How a scenario is traced on one kernel: function_graph rooted at the IPVS hooks that kernel has,
 // filtered to the ip_vs modules plus a few core functions, and (on kernels with ip_vs_in_hook /
 // ip_vs_out_hook) kprobe events that print the netfilter hook number next to each hook call.
+// A built-in IPVS has no module to filter on (`:mod:ip_vs`): its functions are selected by their line
+// in available_filter_functions (builtin-ipvs-lines.ts).
+import { builtinIpvsRanges } from './builtin-ipvs-lines.ts';
 import type { GuestCommand } from './guest-commands.ts';
 import type { Scenario } from './schema.ts';
 
@@ -32,6 +35,8 @@ export const KPROBE_GROUP = 'ipvsh';
 export interface TracePlan {
   roots: string[];
   filters: string[];
+  /** Line ranges of available_filter_functions also selected (a built-in IPVS), inclusive. */
+  filterLines: [number, number][];
   kprobes: { event: string; fn: string }[];
   start: GuestCommand;
   /** Writes the final marker, then stops tracing. */
@@ -43,12 +48,14 @@ export interface TracePlan {
 
 /**
  * `available` holds names from available_filter_functions (module suffix stripped);
- * `modules` the loaded ip_vs modules (ip_vs, ip_vs_rr, ...).
+ * `modules` the loaded ip_vs modules (ip_vs, ip_vs_rr, ...); `builtinLines` the lines of
+ * available_filter_functions that name an IPVS function without a module tag (LIST_BUILTIN_IPVS_LINES).
  */
-export function planTracing(s: Scenario, available: ReadonlySet<string>, modules: readonly string[]): TracePlan {
+export function planTracing(s: Scenario, available: ReadonlySet<string>, modules: readonly string[], builtinLines: readonly number[] = []): TracePlan {
   const roots = HOOK_FUNCTIONS.filter((f) => available.has(f));
   const core = [...new Set([...DEFAULT_CORE_FUNCTIONS, ...s.trace.functions])].filter((f) => available.has(f));
   const filters = [...modules.map((m) => `:mod:${m}`), ...core];
+  const filterLines = builtinIpvsRanges(builtinLines);
   const hooks = available.has('ip_vs_in_hook');
   const kprobes = HOOK_KPROBES.filter((k) => available.has(k.fn) && (hooks || !('hooksOnly' in k))).map((k) => ({ event: k.event, fn: k.fn }));
   const lines = [
@@ -60,6 +67,8 @@ export function planTracing(s: Scenario, available: ReadonlySet<string>, modules
     // Write filters one per line: a single write with many names fails as a whole on one bad name.
     ': > set_ftrace_filter',
     ...filters.map((f) => `echo '${f}' >> set_ftrace_filter`),
+    // A number written to set_ftrace_filter selects that line of available_filter_functions (>= 5.1).
+    ...filterLines.map(([from, to]) => `seq ${from} ${to} >> set_ftrace_filter`),
     ': > set_graph_function',
     ...roots.map((r) => `echo ${r} >> set_graph_function`),
     `echo ${s.trace.depth} > max_graph_depth`,
@@ -78,6 +87,7 @@ export function planTracing(s: Scenario, available: ReadonlySet<string>, modules
   return {
     roots,
     filters,
+    filterLines,
     kprobes,
     start: { label: 'start tracing', script: lines.join('\n'), timeoutMs: 60_000 },
     stop: { label: 'stop tracing', script: `echo '${TRACE_END_MARKER}' > ${TRACEFS}/trace_marker; echo 0 > ${TRACEFS}/tracing_on`, timeoutMs: 10_000 },

@@ -60,6 +60,7 @@ function suite(k: ReportKernel, index: number, cells: readonly ReportCell[], rep
   const props: Array<[string, string]> = [['kernel.spec', k.spec]];
   if (k.release) props.push(['kernel.release', k.release]);
   if (k.accel) props.push(['accel', k.accel]);
+  if (k.ipvs) props.push(['ipvs', k.ipvs.core], ['ipvs.built-in', k.ipvs.builtIn.join(',')]);
   if (k.bootMs.length > 0) props.push(['boot.ms', k.bootMs.join(',')]);
   if (k.console) props.push(['console', k.console]);
   const cases = cells.map((c) => testcase(c, files.get(c.result.scenario)));

@@ -55,6 +55,8 @@ export interface KernelRun {
   imageSha256?: string;
   /** Debian kernels: the exact packages unpacked (the image, and a split kernel's parts); `debian:<name>` asks for the same build again. */
   packages?: { name: string; version: string; suite: string; debSha256?: string }[];
+  /** How the kernel has IPVS: `ip_vs` a module or built in (CONFIG_IP_VS=y), and the IPVS parts built in. */
+  ipvs?: { core: 'module' | 'built-in'; builtIn: string[] };
   /** Boot to SSH-ready, per boot of this kernel in the run. */
   bootMs: number[];
   error?: ErrorInfo;

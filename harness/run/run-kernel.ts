@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { CellPhase, CellResult, ErrorInfo, KernelRun, StepResult } from '../../analysis/report/results.ts';
 import { cleanCheckCommand, resetCommand } from '../../scenarios/guest-state.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
+import { ipvsBuildOf, kernelBuiltinModules } from '../../vm/builtin-modules.ts';
 import { bootGuest, type Guest } from '../../vm/guest.ts';
 import type { VmEvent } from '../../vm/events.ts';
 import type { GuestCell } from './guest-cell.ts';
@@ -138,6 +139,7 @@ function scenarioCell(scenario: Scenario, file: string, opts: KernelRunOptions):
     run: async (ctx) => {
       const { cell, artifacts } = await runScenario(ctx.shell, scenario, {
         kernel: ctx.kernel, kernelRelease: ctx.guest.kernel.release, tracing: opts.tracing, judge: opts.judge, phase: ctx.phase,
+        builtInModules: kernelBuiltinModules(ctx.guest.kernel),
         onStep: (_s, r) => ctx.onStep(r),
         ...(opts.bpftrace ? { bpftrace: true } : {}),
       });
@@ -177,7 +179,9 @@ async function boot(opts: KernelRunOptions, kernel: KernelRun): Promise<Guest> {
   if (guest.kernel.packages) kernel.packages = guest.kernel.packages;
   kernel.accel = guest.accel;
   kernel.bootMs.push(guest.bootTimings.totalMs);
-  opts.reporter.onKernelStage(opts.spec, 'ready', `${guest.kernel.release}, ${(guest.bootTimings.totalMs / 1000).toFixed(1)} s, ${guest.accel}`);
+  kernel.ipvs = ipvsBuildOf(kernelBuiltinModules(guest.kernel));
+  const ipvs = kernel.ipvs.core === 'built-in' ? ', IPVS built in' : '';
+  opts.reporter.onKernelStage(opts.spec, 'ready', `${guest.kernel.release}, ${(guest.bootTimings.totalMs / 1000).toFixed(1)} s, ${guest.accel}${ipvs}`);
   return guest;
 }
 
@@ -185,8 +189,9 @@ async function boot(opts: KernelRunOptions, kernel: KernelRun): Promise<Guest> {
 async function resetGuest(guest: Guest, signal: AbortSignal | undefined): Promise<boolean> {
   try {
     const shell = new LoggedShell(guest, signal);
-    await shell.run(resetCommand());
-    const check = await shell.run(cleanCheckCommand());
+    const builtIn = kernelBuiltinModules(guest.kernel);
+    await shell.run(resetCommand(builtIn));
+    const check = await shell.run(cleanCheckCommand(builtIn));
     return check.exitCode === 0;
   } catch {
     return false;

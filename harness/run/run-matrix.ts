@@ -145,6 +145,7 @@ export function mergeKernelRuns(runs: readonly KernelRun[]): KernelRun[] {
     seen.release ??= r.release;
     seen.label ??= r.label;
     seen.accel ??= r.accel;
+    seen.ipvs ??= r.ipvs;
     seen.error ??= r.error;
   }
   return [...out.values()];

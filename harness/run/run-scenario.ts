@@ -11,6 +11,7 @@ import { classifyClient, DEST_UNREACH_COUNTER, judgeStep, type Observation } fro
 import type { Scenario, Step } from '../../scenarios/schema.ts';
 import { familyOf, parseEndpoint } from '../../scenarios/values.ts';
 import { markerCommand, planTracing, stepMarker, TRACE_END_MARKER } from '../../scenarios/trace-plan.ts';
+import { LIST_BUILTIN_IPVS_LINES, parseLineNumbers } from '../../scenarios/builtin-ipvs-lines.ts';
 import { markLostEvents, parseRingBufferStats, RING_BUFFER_STATS } from '../../scenarios/ring-buffer.ts';
 import { bpftraceProgram, bpftraceStart, bpftraceStop, hookCounts, kstackWorks, stackCount } from '../../scenarios/bpftrace-plan.ts';
 import { CommandFailed, LoggedShell } from './guest-shell.ts';
@@ -30,6 +31,8 @@ export interface ScenarioRunOptions {
   bpftrace?: boolean;
   judge: JudgeTrace;
   onStep?: (step: Step, result: StepResult) => void;
+  /** Modules built into the kernel: not modprobed; `ip_vs` among them changes tracing and reset. */
+  builtInModules?: ReadonlySet<string>;
 }
 
 export interface ScenarioArtifacts {
@@ -52,13 +55,14 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
     kernel: opts.kernel, kernelRelease: opts.kernelRelease, scenario: s.name, status: 'passed', durationMs: 0,
     failures: [], steps: [], graphs: [], observations: [], artifacts: {},
   };
+  const builtIn = opts.builtInModules ?? new Set<string>();
   let traceText = '';
   let bpftraceText: string | undefined;
   const bpftraceNotes: string[] = [];
   try {
     opts.phase.phase = 'setup';
     await inPhase('setup', async () => {
-      await shell.run(moduleCommand(s.services.map((svc) => svc.scheduler), s.services.some((svc) => svc.method === 'tun')));
+      await shell.run(moduleCommand(s.services.map((svc) => svc.scheduler), s.services.some((svc) => svc.method === 'tun'), builtIn));
       for (const c of [...topologyCommands(s), ...sysctlCommands(s), ...serviceCommands(s), ...serverCommands(s)]) await shell.run(c);
     });
     opts.phase.phase = 'trace';
@@ -67,7 +71,8 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       : new Set<string>();
     const plan = opts.tracing ? await inPhase('trace', async () => {
       const modules = (await shell.run(LIST_MODULES)).stdout.split('\n').filter(Boolean);
-      const p = planTracing(s, traceable, modules);
+      const builtinLines = builtIn.has('ip_vs') ? parseLineNumbers((await shell.run(LIST_BUILTIN_IPVS_LINES)).stdout) : [];
+      const p = planTracing(s, traceable, modules, builtinLines);
       await shell.run(p.start);
       return p;
     }) : undefined;
