@@ -82,7 +82,7 @@ export async function bootGuest(opts: BootGuestOptions): Promise<Guest> {
         ...(opts.configPath ? { configPath: opts.configPath } : {}),
       });
   const tResolved = performance.now();
-  preflightKernel(kernel.configText, `kernel ${kernel.label} (${kernel.source})`);
+  preflightKernel(kernel.configText, `kernel ${kernel.label} (${kernel.source})`, kernel.release);
   const image = await buildGuestImage(kernel, { cacheDir, onEvent: emit, ...(opts.withBpftrace ? { withBpftrace: true } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
   const tImage = performance.now();
   throwIfAborted(opts.signal, 'image');

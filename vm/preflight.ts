@@ -52,29 +52,53 @@ export function parseKernelConfig(text: string): Map<string, string> {
   return values;
 }
 
-/** Pure: the options that are missing or have the wrong value. A module needs CONFIG_MODULES=y. */
-export function missingKernelOptions(configText: string): MissingOption[] {
+/** An option one thing needs (a scenario's scheduler, TUN's ipip, IPv6), beside REQUIRED_OPTIONS. */
+export interface KernelNeed {
+  option: string;
+  need: Need;
+  why: string;
+}
+
+/** Pure: which of `needs` the config lacks (or has with the wrong value). */
+export function missingOptions(configText: string, needs: readonly KernelNeed[]): MissingOption[] {
   const values = parseKernelConfig(configText);
   const missing: MissingOption[] = [];
-  for (const [option, need, why] of REQUIRED_OPTIONS) {
+  for (const { option, need, why } of needs) {
     const actual = values.get(option) ?? 'n';
     const ok = need === 'y' ? actual === 'y' : actual === 'y' || actual === 'm';
-    if (!ok) missing.push({ option, need, actual, why });
+    if (!ok && !missing.some((m) => m.option === option)) missing.push({ option, need, actual, why });
   }
-  const anyModule = REQUIRED_OPTIONS.some(([o]) => values.get(o) === 'm');
-  if (anyModule && values.get('MODULES') !== 'y') missing.push({ option: 'MODULES', need: 'y', actual: values.get('MODULES') ?? 'n', why: 'loading the =m options above' });
+  if (needs.some(({ option }) => values.get(option) === 'm') && values.get('MODULES') !== 'y') {
+    missing.push({ option: 'MODULES', need: 'y', actual: values.get('MODULES') ?? 'n', why: 'loading the =m options above' });
+  }
   return missing;
 }
 
-/** Throws PREFLIGHT_MISSING_OPTIONS (exit 2) naming every missing option. */
-export function preflightKernel(configText: string, label = 'the kernel'): void {
-  const missing = missingKernelOptions(configText);
-  if (missing.length === 0) return;
+/** Pure: the options that are missing or have the wrong value. A module needs CONFIG_MODULES=y. */
+export function missingKernelOptions(configText: string, release?: string): MissingOption[] {
+  const missing = missingOptions(configText, REQUIRED_OPTIONS.map(([option, need, why]) => ({ option, need, why })));
+  // A built-in IPVS has no module tag to filter its functions by: they are selected by line number
+  // in available_filter_functions, which ftrace accepts from Linux 5.1 on.
+  const version = release ? /^(\d+)\.(\d+)/.exec(release) : null;
+  if (version && parseKernelConfig(configText).get('IP_VS') === 'y' && Number(version[1]) * 1000 + Number(version[2]) < 5001) {
+    missing.push({ option: 'IP_VS', need: 'ym', actual: 'y', why: `built in on Linux ${release}: tracing a built-in IPVS needs Linux >= 5.1; build it as a module (CONFIG_IP_VS=m)` });
+  }
+  return missing;
+}
+
+/** The error that refuses a kernel (exit 2): every missing option named, with why it is needed. */
+export function missingOptionsError(missing: readonly MissingOption[], label: string, needer = 'the harness'): VmError {
   const list = missing.map((m) => `CONFIG_${m.option}=${m.need === 'y' ? 'y' : 'y or m'} (is ${m.actual}; ${m.why})`);
-  throw new VmError(
+  return new VmError(
     'PREFLIGHT_MISSING_OPTIONS',
-    `${label} lacks ${missing.length} kernel option(s) the harness needs: ${missing.map((m) => `CONFIG_${m.option}`).join(', ')}; ` +
+    `${label} lacks ${missing.length} kernel option(s) ${needer} needs: ${missing.map((m) => `CONFIG_${m.option}`).join(', ')}; ` +
       'enable them (e.g. scripts/config -e OPTION, then make olddefconfig) and rebuild, or use a Debian cloud kernel (debian:6.1)',
     { phase: 'preflight', details: list.map((l) => `  ${l}`).join('\n'), data: { missing } },
   );
+}
+
+/** Throws PREFLIGHT_MISSING_OPTIONS (exit 2) naming every missing option. */
+export function preflightKernel(configText: string, label = 'the kernel', release?: string): void {
+  const missing = missingKernelOptions(configText, release);
+  if (missing.length > 0) throw missingOptionsError(missing, label);
 }

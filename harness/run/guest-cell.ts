@@ -29,6 +29,8 @@ export interface GuestCell {
   name: string;
   /** What results.json's `scenarios` says about it. */
   info: ScenarioInfo;
+  /** Kernel options (y or m) the cell needs beyond the harness's own: checked before booting. */
+  kernelOptions?: readonly { option: string; why: string }[];
   /** Runs on the booted guest. Writes its own artifacts under ctx.dir; throws when the guest breaks. */
   run(ctx: GuestCellContext): Promise<CellResult>;
 }

@@ -8,7 +8,12 @@ import { cleanCheckCommand, resetCommand } from '../../scenarios/guest-state.ts'
 import type { Scenario } from '../../scenarios/schema.ts';
 import { ipvsBuildOf, kernelBuiltinModules } from '../../vm/builtin-modules.ts';
 import { bootGuest, type Guest } from '../../vm/guest.ts';
+import { missingOptions, missingOptionsError, preflightKernel } from '../../vm/preflight.ts';
+import { resolveKernel } from '../../vm/resolve-kernel.ts';
+import type { ResolvedKernel } from '../../vm/resolved-kernel.ts';
+import { scenarioKernelOptions } from '../../scenarios/kernel-needs.ts';
 import type { VmEvent } from '../../vm/events.ts';
+import { defaultCacheDir } from '../../vm/cache-dir.ts';
 import type { GuestCell } from './guest-cell.ts';
 import { LoggedShell } from './guest-shell.ts';
 import type { JudgeTrace } from './judge-trace.ts';
@@ -56,6 +61,21 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
     await g.powerOff().catch(() => undefined);
   };
 
+  // Resolved and preflighted before any boot: a kernel, or a scenario, it cannot test is refused here (exit 2).
+  let resolved: ResolvedKernel | undefined;
+  try {
+    resolved = await resolveKernel(opts.spec, {
+      cacheDir: opts.cacheDir ?? defaultCacheDir(), onEvent: vmEvents(opts),
+      ...(opts.modulesDir ? { modulesDir: opts.modulesDir } : {}),
+      ...(opts.configPath ? { configPath: opts.configPath } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    kernel.release = resolved.release;
+    preflightKernel(resolved.configText, `kernel ${resolved.label} (${resolved.source})`, resolved.release);
+  } catch (err) {
+    bootError = toErrorInfo(err, opts.signal?.aborted ? 'interrupted' : isBadInput(err) ? 'kernel' : 'boot');
+  }
+
   try {
     for (const item of [...opts.scenarios.map((s) => scenarioCell(s.scenario, s.file, opts)), ...(opts.guestCells ?? [])]) {
       const ref = { kernel: opts.spec, scenario: item.name };
@@ -68,9 +88,15 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
         opts.reporter.onScenarioEnd(cells[cells.length - 1]!);
         continue;
       }
+      const refused = resolved ? refusal(resolved, item) : undefined;
+      if (refused) {
+        cells.push(errorCell(opts.spec, item.name, refused, kernel.release));
+        opts.reporter.onScenarioEnd(cells[cells.length - 1]!);
+        continue;
+      }
       if (!guest) {
         try {
-          guest = await boot(opts, kernel);
+          guest = await boot(opts, kernel, resolved);
         } catch (err) {
           bootError = toErrorInfo(err, opts.signal?.aborted ? 'interrupted' : isBadInput(err) ? 'kernel' : 'boot');
           cells.push(errorCell(opts.spec, item.name, bootError, kernel.release));
@@ -131,10 +157,17 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
   return { kernel, cells };
 }
 
+/** Why the kernel cannot run this cell (options its config lacks), as the cell's error; undefined: it can. */
+function refusal(resolved: ResolvedKernel, item: GuestCell): ErrorInfo | undefined {
+  const missing = missingOptions(resolved.configText, (item.kernelOptions ?? []).map((o) => ({ ...o, need: 'ym' as const })));
+  return missing.length === 0 ? undefined : toErrorInfo(missingOptionsError(missing, `kernel ${resolved.label} (${resolved.source})`, `scenario ${item.name}`), 'kernel');
+}
+
 /** A scenario as a guest cell: topology, traffic, trace, judged; the raw trace saved beside it. */
 function scenarioCell(scenario: Scenario, file: string, opts: KernelRunOptions): GuestCell {
   return {
     name: scenario.name,
+    kernelOptions: scenarioKernelOptions(scenario),
     info: { name: scenario.name, summary: scenario.summary, tags: scenario.tags, file },
     run: async (ctx) => {
       const { cell, artifacts } = await runScenario(ctx.shell, scenario, {
@@ -156,21 +189,25 @@ function scenarioCell(scenario: Scenario, file: string, opts: KernelRunOptions):
   };
 }
 
-async function boot(opts: KernelRunOptions, kernel: KernelRun): Promise<Guest> {
+function vmEvents(opts: KernelRunOptions): (e: VmEvent) => void {
+  return (e) => {
+    opts.onVmEvent?.(e);
+    if (e.kind === 'kernel-download') opts.reporter.onKernelStage(opts.spec, 'downloading', e.packageName);
+    if (e.kind === 'image-built' && !e.cached) opts.reporter.onKernelStage(opts.spec, 'guest image built');
+  };
+}
+
+async function boot(opts: KernelRunOptions, kernel: KernelRun, resolved: ResolvedKernel | undefined): Promise<Guest> {
   opts.reporter.onKernelStage(opts.spec, 'booting');
   const guest = await bootGuest({
-    kernel: opts.spec,
+    kernel: resolved ?? opts.spec,
     ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
     ...(opts.modulesDir ? { modulesDir: opts.modulesDir } : {}),
     ...(opts.configPath ? { configPath: opts.configPath } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.bootTimeoutMs ? { timeoutMs: opts.bootTimeoutMs } : {}),
     ...(opts.bpftrace ? { withBpftrace: true } : {}),
-    onEvent: (e) => {
-      opts.onVmEvent?.(e);
-      if (e.kind === 'kernel-download') opts.reporter.onKernelStage(opts.spec, 'downloading', e.packageName);
-      if (e.kind === 'image-built' && !e.cached) opts.reporter.onKernelStage(opts.spec, 'guest image built');
-    },
+    onEvent: vmEvents(opts),
   });
   kernel.label = guest.kernel.label;
   kernel.release = guest.kernel.release;
