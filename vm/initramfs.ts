@@ -4,11 +4,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { ensureCacheDir } from './cache-dir.ts';
 import { CpioWriter } from './cpio-writer.ts';
 import { VmError } from './errors.ts';
 import { emitter, type OnVmEvent } from './events.ts';
+import { decompressModule } from './module-tree.ts';
 import {
   addBaseFiles, addHostFile, BPFTRACE_BINARY, BUSYBOX_HOST, busyboxApplets, findHostBinary, GUEST_BINARIES, sharedLibrariesMemo,
 } from './initramfs-layout.ts';
@@ -83,13 +83,6 @@ function inputKey(kernel: ResolvedKernel, p: Plan): string {
   return h.digest('hex').slice(0, 24);
 }
 
-async function moduleBytes(path: string, signal?: AbortSignal): Promise<Buffer> {
-  const tool = path.endsWith('.xz') ? ['xz', '-dc'] : path.endsWith('.zst') ? ['zstd', '-dcq'] : path.endsWith('.gz') ? ['gzip', '-dc'] : undefined;
-  if (!tool) return readFileSync(path);
-  const r = await execa(tool[0]!, [...tool.slice(1), path], { encoding: 'buffer', ...(signal ? { cancelSignal: signal } : {}) });
-  return Buffer.from(r.stdout);
-}
-
 export async function buildGuestImage(kernel: ResolvedKernel, opts: GuestImageOptions): Promise<GuestImage> {
   const emit = emitter(opts.onEvent);
   const started = performance.now();
@@ -126,7 +119,7 @@ export async function buildGuestImage(kernel: ResolvedKernel, opts: GuestImageOp
     for (const b of p.binaries) if (b.guest !== '/bin/busybox') addHostFile(cpio, b.host, b.guest);
     step('binaries');
     const modRoot = `lib/modules/${kernel.release}`;
-    for (const m of p.modules) cpio.file(`${modRoot}/${m.guestRel}`, await moduleBytes(m.hostPath, opts.signal), 0o644);
+    for (const m of p.modules) cpio.file(`${modRoot}/${m.guestRel}`, await decompressModule(m.hostPath, opts.signal), 0o644);
     cpio.file(`${modRoot}/modules.dep`, p.modulesDep).file(`${modRoot}/modules.alias`, p.modulesAlias);
     step('modules');
     cpio.file('init', p.initScript, 0o755);

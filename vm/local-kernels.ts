@@ -1,14 +1,16 @@
-// Kernels the user built: `path:<bzImage>` (+ --modules, --config) and `build:<linux tree>`.
-// For a tree we collect its *.ko into the cache (hard links when possible) and index them with
-// depmod, so the tree itself is never written to and `make modules_install` is not needed.
-import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+// Kernels the user built: `path:<bzImage>` (+ --modules, --config) and `build:<linux tree>` (the
+// tree `make` built in, or the output folder of `make O=<dir>`). For a tree we collect its *.ko into
+// the cache (hard links when possible) and index them with depmod (module-tree.ts), so the tree
+// itself is never written to and `make modules_install` is not needed. A kernel whose harness
+// modules (CONFIG_VIRTIO_NET=m, CONFIG_IP_VS=m, ...) are not there is refused here (exit 2).
+import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import { execa } from 'execa';
+import { dirname, join, resolve } from 'node:path';
 import { readBzImageInfo } from './bzimage.ts';
-import { ensureCacheDir } from './cache-dir.ts';
 import { VmError } from './errors.ts';
+import { collectModuleFiles, indexModules, MODULE_INDEX_FILES, modulesFromOrder } from './module-tree.ts';
+import { readModulesDep } from './modules.ts';
+import { missingModules } from './needed-modules.ts';
 import type { KernelSpec } from './kernel-spec.ts';
 import type { ResolvedKernel } from './resolved-kernel.ts';
 
@@ -57,62 +59,33 @@ export async function resolvePathKernel(spec: Extract<KernelSpec, { kind: 'path'
   };
   if (spec.modulesDir) {
     const found = findModulesDir(expandHome(spec.modulesDir), info.release);
-    resolved.modulesDir = existsSync(join(found, 'modules.dep')) ? found : await indexModules(found, info.release ?? 'unknown', cacheDir, signal);
+    resolved.modulesDir = existsSync(join(found, 'modules.dep'))
+      ? found
+      : await indexModules(found, collectModuleFiles(found), info.release ?? 'unknown', cacheDir, signal, MODULE_INDEX_FILES.map((f) => join(found, f)));
+  }
+  const missing = missingModules(resolved.configText, resolved.modulesDir);
+  if (missing.length > 0) {
+    const where = resolved.modulesDir ? `the modules in ${resolved.modulesDir} lack ${missing.map((m) => `${m.module} (CONFIG_${m.option}=m)`).join(', ')}` : `it builds ${missing.map((m) => `CONFIG_${m.option}`).join(', ')} as modules and no --modules was given`;
+    throw new VmError('MODULES_MISSING', `kernel ${spec.text}: ${where}; pass --modules <INSTALL_MOD_PATH>/lib/modules/<release> (from \`make modules_install INSTALL_MOD_PATH=...\`)`, { phase: 'spec', data: { missing } });
   }
   return resolved;
 }
 
-function collectKo(dir: string, out: string[]): void {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name.startsWith('.') || entry.isSymbolicLink()) continue;
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) collectKo(p, out);
-    else if (/\.ko(\.xz|\.zst|\.gz)?$/.test(entry.name)) out.push(p);
-  }
-}
-
-/** Links (or copies) the *.ko under `srcRoot` into <cache>/modules/<hash>/lib/modules/<release>/kernel and runs depmod there. */
-async function indexModules(srcRoot: string, release: string, cacheDir: string, signal?: AbortSignal, extraFiles: string[] = []): Promise<string> {
-  const files: string[] = [];
-  collectKo(srcRoot, files);
-  const hash = createHash('sha256');
-  hash.update(release);
-  for (const f of files.sort()) {
-    const st = statSync(f);
-    hash.update(`${relative(srcRoot, f)}:${st.size}:${st.mtimeMs}\n`);
-  }
-  const key = hash.digest('hex').slice(0, 16);
-  const root = join(cacheDir, 'modules', key);
-  const modulesDir = join(root, 'lib', 'modules', release);
-  if (existsSync(join(modulesDir, 'modules.dep'))) return modulesDir;
-  const tmp = ensureCacheDir(cacheDir, 'modules', `.tmp-${process.pid}-${Date.now()}`);
-  try {
-    const tmpModules = join(tmp, 'lib', 'modules', release);
-    for (const f of files) {
-      const dest = join(tmpModules, 'kernel', relative(srcRoot, f));
-      mkdirSync(dirname(dest), { recursive: true });
-      try {
-        linkSync(f, dest);
-      } catch {
-        copyFileSync(f, dest);
-      }
-    }
-    for (const f of extraFiles) if (existsSync(f)) copyFileSync(f, join(tmpModules, f.split('/').at(-1)!));
-    await execa('depmod', ['-b', tmp, release], signal ? { cancelSignal: signal } : {});
-    rmSync(root, { recursive: true, force: true });
-    renameSync(tmp, root);
-    return modulesDir;
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+/** Why a folder given as build: is not a built kernel, and what to run. */
+function notBuilt(tree: string): VmError {
+  const isSource = existsSync(join(tree, 'Kconfig')) && existsSync(join(tree, 'Makefile'));
+  const message = !existsSync(tree)
+    ? `${tree} does not exist; build: takes the folder a kernel was built in (make), or the output folder of make O=<dir>`
+    : isSource && !existsSync(join(tree, '.config'))
+      ? `${tree} is a Linux source tree with no build in it: configure and build it (make -j$(nproc) bzImage modules), or, if you built it with make O=<dir>, pass build:<dir>`
+      : `${tree} has no arch/x86/boot/bzImage; build it first (make -j$(nproc) bzImage modules) or pass path:<bzImage>`;
+  return new VmError('NOT_A_KERNEL', message, { phase: 'spec' });
 }
 
 export async function resolveBuildKernel(spec: Extract<KernelSpec, { kind: 'build' }>, cacheDir: string, signal?: AbortSignal): Promise<ResolvedKernel> {
   const tree = expandHome(spec.tree);
   const image = join(tree, 'arch', 'x86', 'boot', 'bzImage');
-  if (!existsSync(image)) {
-    throw new VmError('NOT_A_KERNEL', `${tree} has no arch/x86/boot/bzImage; build it first (make -j$(nproc) bzImage modules) or pass path:<bzImage>`, { phase: 'spec' });
-  }
+  if (!existsSync(image)) throw notBuilt(tree);
   const info = readBzImageInfo(image);
   const release = existsSync(join(tree, 'include', 'config', 'kernel.release'))
     ? readFileSync(join(tree, 'include', 'config', 'kernel.release'), 'utf8').trim()
@@ -120,7 +93,29 @@ export async function resolveBuildKernel(spec: Extract<KernelSpec, { kind: 'buil
   const configText = readConfig(join(tree, '.config'), `the tree ${tree} has no .config: configure and build it first`);
   const resolved: ResolvedKernel = { label: spec.text, release, image, configText, source: tree };
   if (/^CONFIG_MODULES=y/m.test(configText)) {
-    resolved.modulesDir = await indexModules(tree, release, cacheDir, signal, [join(tree, 'modules.builtin'), join(tree, 'modules.builtin.modinfo'), join(tree, 'modules.order')]);
+    // modules.order (written by `make modules`) names what was built: no walk through a whole source tree.
+    const files = modulesFromOrder(tree)?.present ?? collectModuleFiles(tree);
+    resolved.modulesDir = await indexModules(tree, files, release, cacheDir, signal, MODULE_INDEX_FILES.map((f) => join(tree, f)));
+  }
+  const missing = missingModules(configText, resolved.modulesDir);
+  if (missing.length > 0) {
+    const none = resolved.modulesDir === undefined || readModulesDep(resolved.modulesDir).size === 0;
+    const what = missing.map((m) => `CONFIG_${m.option}=m (${m.module}.ko)`).join(', ');
+    const outTree = isOutputTree(tree) ? ' (the make O= output folder)' : '';
+    throw new VmError(
+      'MODULES_MISSING',
+      `${tree} builds ${what} as module(s) but ${none ? 'its modules were not built' : 'they are not built'}: run \`make -C ${tree} -j$(nproc) modules\`${outTree}, or build them in (=y)`,
+      { phase: 'spec', data: { missing } },
+    );
   }
   return resolved;
+}
+
+/** The output folder of `make O=<dir>`: kbuild leaves a `source` link to the source tree in it. */
+export function isOutputTree(tree: string): boolean {
+  try {
+    return lstatSync(join(tree, 'source')).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
