@@ -2,6 +2,7 @@
 // config builds as modules (=m), each of which must then be in the kernel's module folder. Checked
 // when the kernel is resolved, so a tree without `make modules` is refused before booting (exit 2)
 // instead of a guest without a network card timing out (exit 3).
+import { VmError } from './errors.ts';
 import { readModulesDep } from './modules.ts';
 import { MODULE_OPTIONS } from './builtin-modules.ts';
 import { parseKernelConfig, REQUIRED_OPTIONS } from './preflight.ts';
@@ -33,4 +34,10 @@ export function modulesNotPresent(configText: string, present: ReadonlySet<strin
 export function missingModules(configText: string, modulesDir: string | undefined, options?: readonly string[]): MissingModule[] {
   const present = new Set(modulesDir ? readModulesDep(modulesDir).keys() : []);
   return modulesNotPresent(configText, present, options);
+}
+
+/** A kernel whose =m options' modules are not in its module folder, for one need (a scenario): exit 2. */
+export function missingModulesError(missing: readonly MissingModule[], label: string, needer: string): VmError {
+  const what = missing.map((m) => `${m.module}.ko (CONFIG_${m.option}=m)`).join(', ');
+  return new VmError('MODULES_MISSING', `${label}: ${needer} needs ${what}, not among the kernel's modules; build them (make modules) or build them in (=y)`, { phase: 'spec', data: { missing } });
 }

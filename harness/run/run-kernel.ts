@@ -8,6 +8,7 @@ import { cleanCheckCommand, resetCommand } from '../../scenarios/guest-state.ts'
 import type { Scenario } from '../../scenarios/schema.ts';
 import { ipvsBuildOf, kernelBuiltinModules } from '../../vm/builtin-modules.ts';
 import { bootGuest, type Guest } from '../../vm/guest.ts';
+import { missingModules, missingModulesError } from '../../vm/needed-modules.ts';
 import { missingOptions, missingOptionsError, preflightKernel } from '../../vm/preflight.ts';
 import { resolveKernel } from '../../vm/resolve-kernel.ts';
 import type { ResolvedKernel } from '../../vm/resolved-kernel.ts';
@@ -157,10 +158,14 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
   return { kernel, cells };
 }
 
-/** Why the kernel cannot run this cell (options its config lacks), as the cell's error; undefined: it can. */
+/** Why the kernel cannot run this cell (options its config lacks, modules not built), as the cell's error; undefined: it can. */
 function refusal(resolved: ResolvedKernel, item: GuestCell): ErrorInfo | undefined {
-  const missing = missingOptions(resolved.configText, (item.kernelOptions ?? []).map((o) => ({ ...o, need: 'ym' as const })));
-  return missing.length === 0 ? undefined : toErrorInfo(missingOptionsError(missing, `kernel ${resolved.label} (${resolved.source})`, `scenario ${item.name}`), 'kernel');
+  const options = item.kernelOptions ?? [];
+  const label = `kernel ${resolved.label} (${resolved.source})`;
+  const missing = missingOptions(resolved.configText, options.map((o) => ({ ...o, need: 'ym' as const })));
+  if (missing.length > 0) return toErrorInfo(missingOptionsError(missing, label, `scenario ${item.name}`), 'kernel');
+  const notBuilt = missingModules(resolved.configText, resolved.modulesDir, options.map((o) => o.option));
+  return notBuilt.length === 0 ? undefined : toErrorInfo(missingModulesError(notBuilt, label, `scenario ${item.name}`), 'kernel');
 }
 
 /** A scenario as a guest cell: topology, traffic, trace, judged; the raw trace saved beside it. */
