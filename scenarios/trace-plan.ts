@@ -1,6 +1,7 @@
 // How a scenario is traced on one kernel: function_graph rooted at the IPVS hooks that kernel has,
 // filtered to the ip_vs modules plus a few core functions, and (on kernels with ip_vs_in_hook /
 // ip_vs_out_hook) kprobe events that print the netfilter hook number next to each hook call.
+import { TRACE_END_MARKER } from '../analysis/step-markers.ts';
 import type { GuestCommand } from './guest-commands.ts';
 import type { Scenario } from './schema.ts';
 
@@ -94,9 +95,6 @@ function kprobeLines(kprobes: { event: string; fn: string }[]): string[] {
   ];
 }
 
-/** The last event of every trace the runner collects: a trace without it was cut off. */
-export const TRACE_END_MARKER = 'ipvs-harness trace end';
-
 export function resetTracingScript(): string {
   return [
     `cd ${TRACEFS}`,
@@ -109,11 +107,6 @@ export function resetTracingScript(): string {
     ': > trace',
     'true',
   ].join('\n');
-}
-
-/** A line in the trace that marks where a step begins or ends (a trace_marker write). */
-export function stepMarker(step: string, edge: 'begin' | 'end'): string {
-  return `ipvs-harness step ${step} ${edge}`;
 }
 
 export function markerCommand(text: string): GuestCommand {

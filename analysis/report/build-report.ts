@@ -4,11 +4,11 @@
 import { parseFunctionGraph } from '../function-graph-parser.ts';
 import type { CallNode, Trace } from '../model.ts';
 import { findRoleInstances, resolveGeneration, type KernelGeneration } from '../roles.ts';
-import type { SectionSpec } from '../section.ts';
+import { stepRanges, stepSection, stepSpans } from '../step-markers.ts';
 import { assignIds, sectionViews } from './call-tree-view.ts';
 import type { CallGraphDiff } from './callgraph-diff.ts';
 import { diffRunSides } from './diff-runs.ts';
-import { callGraphSummary, stepRanges, summarizeCell, type CallGraphEntry } from './callgraph-summary.ts';
+import { callGraphSummary, summarizeCell, type CallGraphEntry } from './callgraph-summary.ts';
 import { graphViews, type CellGraphSpec } from './graph-view.ts';
 import type { ArtifactLink, CallMark, Report, ReportCell, ReportKernel } from './model.ts';
 import { REPORT_FORMAT, REPORT_VERSION } from './model.ts';
@@ -35,17 +35,11 @@ export interface ReportInput {
   cells: readonly CellInput[];
   /** Parallel to results.kernels: each kernel's console log. */
   kernelConsoles?: ReadonlyArray<string | undefined>;
-  /** The trace_marker section of a step (the runner's markers). */
-  stepSection?: (step: string) => SectionSpec;
   title?: string;
   notes?: string[];
 }
 
 export const CONSOLE_TAIL_LINES = 40;
-
-export function defaultStepSection(step: string): SectionSpec {
-  return { from: `ipvs-harness step ${step} begin`, to: `ipvs-harness step ${step} end` };
-}
 
 /** Last lines of a console log, without terminal escapes and control characters. */
 export function consoleTail(text: string, lines = CONSOLE_TAIL_LINES): string {
@@ -96,7 +90,7 @@ interface BuiltCell {
   entries: CallGraphEntry[];
 }
 
-function buildCell(result: CellResult, index: number, input: CellInput, stepSection: (s: string) => SectionSpec): BuiltCell {
+function buildCell(result: CellResult, index: number, input: CellInput): BuiltCell {
   const cell: ReportCell = {
     id: `c${index}-${slug(`${result.kernel}-${result.scenario}`)}`,
     result,
@@ -121,7 +115,7 @@ function buildCell(result: CellResult, index: number, input: CellInput, stepSect
   const ids = assignIds(trace, `c${index}`);
   const marks = new Map<CallNode, CallMark[]>();
   cell.graphs = graphViews(result.graphs, input.graphs ?? null, { trace, kernelRelease: release, generation, ids, stepSection, marks }, input.graphs === null ? input.graphsProblem : undefined);
-  const steps = result.steps.map((s) => ({ name: s.name, section: stepSection(s.name) }));
+  const steps = stepSpans(result.steps);
   const ranges = stepRanges(trace, steps);
   const instances = new Map(findRoleInstances(trace, generation).map((i) => [i.node, i]));
   cell.sections = sectionViews(trace, ranges, { ids, instances, generation, marks });
@@ -150,12 +144,11 @@ export function buildReport(input: ReportInput): Report {
 
 export function buildReportWithIndex(input: ReportInput): BuiltReport {
   const { results } = input;
-  const stepSection = input.stepSection ?? defaultStepSection;
   const cells: ReportCell[] = [];
   const entries: CallGraphEntry[] = [];
   const traced = new Set<number>();
   results.cells.forEach((c, i) => {
-    const built = buildCell(c, i, input.cells[i] ?? {}, stepSection);
+    const built = buildCell(c, i, input.cells[i] ?? {});
     cells.push(built.cell);
     entries.push(...built.entries);
     if (input.cells[i]?.traceText !== undefined) traced.add(i);

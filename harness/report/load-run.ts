@@ -5,7 +5,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { buildReportWithIndex, type BuiltReport, type CellInput, type ReportInput } from '../../analysis/report/build-report.ts';
 import type { RunResults } from '../../analysis/report/results.ts';
-import { stepSection } from '../run/judge-trace.ts';
 import { readResults } from '../run/results-folder.ts';
 import { loadScenarioGraphs, type ScenarioGraphs } from './scenario-graphs.ts';
 
@@ -64,7 +63,7 @@ export function loadReportInput(dir: string, opts: LoadOptions = {}): ReportInpu
     return input;
   });
   const kernelConsoles = results.kernels.map((k) => readText(dir, k.console).text);
-  return { results, cells, kernelConsoles, stepSection, notes };
+  return { results, cells, kernelConsoles, notes };
 }
 
 export function loadReport(dir: string, opts: LoadOptions = {}): BuiltReport {

@@ -7,11 +7,11 @@ import type { Trace } from '../../analysis/model.ts';
 import { describeRoleInstances } from '../../analysis/role-observations.ts';
 import { findRoleInstances, resolveGeneration } from '../../analysis/roles.ts';
 import { checkRoleOrder } from '../../analysis/role-order.ts';
-import { findSection, sliceSection, type SectionSpec } from '../../analysis/section.ts';
+import { findSection, sliceSection } from '../../analysis/section.ts';
+import { stepSection } from '../../analysis/step-markers.ts';
 import { holesIn, incompleteRootsIn, missingSectionHole } from '../../analysis/trace-gaps.ts';
 import { checkGraphItem, graphItems, type GraphItem } from '../../scenarios/graph-items.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
-import { stepMarker } from '../../scenarios/trace-plan.ts';
 
 export interface Judged {
   graphs: GraphResult[];
@@ -28,10 +28,6 @@ export type JudgeTrace = (traceText: string, scenario: Scenario, kernelRelease: 
 
 /** Validation hook for scenario files: each graph item is one expectation plus `step` and `name`, or an order check. */
 export const checkGraphForScenario = checkGraphItem;
-
-export function stepSection(step: string): SectionSpec {
-  return { from: stepMarker(step, 'begin'), to: stepMarker(step, 'end') };
-}
 
 export const judgeTrace: JudgeTrace = (traceText, scenario, kernelRelease, options = {}) => {
   const trace = parseFunctionGraph(traceText);

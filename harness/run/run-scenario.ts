@@ -10,7 +10,8 @@ import { LIST_MODULES, LIST_TRACEABLE, moduleCommand } from '../../scenarios/gue
 import { classifyClient, DEST_UNREACH_COUNTER, judgeStep, type Observation } from '../../scenarios/outcome.ts';
 import type { Scenario, Step } from '../../scenarios/schema.ts';
 import { familyOf, parseEndpoint } from '../../scenarios/values.ts';
-import { markerCommand, planTracing, stepMarker, TRACE_END_MARKER } from '../../scenarios/trace-plan.ts';
+import { stepMarker, TRACE_END_MARKER } from '../../analysis/step-markers.ts';
+import { markerCommand, planTracing } from '../../scenarios/trace-plan.ts';
 import { markLostEvents, parseRingBufferStats, RING_BUFFER_STATS } from '../../scenarios/ring-buffer.ts';
 import { bpftraceProgram, bpftraceStart, bpftraceStop, hookCounts, kstackWorks, stackCount } from '../../scenarios/bpftrace-plan.ts';
 import { CommandFailed, LoggedShell } from './guest-shell.ts';

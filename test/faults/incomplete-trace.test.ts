@@ -10,12 +10,12 @@ import { matchExpectedGraph } from '../../analysis/expected-graph-match.ts';
 import { parseFunctionGraph } from '../../analysis/function-graph-parser.ts';
 import type { RunResults } from '../../analysis/report/results.ts';
 import { main } from '../../harness/cli.ts';
-import { judgeTrace, stepSection } from '../../harness/run/judge-trace.ts';
+import { judgeTrace } from '../../harness/run/judge-trace.ts';
 import { loadScenarioFile } from '../../harness/scenario-loader.ts';
 import { graphItems } from '../../scenarios/graph-items.ts';
 import { markLostEvents } from '../../scenarios/ring-buffer.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
-import { TRACE_END_MARKER } from '../../scenarios/trace-plan.ts';
+import { stepSection, TRACE_END_MARKER } from '../../analysis/step-markers.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const runDir = join(root, 'test', 'fixtures', 'results', 'seed');

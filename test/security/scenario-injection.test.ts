@@ -16,7 +16,8 @@ import {
 import { moduleCommand } from '../../scenarios/guest-state.ts';
 import { parseScenario } from '../../scenarios/parse-scenario.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
-import { HOOK_FUNCTIONS, markerCommand, planTracing, stepMarker } from '../../scenarios/trace-plan.ts';
+import { stepMarker } from '../../analysis/step-markers.ts';
+import { HOOK_FUNCTIONS, markerCommand, planTracing } from '../../scenarios/trace-plan.ts';
 import { fieldPaths, getAt, setAt, stringPaths, type FieldPath } from '../fuzz/object-paths.ts';
 import { singleQuotedValues, unquotedText } from './shell-words.ts';
 
