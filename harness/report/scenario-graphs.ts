@@ -4,13 +4,11 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { CellGraphSpec } from '../../analysis/report/build-report.ts';
 import type { ScenarioInfo } from '../../analysis/report/results.ts';
-import { graphItems } from '../../scenarios/graph-items.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import { loadScenarioFile, SEED_DIR } from '../scenario-loader.ts';
 
 export function graphSpecs(scenario: Scenario): Array<CellGraphSpec | null> {
-  return graphItems(scenario).map((item) => {
-    if (item === null) return null;
+  return scenario.graphs.map((item) => {
     const step = item.step !== undefined ? { step: item.step } : {};
     return item.kind === 'order' ? { kind: 'order', order: item.order, ...step } : { kind: 'path', graph: item.graph, ...step };
   });

@@ -10,7 +10,7 @@ import { checkRoleOrder } from '../../analysis/role-order.ts';
 import { findSection, sliceSection } from '../../analysis/section.ts';
 import { stepSection } from '../../analysis/step-markers.ts';
 import { holesIn, incompleteRootsIn, missingSectionHole } from '../../analysis/trace-gaps.ts';
-import { checkGraphItem, graphItems, type GraphItem } from '../../scenarios/graph-items.ts';
+import type { GraphItem } from '../../scenarios/graph-items.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 
 export interface Judged {
@@ -26,12 +26,9 @@ export interface JudgeOptions {
 
 export type JudgeTrace = (traceText: string, scenario: Scenario, kernelRelease: string, options?: JudgeOptions) => Judged;
 
-/** Validation hook for scenario files: each graph item is one expectation plus `step` and `name`, or an order check. */
-export const checkGraphForScenario = checkGraphItem;
-
 export const judgeTrace: JudgeTrace = (traceText, scenario, kernelRelease, options = {}) => {
   const trace = parseFunctionGraph(traceText);
-  const graphs: GraphResult[] = graphItems(scenario).map((item, i) => judgeItem(trace, item, i, kernelRelease));
+  const graphs: GraphResult[] = scenario.graphs.map((item) => judgeItem(trace, item, kernelRelease));
   const final = options.finalMarker;
   if (final !== undefined && !trace.markers.some((m) => m.kind === 'marker' && m.text === final)) {
     for (const g of graphs) if (!g.holds) g.incomplete ??= `the trace is cut off: its last event, the marker "${final}", is missing`;
@@ -49,8 +46,7 @@ export const judgeTrace: JudgeTrace = (traceText, scenario, kernelRelease, optio
   };
 };
 
-function judgeItem(trace: Trace, item: GraphItem | null, index: number, kernelRelease: string): GraphResult {
-  if (item === null) return { name: `graphs[${index}]`, role: '?', holds: false, diff: 'invalid graph item (the scenario file did not validate)' };
+function judgeItem(trace: Trace, item: GraphItem, kernelRelease: string): GraphResult {
   if (item.kind === 'order') return judgeOrder(trace, item, kernelRelease);
   const { step, label } = item;
   const name = item.name ?? `${step ?? 'trace'}/${item.role}`;
