@@ -1,20 +1,18 @@
 // Builds the report model from a run's results and the texts the harness read for it (traces,
-// console logs, the scenarios' expected graphs). Pure: the loader (harness/report/load-run.ts) does
-// the reading; everything here is parsing and joining.
+// console logs). Pure: the loader (harness/report/load-run.ts) does the reading; everything here is
+// parsing the saved traces and joining them with the verdict the run stored. Nothing is judged.
 import { parseFunctionGraph } from '../function-graph-parser.ts';
 import type { CallNode, Trace } from '../model.ts';
 import { findRoleInstances, resolveGeneration, type KernelGeneration } from '../roles.ts';
-import { stepRanges, stepSection, stepSpans } from '../step-markers.ts';
+import { stepRanges, stepSpans } from '../step-markers.ts';
 import { assignIds, sectionViews } from './call-tree-view.ts';
 import type { CallGraphDiff } from './callgraph-diff.ts';
 import { diffRunSides } from './diff-runs.ts';
 import { callGraphSummary, summarizeCell, type CallGraphEntry } from './callgraph-summary.ts';
-import { graphViews, type CellGraphSpec } from './graph-view.ts';
+import { graphViews } from './graph-view.ts';
 import type { ArtifactLink, CallMark, Report, ReportCell, ReportKernel } from './model.ts';
 import { REPORT_FORMAT, REPORT_VERSION } from './model.ts';
 import type { CellResult, RunResults } from './results.ts';
-
-export type { CellGraphSpec } from './graph-view.ts';
 
 export interface CellInput {
   /** The raw trace; absent when the cell has none (error, --no-trace) or it could not be read. */
@@ -24,9 +22,6 @@ export interface CellInput {
   consoleText?: string;
   /** Which of the cell's artifacts exist in the folder. */
   present?: Partial<Record<ArtifactLink['kind'], boolean>>;
-  /** The scenario's graph items in judged order; null when the scenario could not be loaded. */
-  graphs?: ReadonlyArray<CellGraphSpec | null> | null;
-  graphsProblem?: string;
 }
 
 export interface ReportInput {
@@ -104,7 +99,7 @@ function buildCell(result: CellResult, index: number, input: CellInput): BuiltCe
   if (input.consoleText !== undefined) cell.consoleTail = consoleTail(input.consoleText);
   if (input.traceText === undefined) {
     if (input.traceProblem) cell.traceNotes.push(input.traceProblem);
-    cell.graphs = graphViews(result.graphs, null, null, input.traceProblem);
+    cell.graphs = graphViews(result.graphs, null, input.traceProblem);
     return { cell, entries: [] };
   }
   const trace = parseFunctionGraph(input.traceText);
@@ -114,7 +109,7 @@ function buildCell(result: CellResult, index: number, input: CellInput): BuiltCe
   cell.traceNotes = traceNotes(trace);
   const ids = assignIds(trace, `c${index}`);
   const marks = new Map<CallNode, CallMark[]>();
-  cell.graphs = graphViews(result.graphs, input.graphs ?? null, { trace, kernelRelease: release, generation, ids, stepSection, marks }, input.graphs === null ? input.graphsProblem : undefined);
+  cell.graphs = graphViews(result.graphs, { trace, ids, marks });
   const steps = stepSpans(result.steps);
   const ranges = stepRanges(trace, steps);
   const instances = new Map(findRoleInstances(trace, generation).map((i) => [i.node, i]));

@@ -65,7 +65,7 @@ Exit code: 0 written, 2 bad input (unreadable file, no traces, no format chosen)
         process.stdout.write(`wrote ${out}: ${inputs.length} trace(s), ${inputs.reduce((n, i) => n + i.trace.roots.length, 0)} root call(s); open it at https://ui.perfetto.dev\n`);
       } else {
         if (!isDir) throw inputError('USAGE', `--callgraphs needs a results folder, not the file ${input}`);
-        const { report } = loadReport(resolve(input), { graphs: false });
+        const { report } = loadReport(resolve(input));
         writeAtomic(resolve(out), toCallGraphJson(report.callGraphs));
         process.stdout.write(`wrote ${out}: ${report.callGraphs.entries.length} entries (kernel x scenario x step x role)\n`);
       }

@@ -1,7 +1,10 @@
-// Judges a scenario's trace with the analyzer: parse, cut it into step sections by their markers,
-// match each expected graph on its step, and state plainly what the hook calls did.
+// The run's judge, the only place a trace is judged against the scenario's graphs: parse, cut it
+// into step sections by their markers, match each expected graph on its step, keep the complete
+// verdict (down to the call each step matched) for results.json, and state plainly what the hook
+// calls did. Everything after the run renders this verdict.
 import type { CellResult, GraphResult } from '../../analysis/report/results.ts';
 import { matchExpectedGraph } from '../../analysis/expected-graph-match.ts';
+import { judgedOrder, judgedPath } from '../../analysis/judged-graph.ts';
 import { parseFunctionGraph } from '../../analysis/function-graph-parser.ts';
 import type { Trace } from '../../analysis/model.ts';
 import { describeRoleInstances } from '../../analysis/role-observations.ts';
@@ -55,11 +58,13 @@ function judgeItem(trace: Trace, item: GraphItem, kernelRelease: string): GraphR
   return {
     name: label ? `${name}: ${label}` : name,
     role: item.role,
+    kind: 'path',
     holds: verdict.holds,
     ...(step ? { step } : {}),
     ...(verdict.incomplete !== undefined ? { incomplete: verdict.incomplete } : {}),
     ...(verdict.holds ? {} : { diff: verdict.diffText }),
     ...(notes.length ? { notes: [...new Set(notes)] } : {}),
+    judged: judgedPath(trace, item.graph, verdict),
   };
 }
 
@@ -70,7 +75,10 @@ function judgeOrder(trace: Trace, item: Extract<GraphItem, { kind: 'order' }>, k
     const found = findSection(trace, stepSection(step));
     if (!found.ok) {
       const hole = missingSectionHole(trace, stepSection(step));
-      return { name: `${step}/order`, role: order.join(' -> '), holds: false, step, ...(hole !== null ? { incomplete: hole } : {}), diff: found.message };
+      return {
+        name: `${step}/order`, role: order.join(' -> '), kind: 'order', holds: false, step, ...(hole !== null ? { incomplete: hole } : {}), diff: found.message,
+        judged: { steps: [], satisfied: [], failed: [], forbid: [], note: found.message },
+      };
     }
     scope = sliceSection(trace, found.range);
   }
@@ -81,11 +89,13 @@ function judgeOrder(trace: Trace, item: Extract<GraphItem, { kind: 'order' }>, k
   return {
     name: `${item.name ?? `${step ?? 'trace'}/order`}${label}`,
     role: order.join(' -> '),
+    kind: 'order',
     holds: v.holds,
     ...(step ? { step } : {}),
     ...(hole !== null ? { incomplete: hole } : {}),
     ...(v.holds ? {} : { diff: v.diffText }),
     notes: v.found.map((f) => `first ${f}`),
+    judged: judgedOrder(v),
   };
 }
 
