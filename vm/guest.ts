@@ -22,7 +22,7 @@ import type { QmpClient } from './qmp-client.ts';
 import { describeExit, type SupervisedProcess } from './qemu-process.ts';
 import { resolveKernel } from './resolve-kernel.ts';
 import type { ResolvedKernel } from './resolved-kernel.ts';
-import { GuestCommands } from './guest-commands.ts';
+import { GuestSsh } from './guest-ssh.ts';
 import { SshSession } from './ssh-client.ts';
 import { makeBootTempDir, sweepStaleBootTempDirs } from './temp-dirs.ts';
 
@@ -177,7 +177,7 @@ function guestGoneError(parts: GuestParts): Promise<never> {
   return gone;
 }
 
-export class Guest extends GuestCommands implements AsyncDisposable {
+export class Guest extends GuestSsh implements AsyncDisposable {
   readonly kernel: ResolvedKernel;
   readonly bootTimings: BootTimings;
   readonly sshPort: number;

@@ -11,7 +11,7 @@ import { cellKey, expandMatrix, parseShard, shardCells } from '../run/matrix.ts'
 import { readResults } from '../run/results-folder.ts';
 import { defaultJobs, exitCodeOf, runMatrix } from '../run/run-matrix.ts';
 import { selectScenarios } from '../scenario-loader.ts';
-import { resultWriters } from '../run/result-writers.ts';
+import { writeRunReports } from '../report/write-reports.ts';
 import { testFaultFromEnv } from '../run/test-fault.ts';
 import { compareWithBaseline, updateBaseline } from '../run/baseline.ts';
 import { splitSelftestSelectors } from '../selftest/selftest-selectors.ts';
@@ -110,7 +110,7 @@ commands.log and console.log. Exit code: 0 all passed, 1 a scenario failed, 2 ba
         const results = await runMatrix({
           kernels, scenarios, guestCells: selftests, cells, jobs, out: resolve(opts.out), tracing: opts.trace, reporters: [new LineReporter()],
           signal: interrupt.signal,
-          writers: resultWriters(),
+          writers: [writeRunReports],
           postProcess,
           ...(shard ? { shard } : {}),
           ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),

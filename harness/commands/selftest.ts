@@ -9,7 +9,7 @@ import { UsageError } from '../errors.ts';
 import { EXIT, setExitCode } from '../exit-codes.ts';
 import { interruptSignal } from '../interrupt.ts';
 import { LineReporter } from '../run/line-reporter.ts';
-import { resultWriters } from '../run/result-writers.ts';
+import { writeRunReports } from '../report/write-reports.ts';
 import { exitCodeOf, runMatrix } from '../run/run-matrix.ts';
 import { selftestCell } from '../selftest/selftest-cell.ts';
 
@@ -66,7 +66,7 @@ kernel's source has none), 130 interrupted.`)
         const results = await runMatrix({
           kernels: opts.kernel, scenarios: [], out: resolve(opts.out), tracing: false, jobs: 1, cacheDir,
           guestCells: [selftestCell({ name: 'ipvs.sh', cacheDir, ...(timeoutS !== undefined ? { timeoutS } : {}) })],
-          reporters: [new LineReporter()], writers: resultWriters(), signal: interrupt.signal,
+          reporters: [new LineReporter()], writers: [writeRunReports], signal: interrupt.signal,
           ...(opts.modules ? { modulesDir: resolve(opts.modules) } : {}),
           ...(opts.config ? { configPath: resolve(opts.config) } : {}),
         });

@@ -27,9 +27,7 @@ export interface JudgeOptions {
   finalMarker?: string;
 }
 
-export type JudgeTrace = (traceText: string, scenario: Scenario, kernelRelease: string, options?: JudgeOptions) => Judged;
-
-export const judgeTrace: JudgeTrace = (traceText, scenario, kernelRelease, options = {}) => {
+export function judgeTrace(traceText: string, scenario: Scenario, kernelRelease: string, options: JudgeOptions = {}): Judged {
   const trace = parseFunctionGraph(traceText);
   const graphs: GraphResult[] = scenario.graphs.map((item) => judgeItem(trace, item, kernelRelease));
   const final = options.finalMarker;
@@ -47,7 +45,7 @@ export const judgeTrace: JudgeTrace = (traceText, scenario, kernelRelease, optio
       hooksWithNumber: countHooksWithNumber(trace),
     },
   };
-};
+}
 
 function judgeItem(trace: Trace, item: GraphItem, kernelRelease: string): GraphResult {
   if (item.kind === 'order') return judgeOrder(trace, item, kernelRelease);

@@ -10,10 +10,9 @@ import { bootGuest, type Guest } from '../../vm/guest.ts';
 import type { VmEvent } from '../../vm/events.ts';
 import type { GuestCell } from './guest-cell.ts';
 import { LoggedShell } from './guest-shell.ts';
-import type { JudgeTrace } from './judge-trace.ts';
 import { cellDir, kernelSlug, writeAtomic } from './results-folder.ts';
 import type { Reporter } from './reporter.ts';
-import { runScenario, type PhaseRef } from './run-scenario.ts';
+import { runScenario } from './run-scenario.ts';
 import type { TestFault } from './test-fault.ts';
 
 export interface KernelRunOptions {
@@ -27,7 +26,6 @@ export interface KernelRunOptions {
   configPath?: string;
   tracing: boolean;
   bpftrace?: boolean;
-  judge: JudgeTrace;
   reporter: Required<Pick<Reporter, 'onKernelStage' | 'onScenarioStart' | 'onStepEnd' | 'onScenarioEnd'>>;
   signal?: AbortSignal;
   /** Boot a fresh guest for every scenario (benchmarks compare this with reuse). */
@@ -80,31 +78,30 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
       opts.reporter.onScenarioStart(ref);
       const consoleStart = consoleLength(guest);
       const shell = new LoggedShell(guest, opts.signal, opts.testFault);
-      const phase: PhaseRef = { phase: 'setup' };
       const started = Date.now();
       let cell: CellResult;
       let keepGuest = !opts.freshBoot;
       const dir = cellDir(opts.spec, item.name);
       // Steps that finished before an error stay in the error cell: they say how far the scenario got.
       const finished: StepResult[] = [];
-      try {
-        cell = await item.run({
-          guest, shell, phase, kernel: opts.spec, out: opts.out, dir,
-          onStep: (r) => {
-            finished.push(r);
-            opts.reporter.onStepEnd(ref, r);
-          },
-          progress: (stage, detail) => opts.reporter.onKernelStage(opts.spec, stage, detail),
-          ...(opts.signal ? { signal: opts.signal } : {}),
-        });
-      } catch (err) {
+      const outcome = await item.run({
+        guest, shell, kernel: opts.spec, out: opts.out, dir,
+        onStep: (r) => {
+          finished.push(r);
+          opts.reporter.onStepEnd(ref, r);
+        },
+        progress: (stage, detail) => opts.reporter.onKernelStage(opts.spec, stage, detail),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      if (outcome.kind === 'finished') cell = outcome.cell;
+      else {
         keepGuest = false;
         const interrupted = opts.signal?.aborted === true;
-        const info = toErrorInfo(err, interrupted ? 'interrupted' : phase.phase);
-        const panic = guest ? panicText(guest) : undefined;
-        if (panic) Object.assign(info, { code: 'GUEST_PANIC', message: `the guest kernel panicked during ${phase.phase}: ${panic}` });
-        if (guest && !info.details) info.details = tail(guest);
-        cell = { ...errorCell(opts.spec, item.name, info, guest?.kernel.release), durationMs: Date.now() - started, steps: finished };
+        const info = toErrorInfo(outcome.error, interrupted ? 'interrupted' : outcome.phase);
+        const panic = panicText(guest);
+        if (panic) Object.assign(info, { code: 'GUEST_PANIC', message: `the guest kernel panicked during ${outcome.phase}: ${panic}` });
+        if (!info.details) info.details = tail(guest);
+        cell = { ...errorCell(opts.spec, item.name, info, guest.kernel.release), durationMs: Date.now() - started, steps: finished };
       }
       writeAtomic(join(opts.out, dir, 'commands.log'), shell.text());
       cell.artifacts.commands = join(dir, 'commands.log');
@@ -136,20 +133,26 @@ function scenarioCell(scenario: Scenario, file: string, opts: KernelRunOptions):
     name: scenario.name,
     info: { name: scenario.name, summary: scenario.summary, tags: scenario.tags, file },
     run: async (ctx) => {
-      const { cell, artifacts } = await runScenario(ctx.shell, scenario, {
-        kernel: ctx.kernel, kernelRelease: ctx.guest.kernel.release, tracing: opts.tracing, judge: opts.judge, phase: ctx.phase,
+      const outcome = await runScenario(ctx.shell, scenario, {
+        kernel: ctx.kernel, kernelRelease: ctx.guest.kernel.release, tracing: opts.tracing,
         onStep: (_s, r) => ctx.onStep(r),
         ...(opts.bpftrace ? { bpftrace: true } : {}),
       });
-      if (opts.tracing) {
-        writeAtomic(join(ctx.out, ctx.dir, 'trace.txt'), artifacts.trace);
-        cell.artifacts.trace = join(ctx.dir, 'trace.txt');
+      if (outcome.kind === 'broken') return outcome;
+      const { cell, artifacts } = outcome;
+      try {
+        if (opts.tracing) {
+          writeAtomic(join(ctx.out, ctx.dir, 'trace.txt'), artifacts.trace);
+          cell.artifacts.trace = join(ctx.dir, 'trace.txt');
+        }
+        if (artifacts.bpftrace !== undefined) {
+          writeAtomic(join(ctx.out, ctx.dir, 'bpftrace.json'), artifacts.bpftrace);
+          cell.artifacts.bpftrace = join(ctx.dir, 'bpftrace.json');
+        }
+      } catch (error) {
+        return { kind: 'broken', phase: 'collect', error };
       }
-      if (artifacts.bpftrace !== undefined) {
-        writeAtomic(join(ctx.out, ctx.dir, 'bpftrace.json'), artifacts.bpftrace);
-        cell.artifacts.bpftrace = join(ctx.dir, 'bpftrace.json');
-      }
-      return cell;
+      return { kind: 'finished', cell };
     },
   };
 }

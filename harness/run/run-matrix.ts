@@ -4,7 +4,6 @@ import { hostname } from 'node:os';
 import { RESULTS_VERSION, type CellResult, type CellStatus, type KernelRun, type RunResults } from '../../analysis/report/results.ts';
 import type { LoadedScenario } from '../scenario-loader.ts';
 import type { VmEvent } from '../../vm/events.ts';
-import { judgeTrace } from './judge-trace.ts';
 import { multiplex, type Reporter } from './reporter.ts';
 import { writeAtomic } from './results-folder.ts';
 import type { GuestCell } from './guest-cell.ts';
@@ -64,7 +63,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<RunResults> {
       const r = await runKernel({
         spec: unit.kernel, out: opts.out,
         scenarios: unit.scenarios.filter((n) => byName.has(n)).map((n) => byName.get(n)!),
-        guestCells: guestCells.filter((c) => unit.scenarios.includes(c.name)), tracing: opts.tracing ?? true, judge: judgeTrace, reporter,
+        guestCells: guestCells.filter((c) => unit.scenarios.includes(c.name)), tracing: opts.tracing ?? true, reporter,
         consoleName: sameKernelBefore === 0 ? 'console.log' : `console-${sameKernelBefore + 1}.log`,
         ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
         ...(opts.modulesDir ? { modulesDir: opts.modulesDir } : {}),
