@@ -30,6 +30,7 @@ import { makeBootTempDir, sweepStaleBootTempDirs } from './temp-dirs.ts';
 const BPFTRACE_MEMORY_MB = 1536;
 
 export interface BootGuestOptions {
+  /** A spec (a path: kernel carries its modules and config in its KernelSpec), or a kernel already resolved. */
   kernel: string | KernelSpec | ResolvedKernel;
   cacheDir?: string;
   memoryMb?: number;
@@ -44,9 +45,6 @@ export interface BootGuestOptions {
   accel?: Accel;
   /** Modules to load at boot (e.g. ['ip_vs']); by default only the network's, the rest on `modprobe`. */
   preloadModules?: string[];
-  /** For path: specs. */
-  modulesDir?: string;
-  configPath?: string;
   qemuBinary?: string;
 }
 
@@ -78,8 +76,6 @@ export async function bootGuest(opts: BootGuestOptions): Promise<Guest> {
         cacheDir,
         onEvent: emit,
         ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(opts.modulesDir ? { modulesDir: opts.modulesDir } : {}),
-        ...(opts.configPath ? { configPath: opts.configPath } : {}),
       });
   const tResolved = performance.now();
   preflightKernel(kernel.configText, `kernel ${kernel.label} (${kernel.source})`);

@@ -16,13 +16,13 @@ import { markLostEvents, parseRingBufferStats, RING_BUFFER_STATS } from '../../s
 import { bpftraceProgram, bpftraceStart, bpftraceStop, hookCounts, kstackWorks, stackCount } from '../../scenarios/bpftrace-plan.ts';
 import { CommandFailed, LoggedShell } from './guest-shell.ts';
 import { judgeTrace } from './judge-trace.ts';
+import type { TracerPlan } from './run-plan.ts';
 
 export interface ScenarioRunOptions {
   kernel: string;
   kernelRelease: string;
-  tracing: boolean;
-  /** Also count hook calls and their stacks with bpftrace (the guest must be the bpftrace image). */
-  bpftrace?: boolean;
+  /** function_graph, and bpftrace's hook counts and stacks (the guest must then be the bpftrace image). */
+  tracer: TracerPlan;
   onStep?: (step: Step, result: StepResult) => void;
 }
 
@@ -61,17 +61,17 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       for (const c of [...topologyCommands(s), ...sysctlCommands(s), ...serviceCommands(s), ...serverCommands(s)]) await shell.run(c);
     });
     phase = 'trace';
-    const traceable = opts.tracing || opts.bpftrace
+    const traceable = opts.tracer.ftrace || opts.tracer.bpftrace
       ? await inPhase('trace', async () => new Set((await shell.run(LIST_TRACEABLE)).stdout.split('\n').filter(Boolean)))
       : new Set<string>();
-    const plan = opts.tracing ? await inPhase('trace', async () => {
+    const plan = opts.tracer.ftrace ? await inPhase('trace', async () => {
       const modules = (await shell.run(LIST_MODULES)).stdout.split('\n').filter(Boolean);
       const p = planTracing(s, traceable, modules);
       await shell.run(p.start);
       return p;
     }) : undefined;
     // bpftrace is a second opinion: when it cannot start or stop, the cell says so and goes on.
-    let program = opts.bpftrace ? bpftraceProgram(traceable, kstackWorks(opts.kernelRelease) ? 8 : 0) : null;
+    let program = opts.tracer.bpftrace ? bpftraceProgram(traceable, kstackWorks(opts.kernelRelease) ? 8 : 0) : null;
     if (program) {
       const started = await shell.runAllowingFailure(bpftraceStart(program));
       if (started.exitCode !== 0) {
@@ -81,7 +81,7 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
     }
     phase = 'step';
     for (const step of s.steps) {
-      const result = await runStep(shell, s, step, opts.tracing);
+      const result = await runStep(shell, s, step, opts.tracer.ftrace);
       cell.steps.push(result);
       opts.onStep?.(step, result);
     }
@@ -105,7 +105,7 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
     cell.error = { code: 'SETUP_FAILED', phase: 'setup', message: err.message };
   }
   if (cell.status !== 'error') {
-    if (opts.tracing) {
+    if (opts.tracer.ftrace) {
       try {
         const judged = judgeTrace(traceText, s, opts.kernelRelease, { finalMarker: TRACE_END_MARKER });
         cell.graphs = judged.graphs;
