@@ -100,7 +100,7 @@ export const GENERATIONS: Generation[] = [
 /**
  * Helpers that some kernel builds inline (or split into .part clones that fire only on some paths).
  * A graph step naming one of them may find it absent without failing; its nested steps are then
- * looked for in its place. Measured on Debian 5.10 / 6.1 / 6.12 (see KERNEL-NOTES.md).
+ * looked for in its place. Measured on Debian 5.10 / 6.1 / 6.12 (the captures in test/fixtures/traces).
  */
 export const INLINABLE_HELPERS: readonly string[] = [
   'ip_vs_in',

@@ -137,3 +137,20 @@ export function walkCalls(roots: readonly CallNode[], visit: (node: CallNode, pa
     for (let i = node.children.length - 1; i >= 0; i--) stack.push([node.children[i]!, node]);
   }
 }
+
+/**
+ * Finds a call by the line of its entry and its name, as stored references name it (a call whose
+ * entry was lost shares its first child's line, so the name decides).
+ */
+export function callAt(trace: Trace): (at: { line: number; fn: string }) => CallNode | undefined {
+  const byLine = new Map<number, CallNode[]>();
+  walkCalls(trace.roots, (n) => {
+    const list = byLine.get(n.line);
+    if (list === undefined) byLine.set(n.line, [n]);
+    else list.push(n);
+  });
+  return (at) => {
+    const nodes = byLine.get(at.line);
+    return nodes?.find((n) => n.fn === at.fn) ?? nodes?.[0];
+  };
+}

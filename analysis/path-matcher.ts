@@ -161,7 +161,8 @@ export interface Explanation {
   end: number;
 }
 
-function notChecked(steps: readonly Step[]): StepReport[] {
+/** The steps as not checked: a path that was never walked (no root to walk it on). */
+export function notChecked(steps: readonly Step[]): StepReport[] {
   return steps.map((s) => {
     const r: StepReport = { at: s.at, expected: describeStep(s), status: 'not-checked' };
     if (s.kind === 'call' && s.inside.length > 0) r.inside = notChecked(s.inside);

@@ -8,6 +8,8 @@ export interface RoleOrderVerdict {
   holds: boolean;
   /** One line per role: where its first instance is. */
   found: string[];
+  /** Per role, in the order given: its first hook call (absent when none, or the role is unknown). */
+  firsts: Array<{ role: string; known: boolean; first?: { line: number; fn: string; nested: boolean } }>;
   diffText: string;
 }
 
@@ -38,6 +40,7 @@ export function checkRoleOrder(trace: Trace, roles: readonly string[], kernelRel
   return {
     holds: problem === null,
     found,
+    firsts: firsts.map((f) => ({ role: f.role, known: f.known, ...(f.first ? { first: { line: f.first.node.line, fn: f.first.node.fn, nested: f.first.nested } } : {}) })),
     diffText: problem === null ? `${head}: holds` : [`${head}: DOES NOT HOLD: ${problem}`, ...found.map((f) => `  first ${f}`)].join('\n'),
   };
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunResults } from '../analysis/report/results.ts';
 import { runMatrix } from '../harness/run/run-matrix.ts';
+import { planRun } from '../harness/run/run-plan.ts';
 import { seedScenarios } from '../harness/scenario-loader.ts';
 import { defaultCacheDir } from '../vm/cache-dir.ts';
 import { DEFAULT_KERNEL_SPECS } from '../vm/kernel-spec.ts';
@@ -17,7 +18,8 @@ const work = mkdtempSync(join(tmpdir(), 'ipvsh-bench-matrix-'));
 
 async function measure(label: string, jobs: number, freshBoot: boolean): Promise<{ label: string; wallMs: number; results: RunResults }> {
   const started = performance.now();
-  const results = await runMatrix({ kernels, scenarios, jobs, freshBoot, out: join(work, label), reporters: [], cacheDir: defaultCacheDir() });
+  const plan = planRun({ kernel: kernels, out: join(work, label), jobs: String(jobs), freshBoot, cacheDir: defaultCacheDir() });
+  const results = await runMatrix(plan, { reporters: [] });
   const wallMs = performance.now() - started;
   const boots = results.kernels.reduce((n, k) => n + k.bootMs.length, 0);
   console.log(`${label.padEnd(18)} ${(wallMs / 1000).toFixed(1).padStart(7)} s wall, ${boots} boot(s), ${results.summary.passed}/${results.summary.total} passed`);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { CellResult, RunResults } from '../analysis/report/results.ts';
 import { interruptSignal } from '../harness/interrupt.ts';
 import { runMatrix } from '../harness/run/run-matrix.ts';
-import { seedScenarios } from '../harness/scenario-loader.ts';
+import { planRun } from '../harness/run/run-plan.ts';
 import { defaultCacheDir } from '../vm/cache-dir.ts';
 import { DEFAULT_KERNEL_SPECS } from '../vm/kernel-spec.ts';
 
@@ -54,7 +54,6 @@ function difference(common: string, other: string): string {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const scenarios = seedScenarios();
   const cacheDir = defaultCacheDir();
   const work = mkdtempSync(join(tmpdir(), 'ipvsh-soak-'));
   const interrupt = interruptSignal();
@@ -63,9 +62,8 @@ async function main(): Promise<void> {
   try {
     for (let i = 1; i <= args.runs && !interrupt.signal.aborted; i++) {
       const started = performance.now();
-      const r = await runMatrix({
-        kernels: args.kernels, scenarios, out: join(work, `run-${i}`), tracing: true, reporters: [], cacheDir, jobs: 1, signal: interrupt.signal,
-      });
+      const plan = planRun({ kernel: args.kernels, out: join(work, `run-${i}`), cacheDir, jobs: '1' });
+      const r = await runMatrix(plan, { reporters: [], signal: interrupt.signal });
       if (interrupt.signal.aborted) break;
       runs.push(r);
       const s = r.summary;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunResults } from '../analysis/report/results.ts';
 import { runMatrix } from '../harness/run/run-matrix.ts';
-import { seedScenarios } from '../harness/scenario-loader.ts';
+import { planRun } from '../harness/run/run-plan.ts';
 import { runBareBoot } from '../vm/bare-boot.ts';
 import { defaultCacheDir } from '../vm/cache-dir.ts';
 import { DEFAULT_KERNEL_SPECS } from '../vm/kernel-spec.ts';
@@ -15,12 +15,12 @@ import { resolveKernel } from '../vm/resolve-kernel.ts';
 
 const kernels = process.argv.slice(2).length > 0 ? process.argv.slice(2) : DEFAULT_KERNEL_SPECS;
 const cacheDir = defaultCacheDir();
-const scenarios = seedScenarios();
 const work = mkdtempSync(join(tmpdir(), 'ipvsh-bench-suite-'));
 
 async function suite(tracing: boolean): Promise<{ wallMs: number; results: RunResults }> {
   const started = performance.now();
-  const results = await runMatrix({ kernels, scenarios, out: join(work, tracing ? 'traced' : 'untraced'), tracing, reporters: [], cacheDir });
+  const plan = planRun({ kernel: kernels, out: join(work, tracing ? 'traced' : 'untraced'), trace: tracing, cacheDir, jobs: '1' });
+  const results = await runMatrix(plan, { reporters: [] });
   return { wallMs: performance.now() - started, results };
 }
 

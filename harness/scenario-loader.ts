@@ -4,7 +4,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseScenario } from '../scenarios/parse-scenario.ts';
 import type { Scenario } from '../scenarios/schema.ts';
-import { checkGraphForScenario } from './run/judge-trace.ts';
 
 export const SEED_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'scenarios', 'seed');
 
@@ -29,7 +28,7 @@ export function loadScenarioFile(file: string): LoadedScenario {
   } catch (err) {
     throw Object.assign(new Error(`${file}: cannot read scenario file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`), { code: 'SCENARIO_UNREADABLE', exitCode: 2 });
   }
-  return { scenario: parseScenario(text, file, { checkGraph: checkGraphForScenario }), file };
+  return { scenario: parseScenario(text, file), file };
 }
 
 export function seedScenarios(dir = SEED_DIR): LoadedScenario[] {

@@ -1,9 +1,9 @@
 // Checks that need more than one field: references between namespaces, servers, steps and services.
 import type { ScenarioIssue } from './errors.ts';
-import type { Scenario } from './schema.ts';
+import type { ScenarioData } from './schema.ts';
 import { familyOf, MANAGEMENT_NS, NODE, parseEndpoint } from './values.ts';
 
-export function crossCheck(s: Scenario): ScenarioIssue[] {
+export function crossCheck(s: ScenarioData): ScenarioIssue[] {
   const issues: ScenarioIssue[] = [];
   const add = (path: (string | number)[], message: string) => issues.push({ path, message });
   const nsNames = new Set<string>();

@@ -1,10 +1,8 @@
-// A scenario's `graphs:` items, read once for everyone who judges or shows them (the runner, the
-// report): an item is one expectation in the analyzer's format plus `step` and `name`, or an
-// `order` check of roles. Pure.
+// A scenario's `graphs:` items, read once when the scenario is parsed (parse-scenario.ts): an item is
+// one expectation in the analyzer's format plus `step` and `name`, or an `order` check of roles. Pure.
 import { validateExpectedGraph } from '../analysis/expected-graph-validate.ts';
 import type { ExpectedGraph } from '../analysis/expected-graph-types.ts';
 import { knownRoleKeys, parseRoleKey } from '../analysis/roles.ts';
-import type { Scenario } from './schema.ts';
 
 export type GraphItem =
   | { kind: 'path'; graph: ExpectedGraph; role: string; step?: string; name?: string; label?: string }
@@ -67,12 +65,14 @@ export function readGraphItem(item: Record<string, unknown>, scenarioName: strin
   return { item: { kind: 'path', graph, role: String(item['role'] ?? item['root'] ?? '?'), ...base }, problems };
 }
 
-/** Validation hook for scenario files (parseScenario's `checkGraph`). */
-export function checkGraphItem(item: Record<string, unknown>): GraphItemProblem[] {
-  return readGraphItem(item, 'check').problems;
-}
-
-/** Every item of a scenario in file order; an invalid one is null (validation reported it already). */
-export function graphItems(scenario: Scenario): (GraphItem | null)[] {
-  return scenario.graphs.map((g) => readGraphItem(g, scenario.name).item);
+/** Every item in file order, typed; the problems carry the path below `graphs`. */
+export function readGraphItems(items: ReadonlyArray<Record<string, unknown>>, scenarioName: string): { items: GraphItem[]; problems: GraphItemProblem[] } {
+  const out: GraphItem[] = [];
+  const problems: GraphItemProblem[] = [];
+  items.forEach((raw, i) => {
+    const read = readGraphItem(raw, scenarioName);
+    if (read.item !== null) out.push(read.item);
+    problems.push(...read.problems.map((p) => ({ path: [i, ...p.path], message: p.message })));
+  });
+  return { items: out, problems };
 }

@@ -49,6 +49,20 @@ describe('parseScenario', () => {
     ]);
   });
 
+  it('reads the graph items into typed items, and an invalid one fails the parse whoever calls it', () => {
+    const graphs = `graphs:
+  - { step: req, order: [remote_request, local_request] }
+  - { step: req, role: local_request, path: [ip_vs_conn_new] }
+`;
+    const s = parseScenario(minimal + graphs, 'tiny.yaml');
+    expect(s.graphs.map((g) => [g.kind, g.step, g.role])).toEqual([['order', 'req', 'remote_request -> local_request'], ['path', 'req', 'local_request']]);
+    const path = s.graphs[1]!;
+    expect(path.kind === 'path' && path.graph.expect[0]!.path[0]).toMatchObject({ kind: 'call', names: ['ip_vs_conn_new'] });
+    expect(problems(minimal + graphs.replace('role: local_request', 'role: local_requets'))).toEqual([
+      expect.stringMatching(/^x\.yaml:16: graphs\[1\]\.role: .*local_requets/),
+    ]);
+  });
+
   it('checks references between sections', () => {
     const bad = minimal.replace('from: node', 'from: pod9').replace('in: rs1, protocol', 'in: rs7, protocol');
     expect(problems(bad)).toEqual([

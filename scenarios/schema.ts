@@ -1,6 +1,7 @@
 // The scenario format (version 1), as a zod schema. Every field has a message that says what is
 // expected, because these messages are what a user sees next to the file, path and line.
 import { z } from 'zod';
+import type { GraphItem } from './graph-items.ts';
 import {
   METHODS, NAME_RE, NAME_RULE, NS_NAME_RE, NS_NAME_RULE, OUTCOMES, PROTOCOLS, SCHEDULERS, SYSCTL_KEY_RE, TEXT_RE,
   isIpAddress, parseEndpoint,
@@ -159,12 +160,15 @@ export const scenarioSchema = z.strictObject({
   ipvsTimeouts: z.strictObject({ tcp: seconds(86400), tcpfin: seconds(86400), udp: seconds(86400) }).optional(),
   trace: traceSchema.default({ functions: [], depth: 0, bufferKb: 16384 }),
   steps: z.array(stepSchema).min(1, { error: 'expected at least one step' }).max(64),
-  /** Expected call graphs in the analyzer's format; validated by the analyzer. */
+  /** Expected call graphs in the analyzer's format: read into typed items by graph-items.ts. */
   graphs: z.array(z.record(z.string(), z.unknown())).default([]),
 });
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
-export type Scenario = z.output<typeof scenarioSchema>;
+/** What the schema accepts, before the graph items are read. */
+export type ScenarioData = z.output<typeof scenarioSchema>;
+/** A validated scenario: its graph items typed once, at load time. */
+export type Scenario = Omit<ScenarioData, 'graphs'> & { graphs: GraphItem[] };
 export type Step = Scenario['steps'][number];
 export type Server = Scenario['servers'][number];
 export type Service = Scenario['services'][number];

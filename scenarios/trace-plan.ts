@@ -4,6 +4,7 @@
 // A built-in IPVS has no module to filter on (`:mod:ip_vs`): its functions are selected by their line
 // in available_filter_functions (builtin-ipvs-lines.ts).
 import { builtinIpvsRanges } from './builtin-ipvs-lines.ts';
+import { TRACE_END_MARKER } from '../analysis/step-markers.ts';
 import type { GuestCommand } from './guest-commands.ts';
 import type { Scenario } from './schema.ts';
 
@@ -104,9 +105,6 @@ function kprobeLines(kprobes: { event: string; fn: string }[]): string[] {
   ];
 }
 
-/** The last event of every trace the runner collects: a trace without it was cut off. */
-export const TRACE_END_MARKER = 'ipvs-harness trace end';
-
 export function resetTracingScript(): string {
   return [
     `cd ${TRACEFS}`,
@@ -119,11 +117,6 @@ export function resetTracingScript(): string {
     ': > trace',
     'true',
   ].join('\n');
-}
-
-/** A line in the trace that marks where a step begins or ends (a trace_marker write). */
-export function stepMarker(step: string, edge: 'begin' | 'end'): string {
-  return `ipvs-harness step ${step} ${edge}`;
 }
 
 export function markerCommand(text: string): GuestCommand {

@@ -80,6 +80,18 @@ describe('folder boundaries (DEPS.list)', () => {
     });
   }
 
+  // Judge once: the run's judge stores the verdict; the report renders it and never matches again.
+  it('analysis/report/ uses nothing of the matcher (type imports aside)', () => {
+    const matcher = ['expected-graph-match.ts', 'path-matcher.ts', 'role-order.ts', 'judged-graph.ts'];
+    const problems: string[] = [];
+    for (const file of sourceFiles(join(root, 'analysis', 'report'))) {
+      for (const m of readFileSync(file, 'utf8').matchAll(/(?:^|\n)\s*import\s+(?!type\s)[^'"`;]*?from\s*['"]([^'"]+)['"]/g)) {
+        if (matcher.some((f) => m[1]!.endsWith(`/${f}`))) problems.push(`${relative(root, file)}: imports ${m[1]}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('catches a violation (the check itself can fail)', () => {
     const uses = (code: string) => /(^|[^.\w])console\./m.test(stripCommentsAndStrings(code));
     expect(uses("const f = 'console.log';")).toBe(false);

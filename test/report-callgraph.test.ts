@@ -6,11 +6,12 @@ import { renderCallGraphDiffText } from '../analysis/report/callgraph-diff-text.
 import { hasBehaviourChange, type CallChange, type CallGraphDiff } from '../analysis/report/callgraph-diff.ts';
 import { CALLGRAPH_SUMMARY_FORMAT, CALLGRAPH_SUMMARY_VERSION, parseCallGraphSummary, type CallGraphEntry, type CanonCall } from '../analysis/report/callgraph-summary.ts';
 import { diffRunSides, type RunSide } from '../analysis/report/diff-runs.ts';
+import { RESULTS_VERSION } from '../analysis/report/results.ts';
 import { fixtureReport } from './report-fixtures.ts';
 
 function side(name: 'seed' | 'mixed' | 'weight0', kernel: string, label = kernel): RunSide {
   const { report, traced } = fixtureReport(name);
-  const results = { ...report.run, version: 1 as const, kernels: report.kernels, scenarios: report.scenarios, cells: report.cells.map((c) => c.result) };
+  const results = { ...report.run, version: RESULTS_VERSION, kernels: report.kernels, scenarios: report.scenarios, cells: report.cells.map((c) => c.result) };
   return { results, traced, entries: report.callGraphs.entries, kernel, label };
 }
 

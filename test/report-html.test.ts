@@ -5,7 +5,7 @@ import { load, type CheerioAPI } from 'cheerio';
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../analysis/report/build-report.ts';
 import { toHtml } from '../analysis/report/render-html.ts';
-import type { RunResults } from '../analysis/report/results.ts';
+import { RESULTS_VERSION, type RunResults } from '../analysis/report/results.ts';
 import { fixtureReport } from './report-fixtures.ts';
 
 const seedHtml = toHtml(fixtureReport('seed').report);
@@ -132,7 +132,7 @@ describe('one self-contained, safe file', () => {
     const base = fixtureReport('mixed').report;
     const evil = '<img src=x onerror=alert(1)></script><script>alert(2)</script>';
     const cells = base.cells.map((c) => ({ ...c.result, failures: [evil], scenario: `s${evil}` }));
-    const results: RunResults = { ...base.run, version: 1, kernels: base.kernels, scenarios: [], cells };
+    const results: RunResults = { ...base.run, version: RESULTS_VERSION, kernels: base.kernels, scenarios: [], cells };
     const trace = '# tracer: function_graph\n 0)   sh-1   |               |  /* ipvs-harness step request begin <b>x</b> */\n 0)   sh-1   |   1.000 us    |  ip_vs_in_hook<script>() [ip_vs]();\n';
     const html = toHtml(buildReport({ results, cells: cells.map(() => ({ traceText: trace, consoleText: evil })) }));
     const $ = load(html);

@@ -15,15 +15,3 @@ export async function sleep(ms: number, signal: AbortSignal | undefined, phase: 
 export function throwIfAborted(signal: AbortSignal | undefined, phase: VmPhase): void {
   if (signal?.aborted) throw abortedError(phase, signal);
 }
-
-/** Combines optional signals into one (undefined when there are none). */
-export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
-  const present = signals.filter((s): s is AbortSignal => s !== undefined);
-  if (present.length === 0) return undefined;
-  if (present.length === 1) return present[0];
-  return AbortSignal.any(present);
-}
-
-export function monotonicMs(): number {
-  return performance.now();
-}

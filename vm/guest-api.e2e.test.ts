@@ -2,7 +2,8 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootGuest, type Guest } from './guest.ts';
-import { isVmError, type VmEvent } from './index.ts';
+import { isVmError } from './errors.ts';
+import type { VmEvent } from './events.ts';
 import { generateEd25519KeyPair, publicKeyBlob } from './host-keys.ts';
 import { SshSession } from './ssh-client.ts';
 

@@ -22,7 +22,7 @@ import type { QmpClient } from './qmp-client.ts';
 import { describeExit, type SupervisedProcess } from './qemu-process.ts';
 import { resolveKernel } from './resolve-kernel.ts';
 import type { ResolvedKernel } from './resolved-kernel.ts';
-import { GuestCommands } from './guest-commands.ts';
+import { GuestSsh } from './guest-ssh.ts';
 import { SshSession } from './ssh-client.ts';
 import { makeBootTempDir, sweepStaleBootTempDirs } from './temp-dirs.ts';
 
@@ -30,6 +30,7 @@ import { makeBootTempDir, sweepStaleBootTempDirs } from './temp-dirs.ts';
 const BPFTRACE_MEMORY_MB = 1536;
 
 export interface BootGuestOptions {
+  /** A spec (a path: kernel carries its modules and config in its KernelSpec), or a kernel already resolved. */
   kernel: string | KernelSpec | ResolvedKernel;
   cacheDir?: string;
   memoryMb?: number;
@@ -44,9 +45,6 @@ export interface BootGuestOptions {
   accel?: Accel;
   /** Modules to load at boot (e.g. ['ip_vs']); by default only the network's, the rest on `modprobe`. */
   preloadModules?: string[];
-  /** For path: specs. */
-  modulesDir?: string;
-  configPath?: string;
   qemuBinary?: string;
 }
 
@@ -78,8 +76,6 @@ export async function bootGuest(opts: BootGuestOptions): Promise<Guest> {
         cacheDir,
         onEvent: emit,
         ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(opts.modulesDir ? { modulesDir: opts.modulesDir } : {}),
-        ...(opts.configPath ? { configPath: opts.configPath } : {}),
       });
   const tResolved = performance.now();
   preflightKernel(kernel.configText, `kernel ${kernel.label} (${kernel.source})`, kernel.release);
@@ -177,7 +173,7 @@ function guestGoneError(parts: GuestParts): Promise<never> {
   return gone;
 }
 
-export class Guest extends GuestCommands implements AsyncDisposable {
+export class Guest extends GuestSsh implements AsyncDisposable {
   readonly kernel: ResolvedKernel;
   readonly bootTimings: BootTimings;
   readonly sshPort: number;

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { classifyConsoleLine } from './console-watcher.ts';
-import { wrapGuestCommand } from './guest-commands.ts';
+import { wrapGuestCommand } from './guest-ssh.ts';
 import { parseUsernetPort, qemuArgs } from './qemu-args.ts';
 import { shellJoin, shellQuote } from './shell-quote.ts';
 

@@ -27,7 +27,7 @@ export const TCG_CPU = 'max,cx16=off';
 export function qemuArgs(i: QemuArgsInput): string[] {
   const args = [
     '-name', i.name,
-    // Single-threaded TCG: MTTCG plus ftrace patching once locked a vCPU (KERNEL-NOTES).
+    // Single-threaded TCG: MTTCG plus ftrace patching once locked a vCPU (docs/vm.md, QEMU).
     ...(i.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg', '-cpu', TCG_CPU]),
     '-smp', '1',
     '-m', String(i.memoryMb),

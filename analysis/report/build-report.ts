@@ -1,20 +1,18 @@
 // Builds the report model from a run's results and the texts the harness read for it (traces,
-// console logs, the scenarios' expected graphs). Pure: the loader (harness/report/load-run.ts) does
-// the reading; everything here is parsing and joining.
+// console logs). Pure: the loader (harness/report/load-run.ts) does the reading; everything here is
+// parsing the saved traces and joining them with the verdict the run stored. Nothing is judged.
 import { parseFunctionGraph } from '../function-graph-parser.ts';
 import type { CallNode, Trace } from '../model.ts';
 import { findRoleInstances, resolveGeneration, type KernelGeneration } from '../roles.ts';
-import type { SectionSpec } from '../section.ts';
+import { stepRanges, stepSpans } from '../step-markers.ts';
 import { assignIds, sectionViews } from './call-tree-view.ts';
 import type { CallGraphDiff } from './callgraph-diff.ts';
 import { diffRunSides } from './diff-runs.ts';
-import { callGraphSummary, stepRanges, summarizeCell, type CallGraphEntry } from './callgraph-summary.ts';
-import { graphViews, type CellGraphSpec } from './graph-view.ts';
+import { callGraphSummary, summarizeCell, type CallGraphEntry } from './callgraph-summary.ts';
+import { graphViews } from './graph-view.ts';
 import type { ArtifactLink, CallMark, Report, ReportCell, ReportKernel } from './model.ts';
 import { REPORT_FORMAT, REPORT_VERSION } from './model.ts';
 import type { CellResult, RunResults } from './results.ts';
-
-export type { CellGraphSpec } from './graph-view.ts';
 
 export interface CellInput {
   /** The raw trace; absent when the cell has none (error, --no-trace) or it could not be read. */
@@ -24,9 +22,6 @@ export interface CellInput {
   consoleText?: string;
   /** Which of the cell's artifacts exist in the folder. */
   present?: Partial<Record<ArtifactLink['kind'], boolean>>;
-  /** The scenario's graph items in judged order; null when the scenario could not be loaded. */
-  graphs?: ReadonlyArray<CellGraphSpec | null> | null;
-  graphsProblem?: string;
 }
 
 export interface ReportInput {
@@ -35,17 +30,11 @@ export interface ReportInput {
   cells: readonly CellInput[];
   /** Parallel to results.kernels: each kernel's console log. */
   kernelConsoles?: ReadonlyArray<string | undefined>;
-  /** The trace_marker section of a step (the runner's markers). */
-  stepSection?: (step: string) => SectionSpec;
   title?: string;
   notes?: string[];
 }
 
 export const CONSOLE_TAIL_LINES = 40;
-
-export function defaultStepSection(step: string): SectionSpec {
-  return { from: `ipvs-harness step ${step} begin`, to: `ipvs-harness step ${step} end` };
-}
 
 /** Last lines of a console log, without terminal escapes and control characters. */
 export function consoleTail(text: string, lines = CONSOLE_TAIL_LINES): string {
@@ -96,7 +85,7 @@ interface BuiltCell {
   entries: CallGraphEntry[];
 }
 
-function buildCell(result: CellResult, index: number, input: CellInput, stepSection: (s: string) => SectionSpec): BuiltCell {
+function buildCell(result: CellResult, index: number, input: CellInput): BuiltCell {
   const cell: ReportCell = {
     id: `c${index}-${slug(`${result.kernel}-${result.scenario}`)}`,
     result,
@@ -110,7 +99,7 @@ function buildCell(result: CellResult, index: number, input: CellInput, stepSect
   if (input.consoleText !== undefined) cell.consoleTail = consoleTail(input.consoleText);
   if (input.traceText === undefined) {
     if (input.traceProblem) cell.traceNotes.push(input.traceProblem);
-    cell.graphs = graphViews(result.graphs, null, null, input.traceProblem);
+    cell.graphs = graphViews(result.graphs, null, input.traceProblem);
     return { cell, entries: [] };
   }
   const trace = parseFunctionGraph(input.traceText);
@@ -120,8 +109,8 @@ function buildCell(result: CellResult, index: number, input: CellInput, stepSect
   cell.traceNotes = traceNotes(trace);
   const ids = assignIds(trace, `c${index}`);
   const marks = new Map<CallNode, CallMark[]>();
-  cell.graphs = graphViews(result.graphs, input.graphs ?? null, { trace, kernelRelease: release, generation, ids, stepSection, marks }, input.graphs === null ? input.graphsProblem : undefined);
-  const steps = result.steps.map((s) => ({ name: s.name, section: stepSection(s.name) }));
+  cell.graphs = graphViews(result.graphs, { trace, ids, marks });
+  const steps = stepSpans(result.steps);
   const ranges = stepRanges(trace, steps);
   const instances = new Map(findRoleInstances(trace, generation).map((i) => [i.node, i]));
   cell.sections = sectionViews(trace, ranges, { ids, instances, generation, marks });
@@ -150,12 +139,11 @@ export function buildReport(input: ReportInput): Report {
 
 export function buildReportWithIndex(input: ReportInput): BuiltReport {
   const { results } = input;
-  const stepSection = input.stepSection ?? defaultStepSection;
   const cells: ReportCell[] = [];
   const entries: CallGraphEntry[] = [];
   const traced = new Set<number>();
   results.cells.forEach((c, i) => {
-    const built = buildCell(c, i, input.cells[i] ?? {}, stepSection);
+    const built = buildCell(c, i, input.cells[i] ?? {});
     cells.push(built.cell);
     entries.push(...built.entries);
     if (input.cells[i]?.traceText !== undefined) traced.add(i);

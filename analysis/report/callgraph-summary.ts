@@ -5,7 +5,8 @@
 import { HOOK_NAMES, ROLES, SYMBOL_ALIASES } from '../ipvs-symbols.ts';
 import type { CallNode, Trace } from '../model.ts';
 import { findRoleInstances, resolveGeneration, type RoleInstance } from '../roles.ts';
-import { findSection, inSection, type SectionRange, type SectionSpec } from '../section.ts';
+import { inSection, type SectionRange } from '../section.ts';
+import { stepRanges, type StepSpan } from '../step-markers.ts';
 import { isInlinable } from '../call-sequence.ts';
 
 export const CALLGRAPH_SUMMARY_FORMAT = 'ipvs-harness/callgraph-summary';
@@ -59,11 +60,6 @@ export interface CallGraphSummary {
   entries: CallGraphEntry[];
 }
 
-export interface StepSpan {
-  name: string;
-  section: SectionSpec;
-}
-
 export interface SummarizeInput {
   trace: Trace;
   kernel: string;
@@ -87,14 +83,6 @@ export function roleText(i: RoleInstance): string {
 
 export function hookText(hook: number | null): string | null {
   return hook === null ? null : (HOOK_NAMES[hook] ?? `hook ${hook}`);
-}
-
-/** Sections of the steps, in order; a step whose markers are missing has no range. */
-export function stepRanges(trace: Trace, steps: readonly StepSpan[]): Array<{ name: string; range: SectionRange | null }> {
-  return steps.map((s) => {
-    const found = findSection(trace, s.section);
-    return { name: s.name, range: found.ok ? found.range : null };
-  });
 }
 
 export function stepOfLine(line: number, ranges: ReadonlyArray<{ name: string; range: SectionRange | null }>): string {

@@ -1,5 +1,6 @@
-// The report model: one run's results joined with its parsed traces, the expected graphs re-judged
-// with the matched calls located, and the canonical call graphs with their kernel-to-kernel diffs.
+// The report model: one run's results joined with its parsed traces, the run's stored verdict of each
+// expected graph placed on the calls it matched, and the canonical call graphs with their
+// kernel-to-kernel diffs.
 // Types only. buildReport (build-report.ts) makes it; toJson, toJunit and toHtml render it.
 import type { StepStatus } from '../path-matcher.ts';
 import type { CallGraphDiff } from './callgraph-diff.ts';
@@ -23,7 +24,7 @@ export interface Report {
   callGraphs: CallGraphSummary;
   /** Each kernel compared to the first one of the run. */
   diffs: CallGraphDiff[];
-  /** Problems met while building the report (unreadable trace, scenario file changed, ...). */
+  /** Problems met while building the report (an unreadable trace, ...). */
   notes: string[];
 }
 
@@ -128,8 +129,8 @@ export interface ExpectedStepView {
 export interface ReportGraph {
   /** As results.json has it (the verdict of the run). */
   result: GraphResult;
-  kind: 'path' | 'order' | 'unknown';
-  /** The expected path as judged on the root shown; null when it could not be re-judged. */
+  kind: GraphResult['kind'];
+  /** The expected path as the run judged it on the root shown; null when there is none to show. */
   expected: ExpectedStepView[] | null;
   /** The root the path is shown on: a satisfying root, or the closest one when the graph fails. */
   rootId?: string;
@@ -139,6 +140,6 @@ export interface ReportGraph {
   failed: string[];
   /** Forbidden calls of the expectation. */
   forbid: string[];
-  /** Why `expected` is missing or differs from the stored verdict. */
+  /** Why `expected` is missing or incomplete. */
   note?: string;
 }

@@ -1,8 +1,11 @@
 // The schema of `<out>/results.json`, written by `ipvs-harness run` and read by `report`, `diff`,
-// `merge` and the baselines. Types only: the harness writes it, the pure renderers read it.
-// Bump RESULTS_VERSION on any incompatible change; readers refuse versions they do not know.
+// `merge` and the baselines. The run's judge writes the complete verdict of every expected graph here
+// (which call each step matched, or where it failed); everything after the run renders it and never
+// judges again. Bump RESULTS_VERSION on any incompatible change; readers refuse versions they do not
+// know (format 1, without the judged steps, is read by upgradeResults).
+import type { StepStatus } from '../path-matcher.ts';
 
-export const RESULTS_VERSION = 1;
+export const RESULTS_VERSION = 2 as const;
 
 export type CellStatus = 'passed' | 'failed' | 'error' | 'skipped';
 
@@ -112,6 +115,8 @@ export interface GraphResult {
   name: string;
   step?: string;
   role: string;
+  /** `path`: an expectation on a role's calls; `order`: an order check of roles; `baseline`: the call graphs compared with a recorded baseline. */
+  kind: 'path' | 'order' | 'baseline';
   holds: boolean;
   /**
    * Why the graph could not be judged, when it does not hold only because the trace has a hole where
@@ -122,4 +127,48 @@ export interface GraphResult {
   /** Readable diff when the graph does not hold, or notes (e.g. hook number unknown). */
   diff?: string;
   notes?: string[];
+  /** How the run judged it on the trace, call by call (path and order checks). */
+  judged?: JudgedGraph;
+}
+
+/** A call in the cell's saved trace: the line of its entry in trace.txt, and its name. */
+export interface TraceCallRef {
+  line: number;
+  fn: string;
+}
+
+/** One step of an expected path (or one role of an order check) as the run judged it. */
+export interface JudgedStep {
+  /** Where in the expectation: `expect[0].path[2]`, or `order[1]`. */
+  at: string;
+  /** The call(s) expected, or the role of an order check. */
+  expected: string;
+  status: StepStatus;
+  /** The call the step matched, or the call it failed on. */
+  call?: TraceCallRef;
+  detail?: string;
+  inside?: JudgedStep[];
+}
+
+export interface JudgedGraph {
+  /** The expected path walked on the root shown (or each role of an order check). */
+  steps: JudgedStep[];
+  /** The root the path is shown on: the first that satisfies it, else the closest one. */
+  root?: TraceCallRef;
+  /** The role's calls that satisfy / do not satisfy the expectation. */
+  satisfied: TraceCallRef[];
+  failed: TraceCallRef[];
+  /** Calls forbidden under the role's calls. */
+  forbid: string[];
+  /** Why the steps could not be walked (no call of the role, the step's markers missing). */
+  note?: string;
+}
+
+/**
+ * Results of format 1 (before the judged steps were stored) as format 2: each graph's kind told from
+ * its role; the graphs then show their verdict and diff without the calls they matched.
+ */
+export function upgradeResults(v1: Omit<RunResults, 'version'>): RunResults {
+  const kindOf = (g: GraphResult): GraphResult['kind'] => g.kind ?? (g.role === 'baseline' ? 'baseline' : g.role.includes(' -> ') ? 'order' : 'path');
+  return { ...v1, version: RESULTS_VERSION, cells: v1.cells.map((c) => ({ ...c, graphs: c.graphs.map((g) => ({ ...g, kind: kindOf(g) })) })) };
 }

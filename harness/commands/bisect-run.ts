@@ -1,20 +1,18 @@
 // `ipvs-harness bisect-run`: one kernel, the given scenarios, and an exit code for `git bisect run`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, setExitCode } from '../exit-codes.ts';
 import { interruptSignal } from '../interrupt.ts';
 import { formatError, UsageError } from '../errors.ts';
-
-/** `git bisect run` stops on exit codes above 127. */
-const EXIT_ABORT_BISECT = 128;
 import { bisectVerdict } from '../run/bisect-verdict.ts';
 import { LineReporter } from '../run/line-reporter.ts';
 import { runMatrix } from '../run/run-matrix.ts';
-import { selectScenarios } from '../scenario-loader.ts';
-import { splitSelftestSelectors } from '../selftest/selftest-selectors.ts';
-import { defaultCacheDir } from '../../vm/cache-dir.ts';
+import { planRun } from '../run/run-plan.ts';
+
+/** `git bisect run` stops on exit codes above 127. */
+const EXIT_ABORT_BISECT = 128;
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -42,14 +40,11 @@ traffic ran, e.g. a panic in the IPVS path (bad); 125 the revision cannot be tes
 preflight fails (IP_VS missing), no boot, a panic before the scenario, setup failed (skip);
 128 a usage mistake (unknown scenario, invalid file): git bisect stops.`)
     .action(async (opts: { kernel: string; scenario: string[]; modules?: string; config?: string; out?: string; cacheDir?: string }, command: Command) => {
-      let scenarios;
-      let selftests;
+      let plan;
       try {
         if (opts.scenario.length === 0) throw new UsageError('bisect-run needs at least one --scenario');
         // `-s selftest:ipvs.sh`: the kernel's own selftest decides (its skip is git bisect's skip, 125).
-        const split = splitSelftestSelectors(opts.scenario, opts.cacheDir ?? defaultCacheDir());
-        selftests = split.selftests;
-        scenarios = split.scenarioSelectors.length === 0 ? [] : selectScenarios(split.scenarioSelectors);
+        plan = planRun({ ...opts, kernel: [opts.kernel], out: opts.out ?? tmpdir(), jobs: '1' });
       } catch (err) {
         // A usage mistake must stop `git bisect run` (exit > 127), not mark the revision bad (exit 2 would).
         const { text } = formatError(err);
@@ -57,21 +52,16 @@ preflight fails (IP_VS missing), no boot, a panic before the scenario, setup fai
         setExitCode(command, EXIT_ABORT_BISECT);
         return;
       }
-      const out = opts.out ? resolve(opts.out) : mkdtempSync(join(tmpdir(), 'ipvs-harness-bisect-'));
+      if (!opts.out) plan.out = mkdtempSync(join(tmpdir(), 'ipvs-harness-bisect-'));
       const interrupt = interruptSignal();
       try {
-        const results = await runMatrix({
-          kernels: [opts.kernel], scenarios, guestCells: selftests, jobs: 1, out, reporters: [new LineReporter()], signal: interrupt.signal,
-          ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
-          ...(opts.modules ? { modulesDir: resolve(opts.modules) } : {}),
-          ...(opts.config ? { configPath: resolve(opts.config) } : {}),
-        });
+        const results = await runMatrix(plan, { reporters: [new LineReporter()], signal: interrupt.signal });
         const verdict = interrupt.signal.aborted ? { exitCode: EXIT.interrupted, word: 'interrupted', reason: 'interrupted' } : bisectVerdict(results);
         process.stdout.write(`bisect-run: ${verdict.word} (exit ${verdict.exitCode}): ${verdict.reason}\n`);
         setExitCode(command, verdict.exitCode);
       } finally {
         interrupt.dispose();
-        if (!opts.out) rmSync(out, { recursive: true, force: true });
+        if (!opts.out) rmSync(plan.out, { recursive: true, force: true });
       }
     });
 }

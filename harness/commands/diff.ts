@@ -15,7 +15,7 @@ import { writeAtomic } from '../run/results-folder.ts';
 import { ignoreClosedStdout } from './analyze.ts';
 
 function load(dir: string): LoadedRun {
-  return { dir, built: loadReport(resolve(dir), { graphs: false }) };
+  return { dir, built: loadReport(resolve(dir)) };
 }
 
 export function diffPage(diffs: readonly CallGraphDiff[]): string {

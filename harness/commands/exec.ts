@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { bootGuest } from '../../vm/guest.ts';
 import { VmError } from '../../vm/errors.ts';
 import { KERNEL_SPEC_HELP } from '../../vm/kernel-spec.ts';
+import { toKernelSpec } from '../../vm/resolve-kernel.ts';
 import { EXIT, setExitCode } from '../exit-codes.ts';
 import { UsageError } from '../errors.ts';
 import { interruptSignal } from '../interrupt.ts';
@@ -72,16 +73,16 @@ Exit code: the command's own; 2 bad input (nothing booted); 3 boot or guest fail
       const printer = vmEventPrinter({ consoleLines: Boolean(opts.console) });
       const interrupt = interruptSignal();
       try {
+        // A path: kernel carries its --modules and --config.
+        const kernel = toKernelSpec(opts.kernel!, { ...(opts.modules ? { modulesDir: opts.modules } : {}), ...(opts.config ? { configPath: opts.config } : {}) });
         await using guest = await bootGuest({
-          kernel: opts.kernel!,
+          kernel,
           ...(memoryMb ? { memoryMb } : {}),
           signal: interrupt.signal,
           kernelArgs: opts.kernelArg,
           ...(showProgress ? { onEvent: printer } : {}),
           ...(bootTimeoutMs ? { timeoutMs: bootTimeoutMs } : {}),
           ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
-          ...(opts.modules ? { modulesDir: opts.modules } : {}),
-          ...(opts.config ? { configPath: opts.config } : {}),
           ...(opts.withBpftrace ? { withBpftrace: true } : {}),
         });
         const commandLine = words.join(' ');

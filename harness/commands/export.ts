@@ -5,25 +5,17 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Trace } from '../../analysis/model.ts';
 import { toPerfettoJson, type PerfettoInput } from '../../analysis/report/perfetto.ts';
+import { stepsInTrace, stepSpans } from '../../analysis/step-markers.ts';
 import { toCallGraphJson } from '../../analysis/report/render-json.ts';
 import { EXIT, setExitCode } from '../exit-codes.ts';
-import { stepSection } from '../run/judge-trace.ts';
 import { readResults, writeAtomic } from '../run/results-folder.ts';
 import { insideFolder, loadReport } from '../report/load-run.ts';
 import { inputError, loadTrace } from './analyze.ts';
 
-const STEP_BEGIN = /ipvs-harness step (\S+) begin/;
-
-/** Steps named by the runner's markers, for a trace file read on its own. */
-function stepsOf(trace: Trace): PerfettoInput['steps'] {
-  const names = trace.markers.map((m) => STEP_BEGIN.exec(m.text)?.[1]).filter((n): n is string => n !== undefined);
-  return [...new Set(names)].map((name) => ({ name, section: stepSection(name) }));
-}
-
 async function perfettoInputs(input: string, kernelRelease: string | undefined): Promise<PerfettoInput[]> {
   if (!statSync(input).isDirectory()) {
     const trace = await loadTrace(input);
-    return [{ trace, label: input.split('/').slice(-3).join('/'), kernelRelease: kernelRelease ?? null, steps: stepsOf(trace) }];
+    return [{ trace, label: input.split('/').slice(-3).join('/'), kernelRelease: kernelRelease ?? null, steps: stepsInTrace(trace) }];
   }
   const results = readResults(input);
   const out: PerfettoInput[] = [];
@@ -36,7 +28,7 @@ async function perfettoInputs(input: string, kernelRelease: string | undefined):
     } catch {
       continue; // a cell without a readable trace (error cell) has nothing to show
     }
-    out.push({ trace, label: `${c.kernel} ${c.scenario}`, kernelRelease: c.kernelRelease ?? null, steps: c.steps.map((s) => ({ name: s.name, section: stepSection(s.name) })) });
+    out.push({ trace, label: `${c.kernel} ${c.scenario}`, kernelRelease: c.kernelRelease ?? null, steps: stepSpans(c.steps) });
   }
   if (out.length === 0) throw inputError('NO_TRACES', `${join(input, 'results.json')}: no cell has a readable trace; nothing to export`);
   return out;
@@ -73,7 +65,7 @@ Exit code: 0 written, 2 bad input (unreadable file, no traces, no format chosen)
         process.stdout.write(`wrote ${out}: ${inputs.length} trace(s), ${inputs.reduce((n, i) => n + i.trace.roots.length, 0)} root call(s); open it at https://ui.perfetto.dev\n`);
       } else {
         if (!isDir) throw inputError('USAGE', `--callgraphs needs a results folder, not the file ${input}`);
-        const { report } = loadReport(resolve(input), { graphs: false });
+        const { report } = loadReport(resolve(input));
         writeAtomic(resolve(out), toCallGraphJson(report.callGraphs));
         process.stdout.write(`wrote ${out}: ${report.callGraphs.entries.length} entries (kernel x scenario x step x role)\n`);
       }

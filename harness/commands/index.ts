@@ -13,8 +13,6 @@ import { registerReport } from './report.ts';
 import { registerDiff } from './diff.ts';
 import { registerExport } from './export.ts';
 import { registerSelftest } from './selftest.ts';
-import { registerResultWriter } from '../run/result-writers.ts';
-import { writeRunReports } from '../report/write-reports.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -24,6 +22,3 @@ commands.push(registerExec, registerKernels, registerSetup);
 commands.push(registerAnalyze, registerCheck);
 commands.push(registerReport, registerDiff, registerExport);
 commands.push(registerSelftest);
-
-// `run` and `merge` write report.html and junit.xml beside results.json.
-registerResultWriter(writeRunReports);

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { EXIT, setExitCode } from '../exit-codes.ts';
 import { mergeResults } from '../run/merge-results.ts';
 import { exitCodeOf } from '../run/run-matrix.ts';
-import { resultWriters } from '../run/result-writers.ts';
+import { writeRunReports } from '../report/write-reports.ts';
 
 export function registerMerge(program: Command): void {
   program
@@ -21,7 +21,7 @@ Exit code: 0 when every merged cell passed, 1 when one failed, 3 when one is an 
     .action((dirs: string[], opts: { out: string }, command: Command) => {
       const out = resolve(opts.out);
       const results = mergeResults(dirs.map((d) => resolve(d)), out);
-      for (const write of resultWriters()) write(results, out);
+      writeRunReports(results, out);
       process.stdout.write(`merged ${dirs.length} folder(s): ${results.summary.total} cell(s), ${results.summary.passed} passed, ${results.summary.failed} failed, ${results.summary.error} error, ${results.summary.skipped} skipped -> ${out}/results.json\n`);
       setExitCode(command, results.summary.total === 0 ? EXIT.badInput : exitCodeOf(results));
     });

@@ -1,5 +1,4 @@
 // `ipvs-harness run`: the main job. Kernels x scenarios, traced and judged, into a results folder.
-import { availableParallelism, freemem } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_KERNEL_SPECS } from '../../vm/kernel-spec.ts';
@@ -7,32 +6,16 @@ import { setExitCode, EXIT } from '../exit-codes.ts';
 import { UsageError } from '../errors.ts';
 import { interruptSignal } from '../interrupt.ts';
 import { LineReporter } from '../run/line-reporter.ts';
-import { cellKey, expandMatrix, parseShard, shardCells } from '../run/matrix.ts';
-import { readResults } from '../run/results-folder.ts';
-import { defaultJobs, exitCodeOf, runMatrix } from '../run/run-matrix.ts';
-import { selectScenarios } from '../scenario-loader.ts';
-import { resultWriters } from '../run/result-writers.ts';
-import { testFaultFromEnv } from '../run/test-fault.ts';
+import { exitCodeOf, runMatrix } from '../run/run-matrix.ts';
+import { planRun, type RunRequest } from '../run/run-plan.ts';
+import { writeRunReports } from '../report/write-reports.ts';
 import { compareWithBaseline, updateBaseline } from '../run/baseline.ts';
-import { splitSelftestSelectors } from '../selftest/selftest-selectors.ts';
-import { defaultCacheDir } from '../../vm/cache-dir.ts';
 import type { RunResults } from '../../analysis/report/results.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-export interface RunOptions {
-  kernel: string[];
-  scenario: string[];
-  out: string;
-  cacheDir?: string;
-  trace: boolean;
-  freshBoot?: boolean;
-  bpftrace?: boolean;
-  jobs?: string;
-  shard?: string;
-  durations?: string;
-  modules?: string;
-  config?: string;
+/** `run`'s options: the run plan's request, and the baselines. */
+export interface RunOptions extends RunRequest {
   updateBaseline?: string;
   baseline?: string;
   baselineKernel?: string;
@@ -73,25 +56,8 @@ commands.log and console.log. Exit code: 0 all passed, 1 a scenario failed, 2 ba
 3 an infrastructure error (boot, guest), 4 the rest passed but a selftest skipped itself,
 130 interrupted.`)
     .action(async (opts: RunOptions, command: Command) => {
-      const { scenarioSelectors, selftests } = splitSelftestSelectors(opts.scenario, opts.cacheDir ?? defaultCacheDir());
-      // Only selftests asked for: no seed suite with them.
-      const scenarios = scenarioSelectors.length === 0 && selftests.length > 0 ? [] : selectScenarios(scenarioSelectors);
-      const kernels = opts.kernel.length > 0 ? opts.kernel : DEFAULT_KERNEL_SPECS;
-      const jobs = opts.jobs !== undefined ? parsePositive(opts.jobs, '--jobs') : defaultJobs(availableParallelism(), freemem());
-      let cells = expandMatrix(kernels, [...scenarios.map((s) => s.scenario.name), ...selftests.map((c) => c.name)]);
-      const shard = opts.shard !== undefined ? parseShard(opts.shard) : undefined;
-      if (shard === null) throw new UsageError(`--shard ${opts.shard}: expected i/n with 1 <= i <= n, e.g. --shard 2/4`);
-      if (shard) {
-        const durations = new Map<string, number>();
-        const boots = new Map<string, number>();
-        if (opts.durations) {
-          const previous = readResults(opts.durations);
-          for (const c of previous.cells) durations.set(cellKey(c), c.durationMs);
-          for (const k of previous.kernels) if (k.bootMs.length) boots.set(k.spec, Math.max(...k.bootMs));
-        }
-        cells = shardCells(cells, shard, durations, boots);
-      }
       if (opts.baselineKernel && !opts.baseline) throw new UsageError('--baseline-kernel needs --baseline <dir>');
+      const plan = planRun(opts);
       const postProcess: ((r: RunResults, out: string) => void)[] = [];
       if (opts.baseline) {
         const baseline = { dir: resolve(opts.baseline), ...(opts.baselineKernel ? { kernel: opts.baselineKernel } : {}) };
@@ -104,31 +70,12 @@ commands.log and console.log. Exit code: 0 all passed, 1 a scenario failed, 2 ba
           process.stderr.write(`baseline: recorded ${files.length} cell(s) in ${dir}\n`);
         });
       }
-      const testFault = testFaultFromEnv();
       const interrupt = interruptSignal();
       try {
-        const results = await runMatrix({
-          kernels, scenarios, guestCells: selftests, cells, jobs, out: resolve(opts.out), tracing: opts.trace, reporters: [new LineReporter()],
-          signal: interrupt.signal,
-          writers: resultWriters(),
-          postProcess,
-          ...(shard ? { shard } : {}),
-          ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
-          ...(opts.freshBoot ? { freshBoot: true } : {}),
-          ...(opts.bpftrace ? { bpftrace: true } : {}),
-          ...(testFault ? { testFault } : {}),
-          ...(opts.modules ? { modulesDir: resolve(opts.modules) } : {}),
-          ...(opts.config ? { configPath: resolve(opts.config) } : {}),
-        });
+        const results = await runMatrix(plan, { reporters: [new LineReporter()], signal: interrupt.signal, writers: [writeRunReports], postProcess });
         setExitCode(command, interrupt.signal.aborted ? EXIT.interrupted : exitCodeOf(results));
       } finally {
         interrupt.dispose();
       }
     });
-}
-
-function parsePositive(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`${flag} ${text}: expected a whole number from 1 to 64`);
-  return n;
 }

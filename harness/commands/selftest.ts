@@ -1,17 +1,15 @@
 // `ipvs-harness selftest`: the kernel's own IPVS selftest (tools/testing/selftests/.../ipvs.sh), taken
 // at run time from the kernel's source (Debian's linux-source-<series>, or a build tree's own), run in
 // a guest of that kernel, reported like a run: results.json, report.html, junit.xml.
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { defaultCacheDir } from '../../vm/cache-dir.ts';
-import { KERNEL_SPEC_HELP, parseKernelSpec } from '../../vm/kernel-spec.ts';
+import { KERNEL_SPEC_HELP } from '../../vm/kernel-spec.ts';
 import { UsageError } from '../errors.ts';
 import { EXIT, setExitCode } from '../exit-codes.ts';
 import { interruptSignal } from '../interrupt.ts';
 import { LineReporter } from '../run/line-reporter.ts';
-import { resultWriters } from '../run/result-writers.ts';
+import { writeRunReports } from '../report/write-reports.ts';
 import { exitCodeOf, runMatrix } from '../run/run-matrix.ts';
-import { selftestCell } from '../selftest/selftest-cell.ts';
+import { planRun } from '../run/run-plan.ts';
 
 interface SelftestOptions {
   kernel: string[];
@@ -54,22 +52,12 @@ and <kernel>/selftest-ipvs.sh/{output.log,commands.log,console.log}. Exit code: 
 kernel's source has none), 130 interrupted.`)
     .action(async (opts: SelftestOptions, command: Command) => {
       if (opts.kernel.length === 0) throw new UsageError('selftest needs --kernel <spec>, e.g. --kernel debian:6.1');
-      for (const k of opts.kernel) {
-        const parsed = parseKernelSpec(k);
-        if (!parsed.ok) throw new UsageError(parsed.message);
-      }
       const timeoutS = opts.timeout === undefined ? undefined : Number(opts.timeout);
       if (timeoutS !== undefined && (!Number.isInteger(timeoutS) || timeoutS < 1)) throw new UsageError(`--timeout ${opts.timeout}: expected a whole number of seconds, e.g. --timeout 300`);
-      const cacheDir = opts.cacheDir ?? defaultCacheDir();
+      const plan = planRun({ ...opts, scenario: ['selftest:ipvs.sh'], trace: false, jobs: '1', ...(timeoutS !== undefined ? { selftestTimeoutS: timeoutS } : {}) });
       const interrupt = interruptSignal();
       try {
-        const results = await runMatrix({
-          kernels: opts.kernel, scenarios: [], out: resolve(opts.out), tracing: false, jobs: 1, cacheDir,
-          guestCells: [selftestCell({ name: 'ipvs.sh', cacheDir, ...(timeoutS !== undefined ? { timeoutS } : {}) })],
-          reporters: [new LineReporter()], writers: resultWriters(), signal: interrupt.signal,
-          ...(opts.modules ? { modulesDir: resolve(opts.modules) } : {}),
-          ...(opts.config ? { configPath: resolve(opts.config) } : {}),
-        });
+        const results = await runMatrix(plan, { reporters: [new LineReporter()], writers: [writeRunReports], signal: interrupt.signal });
         setExitCode(command, interrupt.signal.aborted ? EXIT.interrupted : exitCodeOf(results));
       } finally {
         interrupt.dispose();

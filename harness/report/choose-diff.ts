@@ -4,6 +4,7 @@
 import { basename, resolve } from 'node:path';
 import type { BuiltReport } from '../../analysis/report/build-report.ts';
 import type { RunSide } from '../../analysis/report/diff-runs.ts';
+import { RESULTS_VERSION } from '../../analysis/report/results.ts';
 import { EXIT } from '../exit-codes.ts';
 
 export interface LoadedRun {
@@ -25,7 +26,7 @@ function side(run: LoadedRun, kernel: string, label: string): RunSide {
   }
   const r = run.built.report;
   // The run's cells, kernels and scenarios as results.json has them, for the differ.
-  const results = { ...r.run, version: 1 as const, kernels: r.kernels, scenarios: r.scenarios, cells: r.cells.map((c) => c.result) };
+  const results = { ...r.run, version: RESULTS_VERSION, kernels: r.kernels, scenarios: r.scenarios, cells: r.cells.map((c) => c.result) };
   return { results, traced: run.built.traced, entries: r.callGraphs.entries, kernel, label };
 }
 

@@ -1,13 +1,12 @@
-// Reads a results folder for the report: results.json, each cell's trace and console log, the
-// kernels' console logs and the scenarios' expected graphs, then builds the model (pure, in
-// analysis/report). Files named by results.json are read only inside the folder.
+// Reads a results folder for the report: results.json (with the run's verdict), each cell's trace and
+// console log and the kernels' console logs, then builds the model (pure, in analysis/report). Only
+// files inside the folder are read: no scenario file, nothing relative to the working directory, so a
+// folder renders the same wherever it is copied.
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { buildReportWithIndex, type BuiltReport, type CellInput, type ReportInput } from '../../analysis/report/build-report.ts';
 import type { RunResults } from '../../analysis/report/results.ts';
-import { stepSection } from '../run/judge-trace.ts';
 import { readResults } from '../run/results-folder.ts';
-import { loadScenarioGraphs, type ScenarioGraphs } from './scenario-graphs.ts';
 
 /** Absolute path of a file results.json names, or null when it would lie outside the folder. */
 export function insideFolder(dir: string, rel: string): string | null {
@@ -32,21 +31,10 @@ function readText(dir: string, rel: string | undefined): { text?: string; exists
 export interface LoadOptions {
   /** Results already in memory (the run's writer), else read from <dir>/results.json. */
   results?: RunResults;
-  /** Leave the expected-graph re-judging out (diff and export do not need it). */
-  graphs?: boolean;
 }
 
 export function loadReportInput(dir: string, opts: LoadOptions = {}): ReportInput {
   const results = opts.results ?? readResults(dir);
-  const notes: string[] = [];
-  const graphsByScenario = new Map<string, ScenarioGraphs>();
-  if (opts.graphs !== false) {
-    for (const s of results.scenarios) {
-      const g = loadScenarioGraphs(s, dir);
-      graphsByScenario.set(s.name, g);
-      if (g.problem) notes.push(g.problem);
-    }
-  }
   const cells: CellInput[] = results.cells.map((c) => {
     const input: CellInput = { present: {} };
     const trace = readText(dir, c.artifacts.trace);
@@ -58,13 +46,10 @@ export function loadReportInput(dir: string, opts: LoadOptions = {}): ReportInpu
     if (consoleLog.text !== undefined) input.consoleText = consoleLog.text;
     input.present!.commands = c.artifacts.commands !== undefined && insideFolder(dir, c.artifacts.commands) !== null && existsSync(insideFolder(dir, c.artifacts.commands)!);
     input.present!.output = c.artifacts.output !== undefined && insideFolder(dir, c.artifacts.output) !== null && existsSync(insideFolder(dir, c.artifacts.output)!);
-    const g = graphsByScenario.get(c.scenario);
-    input.graphs = g?.specs ?? null;
-    if (g?.problem) input.graphsProblem = g.problem;
     return input;
   });
   const kernelConsoles = results.kernels.map((k) => readText(dir, k.console).text);
-  return { results, cells, kernelConsoles, stepSection, notes };
+  return { results, cells, kernelConsoles };
 }
 
 export function loadReport(dir: string, opts: LoadOptions = {}): BuiltReport {

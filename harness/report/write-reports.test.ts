@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { readResults } from '../run/results-folder.ts';
 import { FIXTURE } from '../../test/report-fixtures.ts';
-import { insideFolder, loadReportInput } from './load-run.ts';
+import { insideFolder, loadReport, loadReportInput } from './load-run.ts';
 import { writeRunReports } from './write-reports.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ipvs-write-reports-'));
@@ -52,9 +52,26 @@ describe('loadReportInput', () => {
     expect(input.cells[0]!.traceProblem).toBe('trace ../../../../etc/hostname: path outside the results folder, not read');
   });
 
-  it('re-judges the graphs with the scenario file kept in the folder', () => {
-    const input = loadReportInput(FIXTURE('mixed'));
-    expect(input.notes).toEqual([]);
-    expect(input.cells[0]!.graphs).toHaveLength(4);
+  it('reads results format 1: each verdict shown as recorded, without the calls it matched, and says so', () => {
+    const dir = join(tmp, 'v1');
+    cpSync(FIXTURE('mixed'), dir, { recursive: true });
+    const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+    results.version = 1;
+    for (const c of results.cells) for (const g of c.graphs) delete g.kind, delete g.judged;
+    writeFileSync(join(dir, 'results.json'), JSON.stringify(results));
+    const graphs = loadReport(dir).report.cells[0]!.graphs;
+    expect(graphs.map((g) => [g.kind, g.result.holds])).toEqual([['order', true], ['path', false], ['path', true], ['path', true]]);
+    for (const g of graphs) {
+      expect(g.expected).toBeNull();
+      expect(g.note).toMatch(/without the calls it matched \(results format 1\)/);
+    }
+    expect(graphs[1]!.result.diff).toContain('MISSING');
+  });
+
+  it('refuses a results format it does not know, naming it', () => {
+    const dir = join(tmp, 'v9');
+    cpSync(FIXTURE('weight0'), dir, { recursive: true });
+    writeFileSync(join(dir, 'results.json'), JSON.stringify({ ...readResults(dir), version: 9 }));
+    expect(() => readResults(dir)).toThrow(/results\.json: version: results format 9 is not supported; this ipvs-harness reads formats 1 and 2 \(written by a newer ipvs-harness: upgrade it\)/);
   });
 });

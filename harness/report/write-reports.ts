@@ -1,5 +1,5 @@
 // Writes report.html and junit.xml beside results.json, atomically (a reader never sees half a
-// file). `run` calls it as a results writer; `ipvs-harness report` calls it on an existing folder.
+// file). `run`, `selftest` and `merge` call writeRunReports; `ipvs-harness report` writeReportFiles.
 import { join } from 'node:path';
 import type { Report } from '../../analysis/report/model.ts';
 import type { RunResults } from '../../analysis/report/results.ts';

@@ -46,7 +46,7 @@ describe('baselines', () => {
   it('what differs between the 5.10 baseline and 6.1 is exactly the renames, inlining and clones', async () => {
     const { loadReport } = await import('../report/load-run.ts');
     const { diffCallGraphs } = await import('../../analysis/report/callgraph-diff.ts');
-    const entries = loadReport(run, { graphs: false }).report.callGraphs.entries;
+    const entries = loadReport(run).report.callGraphs.entries;
     const side = (k: string) => ({ label: k, kernel: k, release: null, generation: 'x' });
     const d = diffCallGraphs({ side: side('debian:5.10'), entries: entries.filter((e) => e.kernel === 'debian:5.10') }, { side: side('debian:6.1'), entries: entries.filter((e) => e.kernel === 'debian:6.1') }, ['pod-to-vip', 'host-to-vip', 'local-real-server']);
     const kinds = new Set(d.scenarios.flatMap((s) => s.roles.flatMap((r) => r.changes.map((c) => `${c.kind}/${c.relevance}`))));

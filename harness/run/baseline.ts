@@ -22,7 +22,7 @@ function fileOf(dir: string, kernel: string, scenario: string): string {
 }
 
 function entriesOf(out: string, results: RunResults): CallGraphEntry[] {
-  return loadReport(out, { results, graphs: false }).report.callGraphs.entries;
+  return loadReport(out, { results }).report.callGraphs.entries;
 }
 
 /** Writes one summary file per traced kernel x scenario cell that passed; returns the files written. */
@@ -55,7 +55,7 @@ export function compareWithBaseline(opts: BaselineOptions, results: RunResults, 
     const file = fileOf(opts.dir, baseKernel, cell.scenario);
     const name = `baseline (${baseKernel})`;
     if (!existsSync(file)) {
-      cell.graphs.push({ name, role: 'baseline', holds: false, diff: `${file}: no baseline recorded for ${baseKernel} x ${cell.scenario}; record one with \`ipvs-harness run -k ${baseKernel} -s ${cell.scenario} --update-baseline ${opts.dir}\`` });
+      cell.graphs.push({ name, role: 'baseline', kind: 'baseline', holds: false, diff: `${file}: no baseline recorded for ${baseKernel} x ${cell.scenario}; record one with \`ipvs-harness run -k ${baseKernel} -s ${cell.scenario} --update-baseline ${opts.dir}\`` });
       cell.failures.push(`baseline: none recorded for ${baseKernel} x ${cell.scenario} (${file})`);
       cell.status = 'failed';
       continue;
@@ -69,7 +69,7 @@ export function compareWithBaseline(opts: BaselineOptions, results: RunResults, 
     );
     const changed = hasBehaviourChange(diff);
     const text = renderCallGraphDiffText(diff);
-    cell.graphs.push({ name, role: 'baseline', holds: !changed, ...(changed ? { diff: text } : { notes: [text.split('\n')[0] ?? ''] }) });
+    cell.graphs.push({ name, role: 'baseline', kind: 'baseline', holds: !changed, ...(changed ? { diff: text } : { notes: [text.split('\n')[0] ?? ''] }) });
     if (changed) {
       cell.failures.push(`baseline: the call graph changed against ${baseKernel} (${diff.totals.behaviour} behaviour-relevant change(s))`);
       cell.status = 'failed';

@@ -1,17 +1,14 @@
 // One kernel x scenario cell as the kernel runner sees it: something that runs on a booted guest and
-// returns its result. Scenarios are one kind (run-kernel.ts), the kernel's own selftests another
+// returns how it ended: finished with its result, or broken off by the guest in a phase. Scenarios are one kind (run-kernel.ts), the kernel's own selftests another
 // (harness/selftest); both share the boot, the reuse of one guest, the error cells and the artifacts.
-import type { CellResult, ScenarioInfo, StepResult } from '../../analysis/report/results.ts';
+import type { CellPhase, CellResult, ScenarioInfo, StepResult } from '../../analysis/report/results.ts';
 import type { Guest } from '../../vm/guest.ts';
 import type { LoggedShell } from './guest-shell.ts';
-import type { PhaseRef } from './run-scenario.ts';
 
 export interface GuestCellContext {
   guest: Guest;
   /** Logs every command; becomes the cell's commands.log. */
   shell: LoggedShell;
-  /** Where the cell is; the kernel runner reads it when a guest failure interrupts the cell. */
-  phase: PhaseRef;
   /** The spec as the user wrote it (the cell's `kernel`). */
   kernel: string;
   /** The results folder, and the cell's folder inside it (relative). */
@@ -31,6 +28,11 @@ export interface GuestCell {
   info: ScenarioInfo;
   /** Kernel options (y or m) the cell needs beyond the harness's own: checked before booting. */
   kernelOptions?: readonly { option: string; why: string }[];
-  /** Runs on the booted guest. Writes its own artifacts under ctx.dir; throws when the guest breaks. */
-  run(ctx: GuestCellContext): Promise<CellResult>;
+  /** Runs on the booted guest. Writes its own artifacts under ctx.dir; a guest failure comes back as `broken`. */
+  run(ctx: GuestCellContext): Promise<CellOutcome>;
 }
+
+/** `broken`: the guest failed under the cell (panic, lost SSH, a command that hung) in `phase`. */
+export type CellOutcome =
+  | { kind: 'finished'; cell: CellResult }
+  | { kind: 'broken'; phase: CellPhase; error: unknown };

@@ -56,7 +56,7 @@ describe.each(Object.keys(RELEASES))('pod-to-vip-ipv6 on %s', (k) => {
   it('the wrong case: with a usable real server there is no ip_vs_leave', () => {
     // no-destination-ipv6's TCP expectation judged on pod-to-vip-ipv6's request step.
     const nd = scenario('no-destination-ipv6');
-    const graphs = nd.graphs.filter((g) => g['step'] === 'tcp').map((g) => ({ ...g, step: 'request' }));
+    const graphs = nd.graphs.filter((g) => g.step === 'tcp').map((g) => ({ ...g, step: 'request' }));
     const [judged] = judgeTrace(capture(k), { ...scenario('pod-to-vip-ipv6'), graphs }, RELEASES[k]!).graphs;
     expect(judged!.holds).toBe(false);
     expect(judged!.diff).toMatch(/ip_vs_leave: missing/);

@@ -74,7 +74,7 @@ describe('judgeTrace on real captures', () => {
   it('nat_icmp_send=0 traces fail the ICMP graph', () => {
     const { text, release } = traceOf('debian:6.1', 'icmp-from-ip_vs_out');
     const s = scenario('icmp-from-ip_vs_out');
-    const swapped = { ...s, graphs: s.graphs.map((g) => (g['step'] === 'udp-on' ? { ...g, step: 'udp-off' } : g)) };
+    const swapped = { ...s, graphs: s.graphs.map((g) => (g.step === 'udp-on' ? { ...g, step: 'udp-off' } : g)) };
     const judged = judgeTrace(text, swapped, release);
     const g = judged.graphs.find((x) => x.step === 'udp-off' && x.name.includes('ICMP port unreachable'))!;
     expect(g.holds).toBe(false);

@@ -1,17 +1,20 @@
-// Judges a scenario's trace with the analyzer: parse, cut it into step sections by their markers,
-// match each expected graph on its step, and state plainly what the hook calls did.
+// The run's judge, the only place a trace is judged against the scenario's graphs: parse, cut it
+// into step sections by their markers, match each expected graph on its step, keep the complete
+// verdict (down to the call each step matched) for results.json, and state plainly what the hook
+// calls did. Everything after the run renders this verdict.
 import type { CellResult, GraphResult } from '../../analysis/report/results.ts';
 import { matchExpectedGraph } from '../../analysis/expected-graph-match.ts';
+import { judgedOrder, judgedPath } from '../../analysis/judged-graph.ts';
 import { parseFunctionGraph } from '../../analysis/function-graph-parser.ts';
 import type { Trace } from '../../analysis/model.ts';
 import { describeRoleInstances } from '../../analysis/role-observations.ts';
 import { findRoleInstances, resolveGeneration } from '../../analysis/roles.ts';
 import { checkRoleOrder } from '../../analysis/role-order.ts';
-import { findSection, sliceSection, type SectionSpec } from '../../analysis/section.ts';
+import { findSection, sliceSection } from '../../analysis/section.ts';
+import { stepSection } from '../../analysis/step-markers.ts';
 import { holesIn, incompleteRootsIn, missingSectionHole } from '../../analysis/trace-gaps.ts';
-import { checkGraphItem, graphItems, type GraphItem } from '../../scenarios/graph-items.ts';
+import type { GraphItem } from '../../scenarios/graph-items.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
-import { stepMarker } from '../../scenarios/trace-plan.ts';
 
 export interface Judged {
   graphs: GraphResult[];
@@ -24,18 +27,9 @@ export interface JudgeOptions {
   finalMarker?: string;
 }
 
-export type JudgeTrace = (traceText: string, scenario: Scenario, kernelRelease: string, options?: JudgeOptions) => Judged;
-
-/** Validation hook for scenario files: each graph item is one expectation plus `step` and `name`, or an order check. */
-export const checkGraphForScenario = checkGraphItem;
-
-export function stepSection(step: string): SectionSpec {
-  return { from: stepMarker(step, 'begin'), to: stepMarker(step, 'end') };
-}
-
-export const judgeTrace: JudgeTrace = (traceText, scenario, kernelRelease, options = {}) => {
+export function judgeTrace(traceText: string, scenario: Scenario, kernelRelease: string, options: JudgeOptions = {}): Judged {
   const trace = parseFunctionGraph(traceText);
-  const graphs: GraphResult[] = graphItems(scenario).map((item, i) => judgeItem(trace, item, i, kernelRelease));
+  const graphs: GraphResult[] = scenario.graphs.map((item) => judgeItem(trace, item, kernelRelease));
   const final = options.finalMarker;
   if (final !== undefined && !trace.markers.some((m) => m.kind === 'marker' && m.text === final)) {
     for (const g of graphs) if (!g.holds) g.incomplete ??= `the trace is cut off: its last event, the marker "${final}", is missing`;
@@ -51,10 +45,9 @@ export const judgeTrace: JudgeTrace = (traceText, scenario, kernelRelease, optio
       hooksWithNumber: countHooksWithNumber(trace),
     },
   };
-};
+}
 
-function judgeItem(trace: Trace, item: GraphItem | null, index: number, kernelRelease: string): GraphResult {
-  if (item === null) return { name: `graphs[${index}]`, role: '?', holds: false, diff: 'invalid graph item (the scenario file did not validate)' };
+function judgeItem(trace: Trace, item: GraphItem, kernelRelease: string): GraphResult {
   if (item.kind === 'order') return judgeOrder(trace, item, kernelRelease);
   const { step, label } = item;
   const name = item.name ?? `${step ?? 'trace'}/${item.role}`;
@@ -63,11 +56,13 @@ function judgeItem(trace: Trace, item: GraphItem | null, index: number, kernelRe
   return {
     name: label ? `${name}: ${label}` : name,
     role: item.role,
+    kind: 'path',
     holds: verdict.holds,
     ...(step ? { step } : {}),
     ...(verdict.incomplete !== undefined ? { incomplete: verdict.incomplete } : {}),
     ...(verdict.holds ? {} : { diff: verdict.diffText }),
     ...(notes.length ? { notes: [...new Set(notes)] } : {}),
+    judged: judgedPath(trace, item.graph, verdict),
   };
 }
 
@@ -78,7 +73,10 @@ function judgeOrder(trace: Trace, item: Extract<GraphItem, { kind: 'order' }>, k
     const found = findSection(trace, stepSection(step));
     if (!found.ok) {
       const hole = missingSectionHole(trace, stepSection(step));
-      return { name: `${step}/order`, role: order.join(' -> '), holds: false, step, ...(hole !== null ? { incomplete: hole } : {}), diff: found.message };
+      return {
+        name: `${step}/order`, role: order.join(' -> '), kind: 'order', holds: false, step, ...(hole !== null ? { incomplete: hole } : {}), diff: found.message,
+        judged: { steps: [], satisfied: [], failed: [], forbid: [], note: found.message },
+      };
     }
     scope = sliceSection(trace, found.range);
   }
@@ -89,11 +87,13 @@ function judgeOrder(trace: Trace, item: Extract<GraphItem, { kind: 'order' }>, k
   return {
     name: `${item.name ?? `${step ?? 'trace'}/order`}${label}`,
     role: order.join(' -> '),
+    kind: 'order',
     holds: v.holds,
     ...(step ? { step } : {}),
     ...(hole !== null ? { incomplete: hole } : {}),
     ...(v.holds ? {} : { diff: v.diffText }),
     notes: v.found.map((f) => `first ${f}`),
+    judged: judgedOrder(v),
   };
 }
 

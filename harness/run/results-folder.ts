@@ -2,7 +2,7 @@
 // half a file), and per kernel x scenario the raw trace, the commands run and the console log.
 import { mkdirSync, readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { RESULTS_VERSION, type RunResults } from '../../analysis/report/results.ts';
+import { RESULTS_VERSION, upgradeResults, type RunResults } from '../../analysis/report/results.ts';
 
 export function kernelSlug(spec: string): string {
   return spec.replace(/[^A-Za-z0-9._+-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'kernel';
@@ -44,8 +44,8 @@ export function readResults(dir: string): RunResults {
     throw new ResultsFolderError(`${file}: cannot read results (${why}); expected the folder written by \`ipvs-harness run --out <dir>\``);
   }
   const version = (data as { version?: unknown }).version;
-  if (version !== RESULTS_VERSION) {
-    throw new ResultsFolderError(`${file}: version: results format ${String(version)} is not supported; expected ${RESULTS_VERSION} (re-run with this version of ipvs-harness)`);
-  }
-  return data as RunResults;
+  if (version === RESULTS_VERSION) return data as RunResults;
+  // Format 1 stored each graph's verdict without the calls it matched: still rendered, without them.
+  if (version === 1) return upgradeResults(data as RunResults);
+  throw new ResultsFolderError(`${file}: version: results format ${JSON.stringify(version)} is not supported; this ipvs-harness reads formats 1 and ${RESULTS_VERSION}${typeof version === 'number' && version > RESULTS_VERSION ? ' (written by a newer ipvs-harness: upgrade it)' : ''}`);
 }

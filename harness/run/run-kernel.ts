@@ -1,12 +1,13 @@
 // Runs the cells of one kernel (its scenarios, then any other guest cells such as the kernel's own
-// selftest) on as few boots as possible: one guest serves every cell, reset and checked clean between them; a guest that breaks (panic, lost SSH) or stays dirty is
-// replaced by a fresh boot. Every failure becomes a classified cell result, never a lost run.
+// selftest) on as few boots as possible: one guest serves every cell, reset and checked clean between
+// them; a guest that breaks (panic, lost SSH) or stays dirty is replaced by a fresh boot. Every failure becomes a classified cell result, never a lost run.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CellPhase, CellResult, ErrorInfo, KernelRun, StepResult } from '../../analysis/report/results.ts';
 import { cleanCheckCommand, resetCommand } from '../../scenarios/guest-state.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import { ipvsBuildOf, kernelBuiltinModules } from '../../vm/builtin-modules.ts';
+import type { KernelSpec } from '../../vm/kernel-spec.ts';
 import { bootGuest, type Guest } from '../../vm/guest.ts';
 import { missingModules, missingModulesError } from '../../vm/needed-modules.ts';
 import { missingOptions, missingOptionsError, preflightKernel } from '../../vm/preflight.ts';
@@ -17,38 +18,31 @@ import type { VmEvent } from '../../vm/events.ts';
 import { defaultCacheDir } from '../../vm/cache-dir.ts';
 import type { GuestCell } from './guest-cell.ts';
 import { LoggedShell } from './guest-shell.ts';
-import type { JudgeTrace } from './judge-trace.ts';
 import { cellDir, kernelSlug, writeAtomic } from './results-folder.ts';
 import type { Reporter } from './reporter.ts';
-import { runScenario, type PhaseRef } from './run-scenario.ts';
-import type { TestFault } from './test-fault.ts';
+import { runScenario } from './run-scenario.ts';
+import type { RunPlan } from './run-plan.ts';
+import type { LoadedScenario } from '../scenario-loader.ts';
 
 export interface KernelRunOptions {
-  spec: string;
-  scenarios: { scenario: Scenario; file: string }[];
-  /** Cells that are not scenarios (the kernel's own selftest), run on the same guest after them. */
-  guestCells?: GuestCell[];
-  out: string;
-  cacheDir?: string;
-  modulesDir?: string;
-  configPath?: string;
-  tracing: boolean;
-  bpftrace?: boolean;
-  judge: JudgeTrace;
+  /** The kernel, parsed (a path: kernel with its modules and config); its `text` is the cells' `kernel`. */
+  kernel: KernelSpec;
+  /** This guest's share of the kernel's cells: its scenarios, then other guest cells (the selftest). */
+  scenarios: LoadedScenario[];
+  guestCells: GuestCell[];
+  /** What a kernel needs of the run plan. */
+  plan: Pick<RunPlan, 'out' | 'tracer' | 'guests' | 'testFault'>;
   reporter: Required<Pick<Reporter, 'onKernelStage' | 'onScenarioStart' | 'onStepEnd' | 'onScenarioEnd'>>;
   signal?: AbortSignal;
-  /** Boot a fresh guest for every scenario (benchmarks compare this with reuse). */
-  freshBoot?: boolean;
-  bootTimeoutMs?: number;
   /** File name of this guest's console log under the kernel's folder. */
-  consoleName?: string;
+  consoleName: string;
   onVmEvent?: (e: VmEvent) => void;
-  /** Fault tests only (IPVS_HARNESS_TEST_FAULT): crash the guest before a given command. */
-  testFault?: TestFault;
 }
 
 export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: KernelRun; cells: CellResult[] }> {
-  const kernel: KernelRun = { spec: opts.spec, bootMs: [] };
+  const spec = opts.kernel.text;
+  const { out, tracer, guests, testFault } = opts.plan;
+  const kernel: KernelRun = { spec, bootMs: [] };
   const cells: CellResult[] = [];
   let guest: Guest | undefined;
   let bootError: ErrorInfo | undefined;
@@ -65,10 +59,8 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
   // Resolved and preflighted before any boot: a kernel, or a scenario, it cannot test is refused here (exit 2).
   let resolved: ResolvedKernel | undefined;
   try {
-    resolved = await resolveKernel(opts.spec, {
-      cacheDir: opts.cacheDir ?? defaultCacheDir(), onEvent: vmEvents(opts),
-      ...(opts.modulesDir ? { modulesDir: opts.modulesDir } : {}),
-      ...(opts.configPath ? { configPath: opts.configPath } : {}),
+    resolved = await resolveKernel(opts.kernel, {
+      cacheDir: guests.cacheDir ?? defaultCacheDir(), onEvent: vmEvents(opts),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     kernel.release = resolved.release;
@@ -78,20 +70,20 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
   }
 
   try {
-    for (const item of [...opts.scenarios.map((s) => scenarioCell(s.scenario, s.file, opts)), ...(opts.guestCells ?? [])]) {
-      const ref = { kernel: opts.spec, scenario: item.name };
+    for (const item of [...opts.scenarios.map((s) => scenarioCell(s.scenario, s.file, tracer)), ...opts.guestCells]) {
+      const ref = { kernel: spec, scenario: item.name };
       if (opts.signal?.aborted) {
-        cells.push(skipped(opts.spec, item.name, 'the run was interrupted'));
+        cells.push(skipped(spec, item.name, 'the run was interrupted'));
         continue;
       }
       if (bootError) {
-        cells.push(errorCell(opts.spec, item.name, bootError, kernel.release));
+        cells.push(errorCell(spec, item.name, bootError, kernel.release));
         opts.reporter.onScenarioEnd(cells[cells.length - 1]!);
         continue;
       }
       const refused = resolved ? refusal(resolved, item) : undefined;
       if (refused) {
-        cells.push(errorCell(opts.spec, item.name, refused, kernel.release));
+        cells.push(errorCell(spec, item.name, refused, kernel.release));
         opts.reporter.onScenarioEnd(cells[cells.length - 1]!);
         continue;
       }
@@ -100,44 +92,43 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
           guest = await boot(opts, kernel, resolved);
         } catch (err) {
           bootError = toErrorInfo(err, opts.signal?.aborted ? 'interrupted' : isBadInput(err) ? 'kernel' : 'boot');
-          cells.push(errorCell(opts.spec, item.name, bootError, kernel.release));
+          cells.push(errorCell(spec, item.name, bootError, kernel.release));
           opts.reporter.onScenarioEnd(cells[cells.length - 1]!);
           continue;
         }
       }
       opts.reporter.onScenarioStart(ref);
       const consoleStart = consoleLength(guest);
-      const shell = new LoggedShell(guest, opts.signal, opts.testFault);
-      const phase: PhaseRef = { phase: 'setup' };
+      const shell = new LoggedShell(guest, opts.signal, testFault);
       const started = Date.now();
       let cell: CellResult;
-      let keepGuest = !opts.freshBoot;
-      const dir = cellDir(opts.spec, item.name);
+      let keepGuest = !guests.freshBoot;
+      const dir = cellDir(spec, item.name);
       // Steps that finished before an error stay in the error cell: they say how far the scenario got.
       const finished: StepResult[] = [];
-      try {
-        cell = await item.run({
-          guest, shell, phase, kernel: opts.spec, out: opts.out, dir,
-          onStep: (r) => {
-            finished.push(r);
-            opts.reporter.onStepEnd(ref, r);
-          },
-          progress: (stage, detail) => opts.reporter.onKernelStage(opts.spec, stage, detail),
-          ...(opts.signal ? { signal: opts.signal } : {}),
-        });
-      } catch (err) {
+      const outcome = await item.run({
+        guest, shell, kernel: spec, out, dir,
+        onStep: (r) => {
+          finished.push(r);
+          opts.reporter.onStepEnd(ref, r);
+        },
+        progress: (stage, detail) => opts.reporter.onKernelStage(spec, stage, detail),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      if (outcome.kind === 'finished') cell = outcome.cell;
+      else {
         keepGuest = false;
         const interrupted = opts.signal?.aborted === true;
-        const info = toErrorInfo(err, interrupted ? 'interrupted' : phase.phase);
-        const panic = guest ? panicText(guest) : undefined;
-        if (panic) Object.assign(info, { code: 'GUEST_PANIC', message: `the guest kernel panicked during ${phase.phase}: ${panic}` });
-        if (guest && !info.details) info.details = tail(guest);
-        cell = { ...errorCell(opts.spec, item.name, info, guest?.kernel.release), durationMs: Date.now() - started, steps: finished };
+        const info = toErrorInfo(outcome.error, interrupted ? 'interrupted' : outcome.phase);
+        const panic = panicText(guest);
+        if (panic) Object.assign(info, { code: 'GUEST_PANIC', message: `the guest kernel panicked during ${outcome.phase}: ${panic}` });
+        if (!info.details) info.details = tail(guest);
+        cell = { ...errorCell(spec, item.name, info, guest.kernel.release), durationMs: Date.now() - started, steps: finished };
       }
-      writeAtomic(join(opts.out, dir, 'commands.log'), shell.text());
+      writeAtomic(join(out, dir, 'commands.log'), shell.text());
       cell.artifacts.commands = join(dir, 'commands.log');
       if (guest) {
-        writeAtomic(join(opts.out, dir, 'console.log'), readConsole(guest).slice(consoleStart));
+        writeAtomic(join(out, dir, 'console.log'), readConsole(guest).slice(consoleStart));
         cell.artifacts.console = join(dir, 'console.log');
       }
       if (guest && keepGuest && !opts.signal?.aborted) keepGuest = await resetGuest(guest, opts.signal);
@@ -149,9 +140,9 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
     await powerOff();
     const text = consoleParts.join('\n--- next boot ---\n');
     if (text) {
-      const name = opts.consoleName ?? 'console.log';
-      writeAtomic(join(opts.out, kernelSlug(opts.spec), name), text);
-      kernel.console = join(kernelSlug(opts.spec), name);
+      const name = opts.consoleName;
+      writeAtomic(join(out, kernelSlug(spec), name), text);
+      kernel.console = join(kernelSlug(spec), name);
     }
   }
   if (bootError) kernel.error = bootError;
@@ -169,49 +160,55 @@ function refusal(resolved: ResolvedKernel, item: GuestCell): ErrorInfo | undefin
 }
 
 /** A scenario as a guest cell: topology, traffic, trace, judged; the raw trace saved beside it. */
-function scenarioCell(scenario: Scenario, file: string, opts: KernelRunOptions): GuestCell {
+function scenarioCell(scenario: Scenario, file: string, tracer: RunPlan['tracer']): GuestCell {
   return {
     name: scenario.name,
     kernelOptions: scenarioKernelOptions(scenario),
     info: { name: scenario.name, summary: scenario.summary, tags: scenario.tags, file },
     run: async (ctx) => {
-      const { cell, artifacts } = await runScenario(ctx.shell, scenario, {
-        kernel: ctx.kernel, kernelRelease: ctx.guest.kernel.release, tracing: opts.tracing, judge: opts.judge, phase: ctx.phase,
+      const outcome = await runScenario(ctx.shell, scenario, {
+        kernel: ctx.kernel, kernelRelease: ctx.guest.kernel.release, tracer,
         builtInModules: kernelBuiltinModules(ctx.guest.kernel),
         onStep: (_s, r) => ctx.onStep(r),
-        ...(opts.bpftrace ? { bpftrace: true } : {}),
       });
-      if (opts.tracing) {
-        writeAtomic(join(ctx.out, ctx.dir, 'trace.txt'), artifacts.trace);
-        cell.artifacts.trace = join(ctx.dir, 'trace.txt');
+      if (outcome.kind === 'broken') return outcome;
+      const { cell, artifacts } = outcome;
+      try {
+        if (tracer.ftrace) {
+          writeAtomic(join(ctx.out, ctx.dir, 'trace.txt'), artifacts.trace);
+          cell.artifacts.trace = join(ctx.dir, 'trace.txt');
+        }
+        if (artifacts.bpftrace !== undefined) {
+          writeAtomic(join(ctx.out, ctx.dir, 'bpftrace.json'), artifacts.bpftrace);
+          cell.artifacts.bpftrace = join(ctx.dir, 'bpftrace.json');
+        }
+      } catch (error) {
+        return { kind: 'broken', phase: 'collect', error };
       }
-      if (artifacts.bpftrace !== undefined) {
-        writeAtomic(join(ctx.out, ctx.dir, 'bpftrace.json'), artifacts.bpftrace);
-        cell.artifacts.bpftrace = join(ctx.dir, 'bpftrace.json');
-      }
-      return cell;
+      return { kind: 'finished', cell };
     },
   };
 }
 
 function vmEvents(opts: KernelRunOptions): (e: VmEvent) => void {
+  const spec = opts.kernel.text;
   return (e) => {
     opts.onVmEvent?.(e);
-    if (e.kind === 'kernel-download') opts.reporter.onKernelStage(opts.spec, 'downloading', e.packageName);
-    if (e.kind === 'image-built' && !e.cached) opts.reporter.onKernelStage(opts.spec, 'guest image built');
+    if (e.kind === 'kernel-download') opts.reporter.onKernelStage(spec, 'downloading', e.packageName);
+    if (e.kind === 'image-built' && !e.cached) opts.reporter.onKernelStage(spec, 'guest image built');
   };
 }
 
 async function boot(opts: KernelRunOptions, kernel: KernelRun, resolved: ResolvedKernel | undefined): Promise<Guest> {
-  opts.reporter.onKernelStage(opts.spec, 'booting');
+  const spec = opts.kernel.text;
+  opts.reporter.onKernelStage(spec, 'booting');
+  const { guests, tracer } = opts.plan;
   const guest = await bootGuest({
-    kernel: resolved ?? opts.spec,
-    ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
-    ...(opts.modulesDir ? { modulesDir: opts.modulesDir } : {}),
-    ...(opts.configPath ? { configPath: opts.configPath } : {}),
+    kernel: resolved ?? opts.kernel,
+    cacheDir: guests.cacheDir,
+    withBpftrace: tracer.bpftrace,
     ...(opts.signal ? { signal: opts.signal } : {}),
-    ...(opts.bootTimeoutMs ? { timeoutMs: opts.bootTimeoutMs } : {}),
-    ...(opts.bpftrace ? { withBpftrace: true } : {}),
+    ...(guests.bootTimeoutMs ? { timeoutMs: guests.bootTimeoutMs } : {}),
     onEvent: vmEvents(opts),
   });
   kernel.label = guest.kernel.label;
@@ -223,7 +220,7 @@ async function boot(opts: KernelRunOptions, kernel: KernelRun, resolved: Resolve
   kernel.bootMs.push(guest.bootTimings.totalMs);
   kernel.ipvs = ipvsBuildOf(kernelBuiltinModules(guest.kernel));
   const ipvs = kernel.ipvs.core === 'built-in' ? ', IPVS built in' : '';
-  opts.reporter.onKernelStage(opts.spec, 'ready', `${guest.kernel.release}, ${(guest.bootTimings.totalMs / 1000).toFixed(1)} s, ${guest.accel}${ipvs}`);
+  opts.reporter.onKernelStage(spec, 'ready', `${guest.kernel.release}, ${(guest.bootTimings.totalMs / 1000).toFixed(1)} s, ${guest.accel}${ipvs}`);
   return guest;
 }
 

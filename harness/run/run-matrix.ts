@@ -1,58 +1,36 @@
-// The kernel x scenario matrix: runs every kernel's scenarios, gathers the cells in matrix order and
-// writes results.json (atomically) plus whatever the result writers add (report, JUnit).
+// The kernel x scenario matrix of a run plan: runs every kernel's cells, gathers them in matrix order
+// and writes results.json (atomically), then what the writers add (report, JUnit).
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { RESULTS_VERSION, type CellResult, type CellStatus, type KernelRun, type RunResults } from '../../analysis/report/results.ts';
-import type { LoadedScenario } from '../scenario-loader.ts';
 import type { VmEvent } from '../../vm/events.ts';
-import { judgeTrace } from './judge-trace.ts';
+import { TOOL_VERSION } from '../version.ts';
+import { cellKey, planWorkUnits } from './matrix.ts';
 import { multiplex, type Reporter } from './reporter.ts';
 import { writeAtomic } from './results-folder.ts';
-import type { GuestCell } from './guest-cell.ts';
-import type { TestFault } from './test-fault.ts';
 import { runKernel } from './run-kernel.ts';
-import { cellKey, expandMatrix, planWorkUnits, type MatrixCell, type ShardSpec } from './matrix.ts';
-import { join } from 'node:path';
-import { TOOL_VERSION } from '../version.ts';
+import type { RunPlan } from './run-plan.ts';
 
-export interface MatrixOptions {
-  kernels: string[];
-  scenarios: LoadedScenario[];
-  /** Cells that are not scenarios (the kernel's own selftest), after the scenarios in the matrix. */
-  guestCells?: GuestCell[];
-  out: string;
-  cacheDir?: string;
-  modulesDir?: string;
-  configPath?: string;
-  tracing?: boolean;
-  /** Count hook calls with bpftrace too (boots the bpftrace image). */
-  bpftrace?: boolean;
-  freshBoot?: boolean;
-  signal?: AbortSignal;
+/** What watches and finishes a run: progress, interruption, and the steps after the cells are judged. */
+export interface RunHooks {
   reporters: Reporter[];
+  signal?: AbortSignal;
   onVmEvent?: (e: VmEvent) => void;
-  /** Guests booted at once (default 1). */
-  jobs?: number;
-  /** The cells to run (a shard), in matrix order; default: every kernel x scenario. */
-  cells?: MatrixCell[];
-  shard?: ShardSpec;
-  /** Steps after the cells are judged that may change the results (baselines), before the writers run. */
+  /** Steps that may change the results (baselines), before the writers run. */
   postProcess?: ((results: RunResults, out: string) => void)[];
-  /** Extra files written next to results.json (HTML report, JUnit), from the final results. */
+  /** Files written next to results.json (HTML report, JUnit), from the final results. */
   writers?: ((results: RunResults, out: string) => void)[];
-  /** Fault tests only (IPVS_HARNESS_TEST_FAULT, harness/run/test-fault.ts). */
-  testFault?: TestFault;
 }
 
-export async function runMatrix(opts: MatrixOptions): Promise<RunResults> {
-  const reporter = multiplex(opts.reporters);
+export async function runMatrix(plan: RunPlan, hooks: RunHooks): Promise<RunResults> {
+  const reporter = multiplex(hooks.reporters);
   const startedAt = new Date();
-  const guestCells = opts.guestCells ?? [];
-  const names = [...opts.scenarios.map((s) => s.scenario.name), ...guestCells.map((c) => c.name)];
-  reporter.onRunStart({ kernels: opts.kernels, scenarios: names, out: opts.out });
-  const cellsPlanned = opts.cells ?? expandMatrix(opts.kernels, names);
-  const jobs = Math.max(1, opts.jobs ?? 1);
-  const units = planWorkUnits(cellsPlanned, jobs);
-  const byName = new Map(opts.scenarios.map((l) => [l.scenario.name, l]));
+  const names = [...plan.scenarios.map((s) => s.scenario.name), ...plan.guestCells.map((c) => c.name)];
+  reporter.onRunStart({ kernels: plan.kernels.map((k) => k.text), scenarios: names, out: plan.out });
+  const jobs = plan.guests.jobs;
+  const units = planWorkUnits(plan.cells, jobs);
+  const byName = new Map(plan.scenarios.map((l) => [l.scenario.name, l]));
+  const kernelOf = new Map(plan.kernels.map((k) => [k.text, k]));
   const done: { unit: number; kernel: KernelRun; cells: CellResult[] }[] = [];
   let next = 0;
   // A pool of `jobs` workers, each taking the next unit (one guest per unit).
@@ -62,18 +40,12 @@ export async function runMatrix(opts: MatrixOptions): Promise<RunResults> {
       const unit = units[index]!;
       const sameKernelBefore = units.slice(0, index).filter((u) => u.kernel === unit.kernel).length;
       const r = await runKernel({
-        spec: unit.kernel, out: opts.out,
+        kernel: kernelOf.get(unit.kernel)!, plan, reporter,
         scenarios: unit.scenarios.filter((n) => byName.has(n)).map((n) => byName.get(n)!),
-        guestCells: guestCells.filter((c) => unit.scenarios.includes(c.name)), tracing: opts.tracing ?? true, judge: judgeTrace, reporter,
+        guestCells: plan.guestCells.filter((c) => unit.scenarios.includes(c.name)),
         consoleName: sameKernelBefore === 0 ? 'console.log' : `console-${sameKernelBefore + 1}.log`,
-        ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
-        ...(opts.modulesDir ? { modulesDir: opts.modulesDir } : {}),
-        ...(opts.configPath ? { configPath: opts.configPath } : {}),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(opts.freshBoot ? { freshBoot: true } : {}),
-        ...(opts.bpftrace ? { bpftrace: true } : {}),
-        ...(opts.onVmEvent ? { onVmEvent: opts.onVmEvent } : {}),
-        ...(opts.testFault ? { testFault: opts.testFault } : {}),
+        ...(hooks.signal ? { signal: hooks.signal } : {}),
+        ...(hooks.onVmEvent ? { onVmEvent: hooks.onVmEvent } : {}),
       });
       done.push({ unit: index, ...r });
     }
@@ -81,7 +53,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<RunResults> {
   await Promise.all(Array.from({ length: Math.min(jobs, units.length) }, worker));
   done.sort((a, b) => a.unit - b.unit);
   const kernels = mergeKernelRuns(done.map((d) => d.kernel));
-  const order = new Map(cellsPlanned.map((c, i) => [cellKey(c), i]));
+  const order = new Map(plan.cells.map((c, i) => [cellKey(c), i]));
   const cells = done.flatMap((d) => d.cells).sort((a, b) => (order.get(cellKey(a)) ?? 0) - (order.get(cellKey(b)) ?? 0));
   const finishedAt = new Date();
   const results: RunResults = {
@@ -91,23 +63,23 @@ export async function runMatrix(opts: MatrixOptions): Promise<RunResults> {
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - startedAt.getTime(),
     host: { hostname: hostname(), accel: kernels.find((k) => k.accel)?.accel ?? 'unknown', jobs },
-    ...(opts.shard ? { shard: opts.shard } : {}),
+    ...(plan.shard ? { shard: plan.shard } : {}),
     kernels,
     scenarios: [
-      ...opts.scenarios.map(({ scenario: s, file }) => ({ name: s.name, summary: s.summary, tags: s.tags, file, ...(s.description ? { description: s.description } : {}) })),
-      ...guestCells.map((c) => c.info),
+      ...plan.scenarios.map(({ scenario: s, file }) => ({ name: s.name, summary: s.summary, tags: s.tags, file, ...(s.description ? { description: s.description } : {}) })),
+      ...plan.guestCells.map((c) => c.info),
     ],
     cells,
     summary: summarize(cells),
   };
-  writeAtomic(join(opts.out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  if (opts.postProcess?.length) {
-    for (const step of opts.postProcess) step(results, opts.out);
+  writeAtomic(join(plan.out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  if (hooks.postProcess?.length) {
+    for (const step of hooks.postProcess) step(results, plan.out);
     results.summary = summarize(results.cells);
-    writeAtomic(join(opts.out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeAtomic(join(plan.out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   }
-  for (const write of opts.writers ?? []) write(results, opts.out);
-  reporter.onRunEnd(results, opts.out);
+  for (const write of hooks.writers ?? []) write(results, plan.out);
+  reporter.onRunEnd(results, plan.out);
   return results;
 }
 
@@ -149,9 +121,4 @@ export function mergeKernelRuns(runs: readonly KernelRun[]): KernelRun[] {
     seen.error ??= r.error;
   }
   return [...out.values()];
-}
-
-/** Default number of guests: one per core, as far as free memory allows (~700 MB per TCG guest). */
-export function defaultJobs(cores: number, freeBytes: number): number {
-  return Math.max(1, Math.min(cores, Math.floor(freeBytes / (700 * 1024 * 1024))));
 }

@@ -1,6 +1,6 @@
 // Runs one scenario on one booted guest: build the topology, trace, drive the steps, collect, judge.
-// Returns the cell result; guest failures (panic, lost SSH) propagate so the kernel runner can
-// classify them and boot a fresh guest for the remaining scenarios.
+// Returns the cell result, or, when the guest fails under it (panic, lost SSH), the phase it broke
+// in, so the kernel runner can classify it and boot a fresh guest for the remaining scenarios.
 import type { CellPhase, CellResult, StepResult } from '../../analysis/report/results.ts';
 import { parseSnapshot, snapshotCommand, type CounterSnapshot } from '../../scenarios/counters.ts';
 import {
@@ -10,26 +10,20 @@ import { LIST_MODULES, LIST_TRACEABLE, moduleCommand } from '../../scenarios/gue
 import { classifyClient, DEST_UNREACH_COUNTER, judgeStep, type Observation } from '../../scenarios/outcome.ts';
 import type { Scenario, Step } from '../../scenarios/schema.ts';
 import { familyOf, parseEndpoint } from '../../scenarios/values.ts';
-import { markerCommand, planTracing, stepMarker, TRACE_END_MARKER } from '../../scenarios/trace-plan.ts';
+import { stepMarker, TRACE_END_MARKER } from '../../analysis/step-markers.ts';
+import { markerCommand, planTracing } from '../../scenarios/trace-plan.ts';
 import { LIST_BUILTIN_IPVS_LINES, parseLineNumbers } from '../../scenarios/builtin-ipvs-lines.ts';
 import { markLostEvents, parseRingBufferStats, RING_BUFFER_STATS } from '../../scenarios/ring-buffer.ts';
 import { bpftraceProgram, bpftraceStart, bpftraceStop, hookCounts, kstackWorks, stackCount } from '../../scenarios/bpftrace-plan.ts';
 import { CommandFailed, LoggedShell } from './guest-shell.ts';
-import type { JudgeTrace } from './judge-trace.ts';
-
-/** Where the scenario is; read by the kernel runner when a guest failure interrupts it. */
-export interface PhaseRef {
-  phase: CellPhase;
-}
+import { judgeTrace } from './judge-trace.ts';
+import type { TracerPlan } from './run-plan.ts';
 
 export interface ScenarioRunOptions {
-  phase: PhaseRef;
   kernel: string;
   kernelRelease: string;
-  tracing: boolean;
-  /** Also count hook calls and their stacks with bpftrace (the guest must be the bpftrace image). */
-  bpftrace?: boolean;
-  judge: JudgeTrace;
+  /** function_graph, and bpftrace's hook counts and stacks (the guest must then be the bpftrace image). */
+  tracer: TracerPlan;
   onStep?: (step: Step, result: StepResult) => void;
   /** Modules built into the kernel: not modprobed; `ip_vs` among them changes tracing and reset. */
   builtInModules?: ReadonlySet<string>;
@@ -49,7 +43,11 @@ export class SetupFailed extends Error {
   }
 }
 
-export async function runScenario(shell: LoggedShell, s: Scenario, opts: ScenarioRunOptions): Promise<{ cell: CellResult; artifacts: ScenarioArtifacts }> {
+export type ScenarioOutcome =
+  | { kind: 'finished'; cell: CellResult; artifacts: ScenarioArtifacts }
+  | { kind: 'broken'; phase: CellPhase; error: unknown };
+
+export async function runScenario(shell: LoggedShell, s: Scenario, opts: ScenarioRunOptions): Promise<ScenarioOutcome> {
   const started = Date.now();
   const cell: CellResult = {
     kernel: opts.kernel, kernelRelease: opts.kernelRelease, scenario: s.name, status: 'passed', durationMs: 0,
@@ -59,17 +57,18 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
   let traceText = '';
   let bpftraceText: string | undefined;
   const bpftraceNotes: string[] = [];
+  // Where the scenario is, for the outcome when the guest fails under it.
+  let phase: CellPhase = 'setup';
   try {
-    opts.phase.phase = 'setup';
     await inPhase('setup', async () => {
       await shell.run(moduleCommand(s.services.map((svc) => svc.scheduler), s.services.some((svc) => svc.method === 'tun'), builtIn));
       for (const c of [...topologyCommands(s), ...sysctlCommands(s), ...serviceCommands(s), ...serverCommands(s)]) await shell.run(c);
     });
-    opts.phase.phase = 'trace';
-    const traceable = opts.tracing || opts.bpftrace
+    phase = 'trace';
+    const traceable = opts.tracer.ftrace || opts.tracer.bpftrace
       ? await inPhase('trace', async () => new Set((await shell.run(LIST_TRACEABLE)).stdout.split('\n').filter(Boolean)))
       : new Set<string>();
-    const plan = opts.tracing ? await inPhase('trace', async () => {
+    const plan = opts.tracer.ftrace ? await inPhase('trace', async () => {
       const modules = (await shell.run(LIST_MODULES)).stdout.split('\n').filter(Boolean);
       const builtinLines = builtIn.has('ip_vs') ? parseLineNumbers((await shell.run(LIST_BUILTIN_IPVS_LINES)).stdout) : [];
       const p = planTracing(s, traceable, modules, builtinLines);
@@ -77,7 +76,7 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       return p;
     }) : undefined;
     // bpftrace is a second opinion: when it cannot start or stop, the cell says so and goes on.
-    let program = opts.bpftrace ? bpftraceProgram(traceable, kstackWorks(opts.kernelRelease) ? 8 : 0) : null;
+    let program = opts.tracer.bpftrace ? bpftraceProgram(traceable, kstackWorks(opts.kernelRelease) ? 8 : 0) : null;
     if (program) {
       const started = await shell.runAllowingFailure(bpftraceStart(program));
       if (started.exitCode !== 0) {
@@ -85,13 +84,13 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
         program = null;
       }
     }
-    opts.phase.phase = 'step';
+    phase = 'step';
     for (const step of s.steps) {
-      const result = await runStep(shell, s, step, opts.tracing);
+      const result = await runStep(shell, s, step, opts.tracer.ftrace);
       cell.steps.push(result);
       opts.onStep?.(step, result);
     }
-    opts.phase.phase = 'collect';
+    phase = 'collect';
     if (program) {
       const stopped = await shell.runAllowingFailure(bpftraceStop());
       bpftraceText = stopped.stdout;
@@ -106,23 +105,25 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
     const stats = await shell.runAllowingFailure({ label: 'ipvs counters', script: 'cat /proc/net/ip_vs_stats; echo; ipvsadm -Ln --stats; echo; ipvsadm -Lnc', timeoutMs: 15_000 });
     cell.counters = { ipvsStats: stats.stdout };
   } catch (err) {
-    if (err instanceof SetupFailed) {
-      cell.status = 'error';
-      cell.error = { code: 'SETUP_FAILED', phase: 'setup', message: err.message };
-    } else throw err;
+    if (!(err instanceof SetupFailed)) return { kind: 'broken', phase, error: err };
+    cell.status = 'error';
+    cell.error = { code: 'SETUP_FAILED', phase: 'setup', message: err.message };
   }
   if (cell.status !== 'error') {
-    opts.phase.phase = 'judge';
-    if (opts.tracing) {
-      const judged = opts.judge(traceText, s, opts.kernelRelease, { finalMarker: TRACE_END_MARKER });
-      cell.graphs = judged.graphs;
-      cell.observations = judged.observations;
-      cell.trace = judged.summary;
+    if (opts.tracer.ftrace) {
+      try {
+        const judged = judgeTrace(traceText, s, opts.kernelRelease, { finalMarker: TRACE_END_MARKER });
+        cell.graphs = judged.graphs;
+        cell.observations = judged.observations;
+        cell.trace = judged.summary;
+      } catch (err) {
+        return { kind: 'broken', phase: 'judge', error: err };
+      }
     }
     concludeCell(cell, s.trace.bufferKb, bpftraceNotes);
   }
   cell.durationMs = Date.now() - started;
-  return { cell, artifacts: { trace: traceText, commands: shell.text(), ...(bpftraceText !== undefined ? { bpftrace: bpftraceText } : {}) } };
+  return { kind: 'finished', cell, artifacts: { trace: traceText, commands: shell.text(), ...(bpftraceText !== undefined ? { bpftrace: bpftraceText } : {}) } };
 }
 
 async function inPhase<T>(phase: 'setup' | 'trace', fn: () => Promise<T>): Promise<T> {

@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { execa } from 'execa';
-import type { CellResult } from '../../analysis/report/results.ts';
+import type { CellPhase, CellResult } from '../../analysis/report/results.ts';
 import { shellQuote } from '../../vm/shell-quote.ts';
-import type { GuestCell, GuestCellContext } from '../run/guest-cell.ts';
+import type { CellOutcome, GuestCell, GuestCellContext } from '../run/guest-cell.ts';
 import { writeAtomic } from '../run/results-folder.ts';
 import { findSelftest, type SelftestFiles } from './fetch-selftest.ts';
 import { KSELFTEST_DEFAULT_TIMEOUT_S, scriptInterpreter, SELFTEST_PREFIX, SELFTESTS_ROOT, type SelftestName } from './selftest-layout.ts';
@@ -37,56 +37,61 @@ export function selftestCell(opts: SelftestCellOptions): GuestCell {
   };
 }
 
-async function runSelftest(ctx: GuestCellContext, cellName: string, opts: SelftestCellOptions): Promise<CellResult> {
+async function runSelftest(ctx: GuestCellContext, cellName: string, opts: SelftestCellOptions): Promise<CellOutcome> {
   const started = Date.now();
   const cell: CellResult = {
     kernel: ctx.kernel, kernelRelease: ctx.guest.kernel.release, scenario: cellName, status: 'passed', durationMs: 0,
     failures: [], steps: [], graphs: [], observations: [], artifacts: {},
   };
-  ctx.phase.phase = 'setup';
-  const lookup = await findSelftest(ctx.guest.kernel, opts.name, { cacheDir: opts.cacheDir, onProgress: ctx.progress, ...(ctx.signal ? { signal: ctx.signal } : {}) });
-  if (lookup.kind === 'missing') {
-    return { ...cell, status: 'skipped', skipReason: `no ${opts.name} for this kernel: ${lookup.reason}`, durationMs: Date.now() - started };
+  // Where the cell is, for the outcome when the guest fails under it.
+  let phase: CellPhase = 'setup';
+  try {
+    const lookup = await findSelftest(ctx.guest.kernel, opts.name, { cacheDir: opts.cacheDir, onProgress: ctx.progress, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    if (lookup.kind === 'missing') {
+      return { kind: 'finished', cell: { ...cell, status: 'skipped', skipReason: `no ${opts.name} for this kernel: ${lookup.reason}`, durationMs: Date.now() - started } };
+    }
+    const st = lookup.selftest;
+    cell.observations.push(`${SELFTESTS_ROOT}/${st.script} from ${st.source}`);
+    for (const note of st.notes) cell.observations.push(`note: ${note}`);
+    await upload(ctx, st);
+
+    phase = 'step';
+    const timeoutS = opts.timeoutS ?? st.timeoutS ?? KSELFTEST_DEFAULT_TIMEOUT_S;
+    const timeoutSource = opts.timeoutS !== undefined ? '--timeout' : st.timeoutS !== undefined ? `settings timeout=${st.timeoutS}` : `kselftest's default ${KSELFTEST_DEFAULT_TIMEOUT_S} s (no settings file)`;
+    const command = runCommand(st, scriptInterpreter(readFileSync(join(st.root, st.script), 'utf8')), timeoutS);
+    const parser = new SelftestOutputParser(opts.name);
+    const t0 = performance.now();
+    const splitter = new LineSplitter((line) => {
+      for (const t of parser.push(line, performance.now() - t0)) ctx.onStep(subtestSteps([t])[0]!);
+    });
+    const decoder = new TextDecoder();
+    const r = await ctx.guest.exec(command, {
+      timeoutMs: (timeoutS + SSH_GRACE_S) * 1000,
+      onStdout: (chunk) => splitter.push(decoder.decode(chunk, { stream: true })),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    splitter.push(decoder.decode());
+    splitter.end();
+    const output = parser.finish();
+    const outputFile = join(ctx.dir, 'output.log');
+    writeAtomic(join(ctx.out, outputFile), r.stdout + (r.stderr ? `\n--- stderr\n${r.stderr}` : ''));
+    cell.artifacts.output = outputFile;
+    const ended = `exit ${r.exitCode ?? `signal ${r.signal}`}${r.timedOut ? ', stopped at the SSH deadline' : ''}`;
+    ctx.shell.note(`${opts.name} (${ended}, ${(r.durationMs / 1000).toFixed(1)} s; its output, ${output.lines} lines, is in output.log)\n${command.split('\n').map((l) => `$ ${l}`).join('\n')}`);
+
+    const verdict = judgeSelftest({
+      name: opts.name, exitCode: r.exitCode, signal: r.signal, timedOut: ranOutOfTime(r, timeoutS), timeoutS, timeoutSource, output,
+    });
+    cell.status = verdict.status;
+    cell.failures = verdict.failures;
+    cell.steps = subtestSteps(verdict.subtests);
+    cell.observations.push(verdict.summary);
+    if (verdict.skipReason) cell.skipReason = verdict.skipReason;
+    cell.durationMs = Date.now() - started;
+    return { kind: 'finished', cell };
+  } catch (error) {
+    return { kind: 'broken', phase, error };
   }
-  const st = lookup.selftest;
-  cell.observations.push(`${SELFTESTS_ROOT}/${st.script} from ${st.source}`);
-  for (const note of st.notes) cell.observations.push(`note: ${note}`);
-  await upload(ctx, st);
-
-  ctx.phase.phase = 'step';
-  const timeoutS = opts.timeoutS ?? st.timeoutS ?? KSELFTEST_DEFAULT_TIMEOUT_S;
-  const timeoutSource = opts.timeoutS !== undefined ? '--timeout' : st.timeoutS !== undefined ? `settings timeout=${st.timeoutS}` : `kselftest's default ${KSELFTEST_DEFAULT_TIMEOUT_S} s (no settings file)`;
-  const command = runCommand(st, scriptInterpreter(readFileSync(join(st.root, st.script), 'utf8')), timeoutS);
-  const parser = new SelftestOutputParser(opts.name);
-  const t0 = performance.now();
-  const splitter = new LineSplitter((line) => {
-    for (const t of parser.push(line, performance.now() - t0)) ctx.onStep(subtestSteps([t])[0]!);
-  });
-  const decoder = new TextDecoder();
-  const r = await ctx.guest.exec(command, {
-    timeoutMs: (timeoutS + SSH_GRACE_S) * 1000,
-    onStdout: (chunk) => splitter.push(decoder.decode(chunk, { stream: true })),
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
-  });
-  splitter.push(decoder.decode());
-  splitter.end();
-  const output = parser.finish();
-  const outputFile = join(ctx.dir, 'output.log');
-  writeAtomic(join(ctx.out, outputFile), r.stdout + (r.stderr ? `\n--- stderr\n${r.stderr}` : ''));
-  cell.artifacts.output = outputFile;
-  const ended = `exit ${r.exitCode ?? `signal ${r.signal}`}${r.timedOut ? ', stopped at the SSH deadline' : ''}`;
-  ctx.shell.note(`${opts.name} (${ended}, ${(r.durationMs / 1000).toFixed(1)} s; its output, ${output.lines} lines, is in output.log)\n${command.split('\n').map((l) => `$ ${l}`).join('\n')}`);
-
-  const verdict = judgeSelftest({
-    name: opts.name, exitCode: r.exitCode, signal: r.signal, timedOut: ranOutOfTime(r, timeoutS), timeoutS, timeoutSource, output,
-  });
-  cell.status = verdict.status;
-  cell.failures = verdict.failures;
-  cell.steps = subtestSteps(verdict.subtests);
-  cell.observations.push(verdict.summary);
-  if (verdict.skipReason) cell.skipReason = verdict.skipReason;
-  cell.durationMs = Date.now() - started;
-  return cell;
 }
 
 /** One tar through one SSH exec, unpacked under GUEST_ROOT with the tree's layout (lib.sh's `../lib.sh` must resolve). */

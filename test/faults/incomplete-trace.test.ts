@@ -10,12 +10,11 @@ import { matchExpectedGraph } from '../../analysis/expected-graph-match.ts';
 import { parseFunctionGraph } from '../../analysis/function-graph-parser.ts';
 import type { RunResults } from '../../analysis/report/results.ts';
 import { main } from '../../harness/cli.ts';
-import { judgeTrace, stepSection } from '../../harness/run/judge-trace.ts';
+import { judgeTrace } from '../../harness/run/judge-trace.ts';
 import { loadScenarioFile } from '../../harness/scenario-loader.ts';
-import { graphItems } from '../../scenarios/graph-items.ts';
 import { markLostEvents } from '../../scenarios/ring-buffer.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
-import { TRACE_END_MARKER } from '../../scenarios/trace-plan.ts';
+import { stepSection, TRACE_END_MARKER } from '../../analysis/step-markers.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const runDir = join(root, 'test', 'fixtures', 'results', 'seed');
@@ -25,7 +24,7 @@ const run = JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8')) as Ru
 const cases = run.cells.flatMap((cell) => {
   const scenario = loadScenarioFile(join(root, 'scenarios', 'seed', `${cell.scenario}.yaml`)).scenario;
   const text = readFileSync(join(runDir, cell.artifacts.trace!), 'utf8');
-  return graphItems(scenario).flatMap((item) => (item?.kind === 'path' && item.step ? [{ cell: `${cell.kernel} ${cell.scenario} ${item.step}/${item.role}`, text, item, step: item.step, release: cell.kernelRelease! }] : []));
+  return scenario.graphs.flatMap((item) => (item.kind === 'path' && item.step ? [{ cell: `${cell.kernel} ${cell.scenario} ${item.step}/${item.role}`, text, item, step: item.step, release: cell.kernelRelease! }] : []));
 });
 
 function verdict(text: string, c: (typeof cases)[number]) {

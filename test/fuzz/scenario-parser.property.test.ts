@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse as parseYaml, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { checkGraphForScenario } from '../../harness/run/judge-trace.ts';
 import { ScenarioError } from '../../scenarios/errors.ts';
 import { defineScenario, parseScenario } from '../../scenarios/parse-scenario.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
@@ -37,7 +36,7 @@ function judged(run: () => Scenario): Outcome {
   }
 }
 
-const parse = (text: string) => judged(() => parseScenario(text, 'fuzz.yaml', { checkGraph: checkGraphForScenario }));
+const parse = (text: string) => judged(() => parseScenario(text, 'fuzz.yaml'));
 
 // YAML-ish pieces: indicators, anchors and aliases, tags, flow collections, scalars of every kind.
 const yamlPiece = fc.constantFrom(
@@ -76,7 +75,7 @@ describe('parseScenario: only a Scenario or a ScenarioError', () => {
         const all = paths[which]!;
         const changed = setAt(seedObjects[which]!, all[pick % all.length]!, value);
         parse(stringify(changed));
-        judged(() => defineScenario(changed as never, { checkGraph: checkGraphForScenario }));
+        judged(() => defineScenario(changed as never));
       }),
       { numRuns: 600 },
     );

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse as parseYaml, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { checkGraphForScenario } from '../../harness/run/judge-trace.ts';
 import { snapshotCommand } from '../../scenarios/counters.ts';
 import { ScenarioError } from '../../scenarios/errors.ts';
 import {
@@ -16,7 +15,8 @@ import {
 import { moduleCommand } from '../../scenarios/guest-state.ts';
 import { parseScenario } from '../../scenarios/parse-scenario.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
-import { HOOK_FUNCTIONS, markerCommand, planTracing, stepMarker } from '../../scenarios/trace-plan.ts';
+import { stepMarker } from '../../analysis/step-markers.ts';
+import { HOOK_FUNCTIONS, markerCommand, planTracing } from '../../scenarios/trace-plan.ts';
 import { fieldPaths, getAt, setAt, stringPaths, type FieldPath } from '../fuzz/object-paths.ts';
 import { singleQuotedValues, unquotedText } from './shell-words.ts';
 
@@ -54,7 +54,7 @@ function allScripts(plans: GuestCommand[]): string[] {
 
 function validate(data: unknown): { ok: true; scenario: Scenario } | { ok: false; error: ScenarioError } {
   try {
-    return { ok: true, scenario: parseScenario(stringify(data), 'injected.yaml', { checkGraph: checkGraphForScenario }) };
+    return { ok: true, scenario: parseScenario(stringify(data), 'injected.yaml') };
   } catch (err) {
     if (err instanceof ScenarioError) return { ok: false, error: err };
     throw err;

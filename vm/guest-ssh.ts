@@ -1,4 +1,4 @@
-// Commands in a booted guest over SSH: exec in the root or management network namespace, and file
+// A booted guest over SSH: commands in its root or management network namespace, and file
 // transfer through `cat` (dropbear has no SFTP server by default).
 import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -39,7 +39,7 @@ export function wrapGuestCommand(command: string, namespace: GuestNamespace): st
   return `exec /bin/nsenter --net=/proc/1/ns/net /bin/sh -c ${shellQuote(inner)}`;
 }
 
-export class GuestCommands {
+export class GuestSsh {
   constructor(
     protected readonly session: SshSession,
     protected readonly emitEvent: (e: VmEvent) => void,

@@ -1,0 +1,129 @@
+// One run plan, normalised once from what a command was asked (execa's normalizeOptions, changesets'
+// Config): the kernels, each parsed, a path: kernel carrying its own --modules and --config; the
+// scenarios and the other guest cells; the matrix (or the shard of it) to run; the tracers; the
+// guests; the results folder. The layers below take the slice they need instead of redeclaring fields.
+import { availableParallelism, freemem } from 'node:os';
+import { resolve } from 'node:path';
+import { defaultCacheDir } from '../../vm/cache-dir.ts';
+import { DEFAULT_KERNEL_SPECS, type KernelSpec } from '../../vm/kernel-spec.ts';
+import { toKernelSpec } from '../../vm/resolve-kernel.ts';
+import { UsageError } from '../errors.ts';
+import { selectScenarios, type LoadedScenario } from '../scenario-loader.ts';
+import { splitSelftestSelectors } from '../selftest/selftest-selectors.ts';
+import type { GuestCell } from './guest-cell.ts';
+import { cellKey, expandMatrix, parseShard, shardCells, type MatrixCell, type ShardSpec } from './matrix.ts';
+import { readResults } from './results-folder.ts';
+import { testFaultFromEnv, type TestFault } from './test-fault.ts';
+
+export interface RunPlan {
+  /** In the order given; a kernel's `text` is its cells' `kernel` in results.json. */
+  kernels: KernelSpec[];
+  scenarios: LoadedScenario[];
+  /** Cells that are not scenarios (the kernel's own selftest), after the scenarios in the matrix. */
+  guestCells: GuestCell[];
+  /** The cells to run, in matrix order: every kernel x scenario, or one shard of them. */
+  cells: MatrixCell[];
+  shard?: ShardSpec;
+  tracer: TracerPlan;
+  guests: GuestPlan;
+  /** The results folder, absolute. */
+  out: string;
+  /** Fault tests only (IPVS_HARNESS_TEST_FAULT, test-fault.ts). */
+  testFault?: TestFault;
+}
+
+export interface TracerPlan {
+  /** function_graph with the step markers (`--no-trace`: outcomes only). */
+  ftrace: boolean;
+  /** Also count hook calls with bpftrace (boots the bpftrace image). */
+  bpftrace: boolean;
+}
+
+export interface GuestPlan {
+  /** Guests booted at once. */
+  jobs: number;
+  /** A fresh guest for every cell instead of one per kernel, reset between cells. */
+  freshBoot: boolean;
+  cacheDir: string;
+  bootTimeoutMs?: number;
+}
+
+/** What a command was asked, as the user typed it (the fields of `run`'s options). */
+export interface RunRequest {
+  /** Kernel specs; none: the default kernels. */
+  kernel?: readonly string[];
+  /** Scenario names, files and `selftest:<name>`; none: the seed suite. */
+  scenario?: readonly string[];
+  out: string;
+  /** For path: kernels. */
+  modules?: string;
+  config?: string;
+  cacheDir?: string;
+  jobs?: string;
+  shard?: string;
+  /** A results folder whose cell durations balance the shards. */
+  durations?: string;
+  trace?: boolean;
+  bpftrace?: boolean;
+  freshBoot?: boolean;
+  /** `selftest --timeout`: the selftests' deadline instead of their settings file's. */
+  selftestTimeoutS?: number;
+}
+
+/** Every choice of the run, checked before anything boots (bad input throws, exit 2). */
+export function planRun(req: RunRequest, env: NodeJS.ProcessEnv = process.env): RunPlan {
+  const kernels = planKernels(req);
+  const cacheDir = req.cacheDir ?? defaultCacheDir();
+  const { scenarioSelectors, selftests } = splitSelftestSelectors(req.scenario ?? [], { cacheDir, ...(req.selftestTimeoutS !== undefined ? { timeoutS: req.selftestTimeoutS } : {}) });
+  // Only selftests asked for: no seed suite with them.
+  const scenarios = scenarioSelectors.length === 0 && selftests.length > 0 ? [] : selectScenarios(scenarioSelectors);
+  const all = expandMatrix(kernels.map((k) => k.text), [...scenarios.map((s) => s.scenario.name), ...selftests.map((c) => c.name)]);
+  const shard = req.shard !== undefined ? parseShard(req.shard) : undefined;
+  if (shard === null) throw new UsageError(`--shard ${req.shard}: expected i/n with 1 <= i <= n, e.g. --shard 2/4`);
+  const testFault = testFaultFromEnv(env);
+  return {
+    kernels,
+    scenarios,
+    guestCells: selftests,
+    cells: shard ? shardCells(all, shard, ...recordedDurations(req.durations)) : all,
+    ...(shard ? { shard } : {}),
+    tracer: { ftrace: req.trace ?? true, bpftrace: req.bpftrace ?? false },
+    guests: { jobs: req.jobs !== undefined ? parseJobs(req.jobs) : defaultJobs(availableParallelism(), freemem()), freshBoot: req.freshBoot ?? false, cacheDir },
+    out: resolve(req.out),
+    ...(testFault ? { testFault } : {}),
+  };
+}
+
+/** The kernels, parsed; --modules and --config go with every path: kernel, and only there. */
+function planKernels(req: RunRequest): KernelSpec[] {
+  const texts = req.kernel !== undefined && req.kernel.length > 0 ? req.kernel : DEFAULT_KERNEL_SPECS;
+  const extra = { ...(req.modules ? { modulesDir: resolve(req.modules) } : {}), ...(req.config ? { configPath: resolve(req.config) } : {}) };
+  const kernels = texts.map((t) => toKernelSpec(t, extra));
+  const flags = [req.modules ? '--modules' : null, req.config ? '--config' : null].filter(Boolean);
+  if (flags.length > 0 && !kernels.some((k) => k.kind === 'path')) {
+    throw new UsageError(`${flags.join(' and ')} belong${flags.length > 1 ? '' : 's'} to a path: kernel, and none is given (${texts.join(', ')}); e.g. -k path:./arch/x86/boot/bzImage --modules /tmp/mods --config .config`);
+  }
+  return kernels;
+}
+
+function recordedDurations(dir: string | undefined): [Map<string, number>, Map<string, number>] {
+  const durations = new Map<string, number>();
+  const boots = new Map<string, number>();
+  if (dir) {
+    const previous = readResults(dir);
+    for (const c of previous.cells) durations.set(cellKey(c), c.durationMs);
+    for (const k of previous.kernels) if (k.bootMs.length) boots.set(k.spec, Math.max(...k.bootMs));
+  }
+  return [durations, boots];
+}
+
+function parseJobs(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--jobs ${text}: expected a whole number from 1 to 64`);
+  return n;
+}
+
+/** Default number of guests: one per core, as far as free memory allows (~700 MB per TCG guest). */
+export function defaultJobs(cores: number, freeBytes: number): number {
+  return Math.max(1, Math.min(cores, Math.floor(freeBytes / (700 * 1024 * 1024))));
+}
