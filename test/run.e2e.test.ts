@@ -79,7 +79,11 @@ describe('ipvs-harness run (seed suite on real kernels)', () => {
     expect(oldstable).toMatch(/^6\.1\./);
     expect(stable).toMatch(/^6\.12\.\d+\+deb13-/);
     expect(latest).not.toBe(stable);
-    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(results.kernels[3]!.imageSha256!);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain(results.kernels[3]!.imageSha256!);
+    // No -k: results and report say which kernels a bare run uses, and why.
+    expect(results.defaultKernels).toMatch(/debian:latest +the newest kernel Debian serves/);
+    expect(html).toContain('the default kernels (no -k given): why these');
   });
 
   it('states what the nested LOCAL_OUT hooks did for a pod (pod-to-vip)', () => {

@@ -48,7 +48,7 @@ function kernelsHtml(r: Report): string {
     const build = `${pkgs || (k.source ? `<div class="small">${h(k.source)}</div>` : '')}${k.imageSha256 ? `<div class="small muted" title="SHA-256 of the kernel image">image sha256 <code class="sha256">${h(k.imageSha256)}</code></div>` : ''}`;
     return `<tr data-kernel="${h(k.spec)}"><td>${h(k.spec)}</td><td>${h(k.release ?? '')}</td><td class="build">${build}</td><td>${h(ipvsText(k))}</td><td>${h(k.accel ?? '')}</td><td>${k.bootMs.map((b) => `${(b / 1000).toFixed(1)} s`).join(', ')}</td><td>${error}${consoleLink ? `<div>${consoleLink}</div>` : ''}${tail}</td></tr>`;
   });
-  return `<h2 id="kernels">Kernels</h2><table class="kernels"><tr><th>spec</th><th>release</th><th>build (pinned)</th><th>IPVS</th><th>accel</th><th>boot to SSH</th><th>console</th></tr>${rows.join('')}</table>`;
+  return `<h2 id="kernels">Kernels</h2><table class="kernels"><tr><th>spec</th><th>release</th><th>build (pinned)</th><th>IPVS</th><th>accel</th><th>boot to SSH</th><th>console</th></tr>${rows.join('')}</table>${r.run.defaultKernels ? `<details class="default-kernels"><summary>the default kernels (no -k given): why these</summary><pre>${h(r.run.defaultKernels)}</pre></details>` : ''}`;
 }
 
 /** "built in (ip_vs, ip_vs_rr, ...)" or "modules"; empty when the run did not record it. */

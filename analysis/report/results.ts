@@ -30,6 +30,8 @@ export interface RunResults {
   host: { hostname: string; accel: 'tcg' | 'kvm' | 'unknown'; jobs: number };
   /** `--shard i/n` when this folder holds one slice of a larger matrix. */
   shard?: { index: number; count: number };
+  /** Present when the run was given no -k: the default matrix and why each kernel is in it. */
+  defaultKernels?: string;
   kernels: KernelRun[];
   scenarios: ScenarioInfo[];
   cells: CellResult[];

@@ -64,6 +64,7 @@ export async function runMatrix(plan: RunPlan, hooks: RunHooks): Promise<RunResu
     durationMs: finishedAt.getTime() - startedAt.getTime(),
     host: { hostname: hostname(), accel: kernels.find((k) => k.accel)?.accel ?? 'unknown', jobs },
     ...(plan.shard ? { shard: plan.shard } : {}),
+    ...(plan.defaultKernels ? { defaultKernels: plan.defaultKernels } : {}),
     kernels,
     scenarios: [
       ...plan.scenarios.map(({ scenario: s, file }) => ({ name: s.name, summary: s.summary, tags: s.tags, file, ...(s.description ? { description: s.description } : {}) })),

@@ -5,7 +5,7 @@
 import { availableParallelism, freemem } from 'node:os';
 import { resolve } from 'node:path';
 import { defaultCacheDir } from '../../vm/cache-dir.ts';
-import { DEFAULT_KERNEL_SPECS, type KernelSpec } from '../../vm/kernel-spec.ts';
+import { DEFAULT_KERNEL_SPECS, DEFAULT_MATRIX_NOTE, type KernelSpec } from '../../vm/kernel-spec.ts';
 import { toKernelSpec } from '../../vm/resolve-kernel.ts';
 import { UsageError } from '../errors.ts';
 import { selectScenarios, type LoadedScenario } from '../scenario-loader.ts';
@@ -18,6 +18,8 @@ import { testFaultFromEnv, type TestFault } from './test-fault.ts';
 export interface RunPlan {
   /** In the order given; a kernel's `text` is its cells' `kernel` in results.json. */
   kernels: KernelSpec[];
+  /** No -k given: the default matrix, and why each of its kernels is in it (for results.json and the report). */
+  defaultKernels?: string;
   scenarios: LoadedScenario[];
   /** Cells that are not scenarios (the kernel's own selftest), after the scenarios in the matrix. */
   guestCells: GuestCell[];
@@ -83,6 +85,7 @@ export function planRun(req: RunRequest, env: NodeJS.ProcessEnv = process.env): 
   const testFault = testFaultFromEnv(env);
   return {
     kernels,
+    ...(req.kernel !== undefined && req.kernel.length > 0 ? {} : { defaultKernels: DEFAULT_MATRIX_NOTE }),
     scenarios,
     guestCells: selftests,
     cells: shard ? shardCells(all, shard, ...recordedDurations(req.durations)) : all,
