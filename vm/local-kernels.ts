@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { readBzImageInfo } from './bzimage.ts';
 import { VmError } from './errors.ts';
+import { preflightKernel } from './preflight.ts';
 import { collectModuleFiles, indexModules, MODULE_INDEX_FILES, modulesFromOrder } from './module-tree.ts';
 import { readModulesDep } from './modules.ts';
 import { missingModules } from './needed-modules.ts';
@@ -63,6 +64,8 @@ export async function resolvePathKernel(spec: Extract<KernelSpec, { kind: 'path'
       ? found
       : await indexModules(found, collectModuleFiles(found), info.release ?? 'unknown', cacheDir, signal, MODULE_INDEX_FILES.map((f) => join(found, f)));
   }
+  // Options the config lacks are the deeper problem than modules not given: name them first.
+  preflightKernel(resolved.configText, `kernel ${spec.text}`, resolved.release);
   const missing = missingModules(resolved.configText, resolved.modulesDir);
   if (missing.length > 0) {
     const where = resolved.modulesDir ? `the modules in ${resolved.modulesDir} lack ${missing.map((m) => `${m.module} (CONFIG_${m.option}=m)`).join(', ')}` : `it builds ${missing.map((m) => `CONFIG_${m.option}`).join(', ')} as modules and no --modules was given`;
