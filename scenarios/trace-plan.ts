@@ -40,6 +40,11 @@ export interface TracePlan {
   filterLines: [number, number][];
   kprobes: { event: string; fn: string }[];
   start: GuestCommand;
+  /**
+   * Prints the functions the filter selected (set_ftrace_filter, after start), one name a line: what
+   * this kernel could have traced. A call absent from it is inlined (or gone), not merely not made.
+   */
+  listFiltered: GuestCommand;
   /** Writes the final marker, then stops tracing. */
   stop: GuestCommand;
   /** Prints the trace (the runner marks lost events in it: ring-buffer.ts). */
@@ -91,6 +96,11 @@ export function planTracing(s: Scenario, available: ReadonlySet<string>, modules
     filterLines,
     kprobes,
     start: { label: 'start tracing', script: lines.join('\n'), timeoutMs: 60_000 },
+    listFiltered: {
+      label: 'list traced functions', quietOutput: true, timeoutMs: 30_000,
+      // `name [module]` per line; `#### all functions enabled ####` (never here: the filter is not empty) is skipped.
+      script: `grep -v '^#' ${TRACEFS}/set_ftrace_filter | cut -d' ' -f1 | sort -u`,
+    },
     stop: { label: 'stop tracing', script: `echo '${TRACE_END_MARKER}' > ${TRACEFS}/trace_marker; echo 0 > ${TRACEFS}/tracing_on`, timeoutMs: 10_000 },
     collect: { label: 'collect trace', script: `cat ${TRACEFS}/trace`, timeoutMs: 120_000, quietOutput: true },
     reset: { label: 'reset tracing', script: resetTracingScript(), timeoutMs: 60_000, allowFailure: true },

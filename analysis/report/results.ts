@@ -62,6 +62,13 @@ export interface KernelRun {
   packages?: { name: string; version: string; suite: string; debSha256?: string }[];
   /** How the kernel has IPVS: `ip_vs` a module or built in (CONFIG_IP_VS=y), and the IPVS parts built in. */
   ipvs?: { core: 'module' | 'built-in'; builtIn: string[] };
+  /**
+   * What the trace's filter selected on this kernel (set_ftrace_filter: the ip_vs modules' functions
+   * and the plan's core functions), as printed (clone suffixes kept), union over its cells. A call
+   * missing on this kernel that is not in here was inlined or is gone from its text, not skipped.
+   * Absent in runs before it was recorded.
+   */
+  traceable?: { functions: string[] };
   /** Boot to SSH-ready, per boot of this kernel in the run. */
   bootMs: number[];
   error?: ErrorInfo;
@@ -164,6 +171,11 @@ export interface JudgedGraph {
   forbid: string[];
   /** Why the steps could not be walked (no call of the role, the step's markers missing). */
   note?: string;
+}
+
+/** The union of two sets of traceable functions, sorted (KernelRun.traceable). */
+export function mergeTraceable(seen: KernelRun['traceable'], more: readonly string[]): NonNullable<KernelRun['traceable']> {
+  return { functions: [...new Set([...(seen?.functions ?? []), ...more])].sort() };
 }
 
 /**

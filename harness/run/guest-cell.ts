@@ -34,5 +34,5 @@ export interface GuestCell {
 
 /** `broken`: the guest failed under the cell (panic, lost SSH, a command that hung) in `phase`. */
 export type CellOutcome =
-  | { kind: 'finished'; cell: CellResult }
+  | { kind: 'finished'; cell: CellResult; traceable?: readonly string[] }
   | { kind: 'broken'; phase: CellPhase; error: unknown };

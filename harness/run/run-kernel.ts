@@ -3,7 +3,7 @@
 // them; a guest that breaks (panic, lost SSH) or stays dirty is replaced by a fresh boot. Every failure becomes a classified cell result, never a lost run.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CellPhase, CellResult, ErrorInfo, KernelRun, StepResult } from '../../analysis/report/results.ts';
+import { mergeTraceable, type CellPhase, type CellResult, type ErrorInfo, type KernelRun, type StepResult } from '../../analysis/report/results.ts';
 import { cleanCheckCommand, resetCommand } from '../../scenarios/guest-state.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import { ipvsBuildOf, kernelBuiltinModules } from '../../vm/builtin-modules.ts';
@@ -115,7 +115,10 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
         progress: (stage, detail) => opts.reporter.onKernelStage(spec, stage, detail),
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
-      if (outcome.kind === 'finished') cell = outcome.cell;
+      if (outcome.kind === 'finished') {
+        cell = outcome.cell;
+        if (outcome.traceable) kernel.traceable = mergeTraceable(kernel.traceable, outcome.traceable);
+      }
       else {
         keepGuest = false;
         const interrupted = opts.signal?.aborted === true;
@@ -172,7 +175,7 @@ function scenarioCell(scenario: Scenario, file: string, tracer: RunPlan['tracer'
         onStep: (_s, r) => ctx.onStep(r),
       });
       if (outcome.kind === 'broken') return outcome;
-      const { cell, artifacts } = outcome;
+      const { cell, artifacts, traceable } = outcome;
       try {
         if (tracer.ftrace) {
           writeAtomic(join(ctx.out, ctx.dir, 'trace.txt'), artifacts.trace);
@@ -185,7 +188,7 @@ function scenarioCell(scenario: Scenario, file: string, tracer: RunPlan['tracer'
       } catch (error) {
         return { kind: 'broken', phase: 'collect', error };
       }
-      return { kind: 'finished', cell };
+      return { kind: 'finished', cell, ...(traceable ? { traceable } : {}) };
     },
   };
 }

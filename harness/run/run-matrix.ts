@@ -2,7 +2,7 @@
 // and writes results.json (atomically), then what the writers add (report, JUnit).
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { RESULTS_VERSION, type CellResult, type CellStatus, type KernelRun, type RunResults } from '../../analysis/report/results.ts';
+import { mergeTraceable, RESULTS_VERSION, type CellResult, type CellStatus, type KernelRun, type RunResults } from '../../analysis/report/results.ts';
 import type { VmEvent } from '../../vm/events.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { cellKey, planWorkUnits } from './matrix.ts';
@@ -120,6 +120,7 @@ export function mergeKernelRuns(runs: readonly KernelRun[]): KernelRun[] {
     seen.accel ??= r.accel;
     seen.ipvs ??= r.ipvs;
     seen.error ??= r.error;
+    if (r.traceable) seen.traceable = mergeTraceable(seen.traceable, r.traceable.functions);
   }
   return [...out.values()];
 }

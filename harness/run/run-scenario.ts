@@ -44,7 +44,7 @@ export class SetupFailed extends Error {
 }
 
 export type ScenarioOutcome =
-  | { kind: 'finished'; cell: CellResult; artifacts: ScenarioArtifacts }
+  | { kind: 'finished'; cell: CellResult; artifacts: ScenarioArtifacts; traceable?: string[] }
   | { kind: 'broken'; phase: CellPhase; error: unknown };
 
 export async function runScenario(shell: LoggedShell, s: Scenario, opts: ScenarioRunOptions): Promise<ScenarioOutcome> {
@@ -56,6 +56,7 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
   const builtIn = opts.builtInModules ?? new Set<string>();
   let traceText = '';
   let bpftraceText: string | undefined;
+  let filtered: string[] | undefined;
   const bpftraceNotes: string[] = [];
   // Where the scenario is, for the outcome when the guest fails under it.
   let phase: CellPhase = 'setup';
@@ -73,6 +74,9 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       const builtinLines = builtIn.has('ip_vs') ? parseLineNumbers((await shell.run(LIST_BUILTIN_IPVS_LINES)).stdout) : [];
       const p = planTracing(s, traceable, modules, builtinLines);
       await shell.run(p.start);
+      // What the filter selected: recorded per kernel so that a diff tells inlined from not called.
+      const listed = await shell.runAllowingFailure(p.listFiltered);
+      if (listed.exitCode === 0) filtered = listed.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
       return p;
     }) : undefined;
     // bpftrace is a second opinion: when it cannot start or stop, the cell says so and goes on.
@@ -123,7 +127,11 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
     concludeCell(cell, s.trace.bufferKb, bpftraceNotes);
   }
   cell.durationMs = Date.now() - started;
-  return { kind: 'finished', cell, artifacts: { trace: traceText, commands: shell.text(), ...(bpftraceText !== undefined ? { bpftrace: bpftraceText } : {}) } };
+  return {
+    kind: 'finished', cell,
+    artifacts: { trace: traceText, commands: shell.text(), ...(bpftraceText !== undefined ? { bpftrace: bpftraceText } : {}) },
+    ...(filtered !== undefined ? { traceable: filtered } : {}),
+  };
 }
 
 async function inPhase<T>(phase: 'setup' | 'trace', fn: () => Promise<T>): Promise<T> {
