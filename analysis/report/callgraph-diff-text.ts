@@ -1,5 +1,6 @@
-// The call-graph diff as text, for `ipvs-harness diff`: the verdict first, then the cosmetic changes
-// folded across roles (the same rename shows up in every role), then per scenario what differs.
+// The call-graph diff as text, for `ipvs-harness diff`: the verdict first (distinct changes), then
+// each distinct change once with where it occurs, then per scenario what differs step by step.
+import type { DistinctChange } from './callgraph-diff-groups.ts';
 import type { CallChange, CallGraphDiff, DiffSide, DiffTotals, RoleDiff } from './callgraph-diff.ts';
 
 function sideText(s: DiffSide): string {
@@ -11,10 +12,16 @@ export function totalsText(t: DiffTotals): string {
   return `${t.behaviour} behaviour-relevant, ${t.cosmetic} cosmetic, ${t.info} informational`;
 }
 
+/** The headline: distinct changes (each counted once however many steps and roles it shows in). */
 export function verdictText(d: CallGraphDiff): string {
   return d.totals.behaviour > 0
-    ? `BEHAVIOUR DIFFERS: ${d.totals.behaviour} behaviour-relevant change(s) (${d.totals.cosmetic} cosmetic, ${d.totals.info} informational)`
-    : `no behaviour-relevant difference (${d.totals.cosmetic} cosmetic, ${d.totals.info} informational)`;
+    ? `BEHAVIOUR DIFFERS: ${d.totals.behaviour} distinct behaviour-relevant change(s) (${d.totals.cosmetic} cosmetic, ${d.totals.info} informational)`
+    : `no behaviour-relevant difference (${d.totals.cosmetic} cosmetic, ${d.totals.info} informational distinct change(s))`;
+}
+
+/** One distinct change as a line: what, where, why. */
+export function distinctText(c: DistinctChange): string {
+  return `${c.summary} ${c.where}${c.reason ? `: ${c.reason}` : ''}`;
 }
 
 export function roleHeading(r: RoleDiff): string {
@@ -24,34 +31,28 @@ export function roleHeading(r: RoleDiff): string {
   return `${step}: ${r.role}${hooks.length > 0 ? ` (${hooks.join(', ')})` : ''}, ${where}`;
 }
 
-/** Cosmetic changes with the same message in several roles, counted once. */
-export function foldCosmetic(d: CallGraphDiff): Array<{ change: CallChange; roles: number }> {
-  const folded = new Map<string, { change: CallChange; roles: number }>();
-  for (const s of d.scenarios) {
-    for (const r of s.roles) {
-      for (const c of r.changes) {
-        if (c.relevance !== 'cosmetic') continue;
-        const k = `${c.kind}\u0000${c.message}`;
-        const f = folded.get(k);
-        if (f) f.roles++;
-        else folded.set(k, { change: c, roles: 1 });
-      }
-    }
-  }
-  return [...folded.values()].sort((x, y) => y.roles - x.roles || x.change.kind.localeCompare(y.change.kind));
-}
-
 const MARK: Record<CallChange['relevance'], string> = { behaviour: '!!', cosmetic: '~ ', info: 'i ' };
 
 export function renderCallGraphDiffText(d: CallGraphDiff, opts: { verbose?: boolean } = {}): string {
   const out: string[] = [];
   out.push(`call-graph diff: ${sideText(d.a)} -> ${sideText(d.b)}`);
   out.push(`result: ${verdictText(d)}`);
-  const cosmetic = foldCosmetic(d);
-  if (cosmetic.length > 0) {
-    out.push('', 'cosmetic (same behaviour, different symbols):');
-    for (const { change, roles } of cosmetic) out.push(`  ${change.kind.padEnd(9)} ${change.message}${roles > 1 ? `  [${roles} roles]` : ''}`);
+  if (d.traceabilityNote) out.push(`note: ${d.traceabilityNote}`);
+  const heads: Record<CallChange['relevance'], string> = {
+    behaviour: 'behaviour-relevant changes:',
+    info: 'informational:',
+    cosmetic: 'cosmetic (same behaviour, different symbols):',
+  };
+  for (const relevance of ['behaviour', 'info', 'cosmetic'] as const) {
+    const list = d.changes.filter((c) => c.relevance === relevance);
+    if (list.length === 0) continue;
+    out.push('', heads[relevance]);
+    for (const c of list) {
+      out.push(`  ${MARK[relevance]} ${c.kind.padEnd(12)} ${distinctText(c)}`);
+      if (opts.verbose) for (const p of c.places) out.push(`       ${p.scenario} ${p.step === '' ? '(outside the steps)' : `step ${p.step}`}: ${p.role}${p.path ? ` > ${p.path}` : ''}`);
+    }
   }
+  out.push('', `per step (${totalsText(d.occurrences)} occurrence(s)):`);
   for (const s of d.scenarios) {
     const shown = s.roles.filter((r) => r.changes.some((c) => c.relevance !== 'cosmetic' || opts.verbose));
     out.push('', `${s.scenario}: ${totalsText(s.totals)}${shown.length === 0 ? (s.totals.cosmetic > 0 ? ' (cosmetic only, listed above)' : ' (identical)') : ''}`);

@@ -13,6 +13,8 @@
 import { isInlinable } from '../call-sequence.ts';
 import type { CallGraphEntry, CanonCall } from './callgraph-summary.ts';
 import { canonicalName } from './callgraph-summary.ts';
+import { groupChanges, type DistinctChange } from './callgraph-diff-groups.ts';
+import { traceability, type Traceability } from './traceable.ts';
 
 export type ChangeKind = 'added' | 'removed' | 'renamed' | 'inlining' | 'clone' | 'order' | 'role-added' | 'role-removed' | 'hook' | 'count';
 export type Relevance = 'behaviour' | 'cosmetic' | 'info';
@@ -23,6 +25,11 @@ export interface CallChange {
   /** Where in the role's tree: `tcp_conn_schedule > ip_vs_schedule` (roles and inlinable helpers normalised). */
   path: string;
   message: string;
+  /** added / removed: the function (its normalised name) and its caller (the role for a top-level call). */
+  fn?: string;
+  caller?: string;
+  /** Why it is behaviour-relevant, from what the kernels could trace (`debian:6.12 could trace it and did not call it`). */
+  reason?: string;
 }
 
 export interface RoleSide {
@@ -68,12 +75,20 @@ export interface CallGraphDiff {
   scenarios: ScenarioDiff[];
   /** Cells that could not be compared (no trace on one side, scenario run on one side only), with why. */
   notCompared: string[];
+  /** The distinct changes, each with the places it occurs, behaviour first (what the headline counts). */
+  changes: DistinctChange[];
+  /** Distinct changes by relevance (the headline); `occurrences` counts them per step and role. */
   totals: DiffTotals;
+  occurrences: DiffTotals;
+  /** How calls seen on one kernel only were told apart, when a kernel's traceable functions are unknown. */
+  traceabilityNote?: string;
 }
 
 export interface DiffInput {
   side: DiffSide;
   entries: readonly CallGraphEntry[];
+  /** What the kernel's trace filter selected (results.json kernels[].traceable); absent when not recorded. */
+  traceable?: readonly string[] | undefined;
 }
 
 /** The semantic tree of a role: paths from the hook (root excluded) with helpers that kernels inline lifted away. */
@@ -126,7 +141,8 @@ function recordOrder(shape: RoleShape, parent: string, seq: readonly string[]): 
   }
 }
 
-function shapeOf(entries: readonly CallGraphEntry[]): RoleShape {
+/** `lift`: helpers lifted away (their calls belong to their caller): known inlinable ones, and those the newer kernel cannot trace. */
+function shapeOf(entries: readonly CallGraphEntry[], lift: (fn: string) => boolean): RoleShape {
   const shape: RoleShape = { paths: new Map(), children: new Map(), symbols: new Map(), order: new Map(), sequence: new Map() };
   const addChild = (parent: string, name: string): void => {
     let set = shape.children.get(parent);
@@ -139,7 +155,7 @@ function shapeOf(entries: readonly CallGraphEntry[]): RoleShape {
       let syms = shape.symbols.get(c.fn);
       if (syms === undefined) shape.symbols.set(c.fn, (syms = new Set()));
       syms.add(c.symbol ?? c.fn);
-      if (c.hook === undefined && isInlinable(c.fn)) {
+      if (c.hook === undefined && lift(c.fn)) {
         walk(c.calls, parent, seq); // the helper is lifted away: its calls belong to its caller
         continue;
       }
@@ -189,7 +205,7 @@ function topmost(paths: readonly string[]): Array<{ path: string; inside: number
   return tops.map((t) => ({ path: t, inside: paths.filter((p) => p.startsWith(`${t}${SEP}`)).length }));
 }
 
-function compareShapes(a: RoleShape, b: RoleShape, labels: { a: string; b: string }, stepless: boolean): CallChange[] {
+function compareShapes(a: RoleShape, b: RoleShape, labels: { a: string; b: string }, stepless: boolean, tr: Traceability): CallChange[] {
   const changes: CallChange[] = [];
   const onlyA = [...a.paths.keys()].filter((p) => !b.paths.has(p));
   const onlyB = [...b.paths.keys()].filter((p) => !a.paths.has(p));
@@ -205,27 +221,32 @@ function compareShapes(a: RoleShape, b: RoleShape, labels: { a: string; b: strin
     return false;
   });
   const relevance = (): Relevance => (stepless ? 'info' : 'behaviour');
-  for (const r of keptRemoved) {
-    const inside = r.inside > 0 ? ` (and ${r.inside} call(s) inside it)` : '';
-    changes.push({ kind: 'removed', relevance: relevance(), path: r.path, message: `${leafOf(r.path)} is called on ${labels.a} but not on ${labels.b}${inside}` });
-  }
-  for (const x of added.filter((x) => !renamedB.has(x.path))) {
-    const inside = x.inside > 0 ? ` (and ${x.inside} call(s) inside it)` : '';
-    changes.push({ kind: 'added', relevance: relevance(), path: x.path, message: `${leafOf(x.path)} is called on ${labels.b} but not on ${labels.a}${inside}` });
-  }
+  const oneSided = (kind: 'removed' | 'added', p: { path: string; inside: number }, shape: RoleShape): CallChange => {
+    const [on, off] = kind === 'removed' ? [labels.a, labels.b] : [labels.b, labels.a];
+    const fn = shape.paths.get(p.path)?.fn ?? leafOf(p.path);
+    const reason = tr.reason(kind === 'removed' ? 'a' : 'b', fn, labels);
+    const inside = p.inside > 0 ? ` (and ${p.inside} call(s) inside it)` : '';
+    const parent = parentOf(p.path);
+    return {
+      kind, relevance: relevance(), path: p.path, fn: canonicalName(fn), caller: parent === '' ? '' : leafOf(parent),
+      message: `${leafOf(p.path)} is called on ${on} but not on ${off}${inside}${reason ? `: ${reason}` : ''}`,
+      ...(reason ? { reason } : {}),
+    };
+  };
+  for (const r of keptRemoved) changes.push(oneSided('removed', r, a));
+  for (const x of added.filter((x) => !renamedB.has(x.path))) changes.push(oneSided('added', x, b));
   changes.push(...orderChanges(a, b, labels, relevance()));
   // Helpers that one kernel inlines: traced on one side only.
   const fns = new Set([...a.symbols.keys(), ...b.symbols.keys()]);
   for (const fn of [...fns].sort()) {
     const sa = a.symbols.get(fn);
     const sb = b.symbols.get(fn);
-    if (isInlinable(fn) && (sa === undefined) !== (sb === undefined)) {
+    if ((isInlinable(fn) || tr.inlinedOnNewer(fn)) && (sa === undefined) !== (sb === undefined)) {
       const printed = [...(sa ?? sb)!].join(', ');
       const shown = printed !== fn ? ` (printed ${printed})` : '';
-      changes.push({
-        kind: 'inlining', relevance: 'cosmetic', path: fn,
-        message: sa !== undefined ? `${fn}${shown} is traced on ${labels.a} and inlined away on ${labels.b}` : `${fn}${shown} is traced on ${labels.b} and inlined on ${labels.a}`,
-      });
+      const [on, off] = sa !== undefined ? [labels.a, labels.b] : [labels.b, labels.a];
+      const why = isInlinable(fn) ? '' : ` (${off} cannot trace it: not among its traceable functions)`;
+      changes.push({ kind: 'inlining', relevance: 'cosmetic', path: fn, message: `${fn}${shown} is traced on ${on} and inlined on ${off}${why}` });
     } else if (sa !== undefined && sb !== undefined && !sameSet(sa, sb)) {
       changes.push({ kind: 'clone', relevance: 'cosmetic', path: fn, message: `${fn} is printed ${[...sa].join(', ')} on ${labels.a} and ${[...sb].join(', ')} on ${labels.b} (compiler clone)` });
     }
@@ -269,7 +290,7 @@ function sideOf(entries: readonly CallGraphEntry[]): RoleSide {
   return { symbols, hooks, calls: entries.reduce((n, e) => n + e.calls, 0), variants: entries.reduce((n, e) => n + e.variants.length, 0) };
 }
 
-function roleChanges(ea: readonly CallGraphEntry[], eb: readonly CallGraphEntry[], labels: { a: string; b: string }, stepless: boolean): CallChange[] {
+function roleChanges(ea: readonly CallGraphEntry[], eb: readonly CallGraphEntry[], labels: { a: string; b: string }, stepless: boolean, tr: Traceability): CallChange[] {
   const a = sideOf(ea);
   const b = sideOf(eb);
   const changes: CallChange[] = [];
@@ -280,12 +301,13 @@ function roleChanges(ea: readonly CallGraphEntry[], eb: readonly CallGraphEntry[
   if (known(a.hooks) && known(b.hooks) && a.hooks.join() !== b.hooks.join()) {
     changes.push({ kind: 'hook', relevance: stepless ? 'info' : 'behaviour', path: '', message: `runs at ${a.hooks.join(', ')} on ${labels.a} and at ${b.hooks.join(', ')} on ${labels.b}` });
   }
-  changes.push(...compareShapes(shapeOf(ea), shapeOf(eb), labels, stepless));
+  const lift = (fn: string) => isInlinable(fn) || tr.inlinedOnNewer(fn);
+  changes.push(...compareShapes(shapeOf(ea, lift), shapeOf(eb, lift), labels, stepless, tr));
   if (a.calls !== b.calls) changes.push({ kind: 'count', relevance: 'info', path: '', message: `${a.calls} hook call(s) on ${labels.a}, ${b.calls} on ${labels.b}` });
   return changes;
 }
 
-function totalsOf(changes: readonly CallChange[]): DiffTotals {
+function totalsOf(changes: ReadonlyArray<{ relevance: Relevance }>): DiffTotals {
   const t = { behaviour: 0, cosmetic: 0, info: 0 };
   for (const c of changes) t[c.relevance]++;
   return t;
@@ -305,7 +327,8 @@ const keyOf = (e: CallGraphEntry) => JSON.stringify([e.step, e.role, e.context])
  */
 export function diffCallGraphs(a: DiffInput, b: DiffInput, scenarios: readonly string[], notCompared: readonly string[] = []): CallGraphDiff {
   const labels = { a: a.side.label, b: b.side.label };
-  const totals = { behaviour: 0, cosmetic: 0, info: 0 };
+  const tr = traceability({ release: a.side.release, traceable: a.traceable }, { release: b.side.release, traceable: b.traceable });
+  const occurrences = { behaviour: 0, cosmetic: 0, info: 0 };
   const out: ScenarioDiff[] = [];
   for (const scenario of scenarios) {
     const groups = new Map<string, { a: CallGraphEntry[]; b: CallGraphEntry[]; first: CallGraphEntry }>();
@@ -325,14 +348,19 @@ export function diffCallGraphs(a: DiffInput, b: DiffInput, scenarios: readonly s
       const where = `${role}${context === 'top' ? '' : ` nested in ${context}`}${stepless ? ' outside the steps' : ` in step ${step}`}`;
       if (d.a === null) d.changes.push({ kind: 'role-added', relevance: stepless ? 'info' : 'behaviour', path: '', message: `${where}: ${d.b!.calls} hook call(s) on ${labels.b}, none on ${labels.a}` });
       else if (d.b === null) d.changes.push({ kind: 'role-removed', relevance: stepless ? 'info' : 'behaviour', path: '', message: `${where}: ${d.a.calls} hook call(s) on ${labels.a}, none on ${labels.b}` });
-      else d.changes = roleChanges(g.a, g.b, labels, stepless);
+      else d.changes = roleChanges(g.a, g.b, labels, stepless, tr);
       roles.push(d);
     }
     const t = totalsOf(roles.flatMap((r) => r.changes));
-    addTotals(totals, t);
+    addTotals(occurrences, t);
     out.push({ scenario, roles, totals: t });
   }
-  return { a: a.side, b: b.side, scenarios: out, notCompared: [...notCompared], totals };
+  const changes = groupChanges(out, labels);
+  const note = tr.note(labels);
+  return {
+    a: a.side, b: b.side, scenarios: out, notCompared: [...notCompared], changes,
+    totals: totalsOf(changes), occurrences, ...(note ? { traceabilityNote: note } : {}),
+  };
 }
 
 export function hasBehaviourChange(d: CallGraphDiff): boolean {

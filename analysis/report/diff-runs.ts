@@ -44,9 +44,10 @@ export function diffRunSides(a: RunSide, b: RunSide): CallGraphDiff {
     if (missing.length > 0) notCompared.push(`${name}: no trace on ${missing.join(' and ')}`);
     else scenarios.push(name);
   }
+  const traceable = (s: RunSide) => s.results.kernels.find((x) => x.spec === s.kernel)?.traceable?.functions;
   return diffCallGraphs(
-    { side: info(a), entries: a.entries.filter((e) => e.kernel === a.kernel) },
-    { side: info(b), entries: b.entries.filter((e) => e.kernel === b.kernel) },
+    { side: info(a), entries: a.entries.filter((e) => e.kernel === a.kernel), traceable: traceable(a) },
+    { side: info(b), entries: b.entries.filter((e) => e.kernel === b.kernel), traceable: traceable(b) },
     scenarios,
     notCompared,
   );

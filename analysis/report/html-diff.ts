@@ -1,7 +1,8 @@
 // The kernel-to-kernel parts of the page: the call-graph diff of each kernel against the first, and
 // a side-by-side view of one scenario across kernels built from the canonical call graphs.
 import type { CallGraphDiff, CallChange } from './callgraph-diff.ts';
-import { foldCosmetic, roleHeading, totalsText } from './callgraph-diff-text.ts';
+import type { DistinctChange } from './callgraph-diff-groups.ts';
+import { roleHeading, totalsText } from './callgraph-diff-text.ts';
 import type { CallGraphEntry, CanonCall } from './callgraph-summary.ts';
 import type { Report } from './model.ts';
 import { escapeHtml as h } from './xml-escape.ts';
@@ -10,18 +11,27 @@ function changeHtml(c: CallChange): string {
   return `<li class="change ${c.relevance}" data-kind="${h(c.kind)}" data-relevance="${c.relevance}"><span class="badge ${c.relevance}">${c.relevance}</span> <b>${h(c.kind)}</b> ${h(c.message)}${c.path && c.kind !== 'inlining' && c.kind !== 'clone' ? ` <span class="muted small">at ${h(c.path)}</span>` : ''}</li>`;
 }
 
+/** A distinct change: what and where, its places folded below. */
+function distinctHtml(c: DistinctChange): string {
+  const places = c.places.map((p) => `<li><a href="#sbs-${h(p.scenario)}">${h(p.scenario)}</a> ${h(p.step === '' ? '(outside the steps)' : `step ${p.step}`)}: ${h(p.role)}${p.path ? ` &gt; ${h(p.path)}` : ''}</li>`).join('');
+  return `<li class="change ${c.relevance}" data-kind="${h(c.kind)}" data-relevance="${c.relevance}" data-places="${c.places.length}"><span class="badge ${c.relevance}">${c.relevance}</span> <b>${h(c.kind)}</b> ${h(c.summary)} <span class="muted">${h(c.where)}</span>${c.reason ? ` <span class="small">(${h(c.reason)})</span>` : ''}<details><summary class="small">${c.places.length} place(s)</summary><ul class="small">${places}</ul></details></li>`;
+}
+
 export function diffHtml(d: CallGraphDiff, index: number): string {
   const out: string[] = [];
   const behaviour = d.totals.behaviour > 0;
   out.push(`<div class="diff-pair" id="diff-${index}" data-a="${h(d.a.kernel)}" data-b="${h(d.b.kernel)}" data-behaviour="${d.totals.behaviour}">`);
   out.push(`<h3>${h(d.a.label)} → ${h(d.b.label)} <span class="badge ${behaviour ? 'behaviour' : 'ok'}">${behaviour ? 'behaviour differs' : 'same behaviour'}</span></h3>`);
-  out.push(`<p class="meta">${h(d.a.release ?? '')} (${h(d.a.generation)}) → ${h(d.b.release ?? '')} (${h(d.b.generation)}): ${h(totalsText(d.totals))}</p>`);
-  const cosmetic = foldCosmetic(d);
+  out.push(`<p class="meta">${h(d.a.release ?? '')} (${h(d.a.generation)}) → ${h(d.b.release ?? '')} (${h(d.b.generation)}): ${h(totalsText(d.totals))} distinct change(s)</p>`);
+  if (d.traceabilityNote) out.push(`<p class="muted small">${h(d.traceabilityNote)}</p>`);
+  const leading = d.changes.filter((c) => c.relevance !== 'cosmetic');
+  if (leading.length > 0) out.push(`<ul class="changes distinct">${leading.map(distinctHtml).join('')}</ul>`);
+  const cosmetic = d.changes.filter((c) => c.relevance === 'cosmetic');
   if (cosmetic.length > 0) {
-    out.push('<details><summary>cosmetic differences (renames, inlining, compiler clones), folded across roles</summary><ul class="changes">');
-    for (const { change, roles } of cosmetic) out.push(changeHtml(change).replace('</li>', ` <span class="muted small">[${roles} role(s)]</span></li>`));
-    out.push('</ul></details>');
+    out.push('<details><summary>cosmetic differences (renames, inlining, compiler clones)</summary><ul class="changes distinct">');
+    out.push(...cosmetic.map(distinctHtml), '</ul></details>');
   }
+  out.push('<p class="muted small">per step and role:</p>');
   out.push('<table class="diff-scenarios"><tr><th>scenario</th><th>behaviour</th><th>cosmetic</th><th>info</th><th>behaviour-relevant and informational changes</th></tr>');
   for (const s of d.scenarios) {
     const roles = s.roles.filter((r) => r.changes.some((c) => c.relevance !== 'cosmetic'));
