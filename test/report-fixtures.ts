@@ -6,13 +6,15 @@ import { fileURLToPath } from 'node:url';
 import type { BuiltReport } from '../analysis/report/build-report.ts';
 import { loadReport } from '../harness/report/load-run.ts';
 
+/** `traceable`: host-to-vip, no-destination, pod-to-vip on Debian 6.12.118 and 7.3.4 with what each kernel could trace (kernels[].traceable). */
+export type FixtureName = 'seed' | 'mixed' | 'weight0' | 'traceable';
 export const RESULTS = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'results');
-export const FIXTURE = (name: 'seed' | 'mixed' | 'weight0') => join(RESULTS, name);
+export const FIXTURE = (name: FixtureName) => join(RESULTS, name);
 
 const cache = new Map<string, BuiltReport>();
 
 /** The report of a fixture, built once per test file. */
-export function fixtureReport(name: 'seed' | 'mixed' | 'weight0'): BuiltReport {
+export function fixtureReport(name: FixtureName): BuiltReport {
   let built = cache.get(name);
   if (built === undefined) {
     built = loadReport(FIXTURE(name));

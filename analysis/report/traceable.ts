@@ -74,7 +74,8 @@ export function traceability(a: { release: string | null; traceable?: readonly s
     note(labels) {
       const missing = (['a', 'b'] as const).filter((s) => sets[s] === undefined).map((s) => labels[s]);
       if (missing.length === 0) return null;
-      return `what ${missing.join(' and ')} could trace was not recorded (results from before kernels[].traceable): a call seen on one kernel only counts as added or removed even when the other kernel inlines it`;
+      const them = missing.length === 1 ? missing[0]! : 'either kernel';
+      return `what ${missing.join(' and ')} could trace was not recorded (results from before kernels[].traceable): a call missing on ${them} counts as added or removed even where ${missing.length === 1 ? 'it' : 'the kernel'} inlines it`;
     },
   };
 }
