@@ -7,6 +7,7 @@ import { matchExpectedGraph } from '../../analysis/expected-graph-match.ts';
 import { judgedOrder, judgedPath } from '../../analysis/judged-graph.ts';
 import { parseFunctionGraph } from '../../analysis/function-graph-parser.ts';
 import type { Trace } from '../../analysis/model.ts';
+import { markUntraceable } from '../../analysis/untraceable-steps.ts';
 import { describeRoleInstances } from '../../analysis/role-observations.ts';
 import { findRoleInstances, resolveGeneration } from '../../analysis/roles.ts';
 import { checkRoleOrder } from '../../analysis/role-order.ts';
@@ -25,11 +26,14 @@ export interface Judged {
 export interface JudgeOptions {
   /** The marker the runner writes last: when it is missing the trace was cut off, and no graph that fails on it can be judged. */
   finalMarker?: string;
+  /** What the kernel could trace (the filter's functions): a missing step naming none of them says so. */
+  traceable?: readonly string[];
 }
 
 export function judgeTrace(traceText: string, scenario: Scenario, kernelRelease: string, options: JudgeOptions = {}): Judged {
   const trace = parseFunctionGraph(traceText);
   const graphs: GraphResult[] = scenario.graphs.map((item) => judgeItem(trace, item, kernelRelease));
+  if (options.traceable !== undefined) markUntraceable(graphs, options.traceable);
   const final = options.finalMarker;
   if (final !== undefined && !trace.markers.some((m) => m.kind === 'marker' && m.text === final)) {
     for (const g of graphs) if (!g.holds) g.incomplete ??= `the trace is cut off: its last event, the marker "${final}", is missing`;

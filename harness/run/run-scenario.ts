@@ -116,7 +116,7 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
   if (cell.status !== 'error') {
     if (opts.tracer.ftrace) {
       try {
-        const judged = judgeTrace(traceText, s, opts.kernelRelease, { finalMarker: TRACE_END_MARKER });
+        const judged = judgeTrace(traceText, s, opts.kernelRelease, { finalMarker: TRACE_END_MARKER, ...(filtered ? { traceable: filtered } : {}) });
         cell.graphs = judged.graphs;
         cell.observations = judged.observations;
         cell.trace = judged.summary;
