@@ -4,7 +4,9 @@
 // no traceable functions). ip_vs_conn_fill_param_proto is a traced call on 6.12.95 and not a text
 // symbol of 7.3's ip_vs.ko (inlined: cosmetic); ip_vs_rht_hash_linfo is 7.x's new service hash
 // table (behaviour), one distinct change however many steps show it.
+import { load } from 'cheerio';
 import { describe, expect, it } from 'vitest';
+import { diffHtml } from '../analysis/report/html-diff.ts';
 import { renderCallGraphDiffText } from '../analysis/report/callgraph-diff-text.ts';
 import type { CallGraphDiff } from '../analysis/report/callgraph-diff.ts';
 import { diffRunSides, type RunSide } from '../analysis/report/diff-runs.ts';
@@ -49,6 +51,13 @@ describe('6.12 -> 7.3 diff: inlining told from new calls, changes grouped', () =
     const text = renderCallGraphDiffText(d);
     expect(text).toMatch(/^result: BEHAVIOUR DIFFERS: 1 distinct behaviour-relevant change\(s\) \(1 cosmetic, 0 informational\)$/m);
     expect(text.indexOf('ip_vs_rht_hash_linfo added under ip_vs_service_find')).toBeLessThan(text.indexOf('per step ('));
+    // The HTML leads with the same distinct changes, each with its places folded below it.
+    const $ = load(diffHtml(d, 0));
+    const lead = $('ul.changes.distinct > li[data-relevance="behaviour"]');
+    expect(lead).toHaveLength(1);
+    expect(lead.attr('data-places')).toBe('4');
+    expect(lead.find('details li')).toHaveLength(4);
+    expect($('.diff-pair').attr('data-behaviour')).toBe('1');
   });
 
   it('without 7.3\'s traceable functions, the same diff falls back: ip_vs_conn_fill_param_proto removed (behaviour)', () => {
