@@ -75,7 +75,7 @@ export function traceability(a: { release: string | null; traceable?: readonly s
       const missing = (['a', 'b'] as const).filter((s) => sets[s] === undefined).map((s) => labels[s]);
       if (missing.length === 0) return null;
       const them = missing.length === 1 ? missing[0]! : 'either kernel';
-      return `what ${missing.join(' and ')} could trace was not recorded (results from before kernels[].traceable): a call missing on ${them} counts as added or removed even where ${missing.length === 1 ? 'it' : 'the kernel'} inlines it`;
+      return `what ${missing.join(' and ')} could trace was not recorded (results from before kernels[].traceable): a call missing on ${them} counts as added or removed, even if ${missing.length === 1 ? 'that kernel' : 'the kernel'} inlines it`;
     },
   };
 }
