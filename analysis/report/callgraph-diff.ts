@@ -14,6 +14,7 @@ import { isInlinable } from '../call-sequence.ts';
 import type { CallGraphEntry, CanonCall } from './callgraph-summary.ts';
 import { canonicalName } from './callgraph-summary.ts';
 import { groupChanges, type DistinctChange } from './callgraph-diff-groups.ts';
+import { reclassifyBoundaryMoves } from './step-boundary.ts';
 import { traceability, type Traceability } from './traceable.ts';
 
 export type ChangeKind = 'added' | 'removed' | 'renamed' | 'inlining' | 'clone' | 'order' | 'role-added' | 'role-removed' | 'hook' | 'count';
@@ -351,6 +352,7 @@ export function diffCallGraphs(a: DiffInput, b: DiffInput, scenarios: readonly s
       else d.changes = roleChanges(g.a, g.b, labels, stepless, tr);
       roles.push(d);
     }
+    reclassifyBoundaryMoves(roles, labels);
     const t = totalsOf(roles.flatMap((r) => r.changes));
     addTotals(occurrences, t);
     out.push({ scenario, roles, totals: t });

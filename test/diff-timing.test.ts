@@ -1,0 +1,47 @@
+// Differences that are the harness's timing, not the kernel: hook calls that land on the other side
+// of a step's end marker, and roots that are not hook calls. On the seed run's real 6.1 call graphs,
+// with one step's late calls moved out of the step as a second run of the same kernel shows them.
+import { describe, expect, it } from 'vitest';
+import type { CallGraphEntry } from '../analysis/report/callgraph-summary.ts';
+import { diffRunSides, type RunSide } from '../analysis/report/diff-runs.ts';
+import { RESULTS_VERSION } from '../analysis/report/results.ts';
+import { fixtureReport } from './report-fixtures.ts';
+
+function side(label: string): RunSide {
+  const { report, traced } = fixtureReport('seed');
+  const results = { ...report.run, version: RESULTS_VERSION, kernels: report.kernels, scenarios: report.scenarios, cells: report.cells.map((c) => c.result) };
+  return { results, traced, entries: report.callGraphs.entries, kernel: 'debian:6.1', label };
+}
+
+const moved = (e: CallGraphEntry, role: string): boolean => e.kernel === 'debian:6.1' && e.scenario === 'pod-to-vip' && e.step === 'request' && e.role === role && e.context === 'top';
+
+describe('hook calls on the other side of a step marker', () => {
+  it('a role whose calls fall outside the step on the second run is informational, with the reason', () => {
+    const a = side('run-1');
+    const b = side('run-2');
+    b.entries = b.entries.map((e) => (moved(e, 'reply') ? { ...e, step: '' } : e));
+    const d = diffRunSides(a, b);
+    expect(d.totals.behaviour).toBe(0);
+    const change = d.changes.find((c) => c.kind === 'role-removed')!;
+    expect(change).toMatchObject({ relevance: 'info', summary: 'reply hook calls on run-1 only' });
+    expect(change.reason).toBe('moved across a step boundary: run-2 has as many more of these hook calls outside the steps (late packets of a step on either side of its marker)');
+  });
+
+  it('a role gone from a step with nothing to make up for it elsewhere stays behaviour-relevant', () => {
+    const a = side('run-1');
+    const b = side('run-2');
+    b.entries = b.entries.filter((e) => !moved(e, 'reply'));
+    const d = diffRunSides(a, b);
+    expect(d.changes.filter((c) => c.relevance === 'behaviour').map((c) => `${c.kind} ${c.summary}`)).toEqual(['role-removed reply hook calls on run-1 only']);
+  });
+
+  it('a root that is not a hook call (a timer) appearing in a step is informational', () => {
+    const a = side('run-1');
+    const b = side('run-2');
+    const timer: CallGraphEntry = { ...b.entries.find((e) => moved(e, 'reply'))!, role: 'call:estimation_timer', hook: null, symbols: ['estimation_timer'], calls: 1, variants: [{ count: 1, tree: { fn: 'estimation_timer', module: 'ip_vs' } }] };
+    b.entries = [...b.entries, timer];
+    const d = diffRunSides(a, b);
+    expect(d.totals.behaviour).toBe(0);
+    expect(d.changes.find((c) => c.kind === 'role-added')?.reason).toBe('not a hook call: estimation_timer runs outside the netfilter hooks, in whichever step its time falls');
+  });
+});
