@@ -3,15 +3,25 @@
 // with one step's late calls moved out of the step as a second run of the same kernel shows them.
 import { describe, expect, it } from 'vitest';
 import type { CallGraphEntry } from '../analysis/report/callgraph-summary.ts';
+import { hasBehaviourChange } from '../analysis/report/callgraph-diff.ts';
 import { diffRunSides, type RunSide } from '../analysis/report/diff-runs.ts';
 import { RESULTS_VERSION } from '../analysis/report/results.ts';
-import { fixtureReport } from './report-fixtures.ts';
+import { fixtureReport, type FixtureName } from './report-fixtures.ts';
 
-function side(label: string): RunSide {
-  const { report, traced } = fixtureReport('seed');
+function side(label: string, fixture: FixtureName = 'seed', kernel = 'debian:6.1'): RunSide {
+  const { report, traced } = fixtureReport(fixture);
   const results = { ...report.run, version: RESULTS_VERSION, kernels: report.kernels, scenarios: report.scenarios, cells: report.cells.map((c) => c.result) };
-  return { results, traced, entries: report.callGraphs.entries, kernel: 'debian:6.1', label };
+  return { results, traced, entries: report.callGraphs.entries, kernel, label };
 }
+
+describe('two runs of one kernel', () => {
+  it('7.3.4 captured twice (new-kernels, traceable): no difference at all in the scenarios both ran (diff exits 0)', () => {
+    const d = diffRunSides(side('run-1', 'new-kernels', 'debian:7.3'), side('run-2', 'traceable', 'debian:7.3'));
+    expect(d.scenarios.map((s) => s.scenario)).toEqual(['host-to-vip', 'no-destination', 'pod-to-vip']);
+    expect(hasBehaviourChange(d)).toBe(false);
+    expect(d.changes).toEqual([]);
+  });
+});
 
 const moved = (e: CallGraphEntry, role: string): boolean => e.kernel === 'debian:6.1' && e.scenario === 'pod-to-vip' && e.step === 'request' && e.role === role && e.context === 'top';
 
