@@ -95,9 +95,14 @@ function readMeta(dir: string): BuildMeta | undefined {
   }
 }
 
-function fromMeta(dir: string, meta: BuildMeta, cached: boolean): BuiltModules {
+/** The entry as this request sees it: the same content may have been built from another folder, so the source is the request's. */
+function fromMeta(dir: string, meta: BuildMeta, cached: boolean, source: IpvsSource): BuiltModules {
   const { format: _format, modules, ...rest } = meta;
-  return { ...rest, dir, cached, modules: modules.map((m) => ({ ...m, file: join(dir, 'ko', `${m.name}.ko`) })) };
+  return {
+    ...rest, dir, cached,
+    source: { description: source.description, hash: source.hash, ...(source.describe ? { describe: source.describe } : {}) },
+    modules: modules.map((m) => ({ ...m, file: join(dir, 'ko', `${m.name}.ko`) })),
+  };
 }
 
 export async function buildIpvsModules(req: BuildRequest): Promise<BuiltModules> {
@@ -110,12 +115,12 @@ export async function buildIpvsModules(req: BuildRequest): Promise<BuiltModules>
   const key = cacheKey(req, names, compiler);
   const dir = join(ensureCacheDir(req.cacheDir, 'ipvs-modules'), key);
   const hit = readMeta(dir);
-  if (hit && !req.force) return fromMeta(dir, hit, true);
+  if (hit && !req.force) return fromMeta(dir, hit, true, req.source);
   const work = join(req.cacheDir, 'ipvs-modules', 'work', createHash('sha256').update(`${req.headers.id}\n${req.kernel.release}`).digest('hex').slice(0, 12));
   const lockOpts = req.signal ? { signal: req.signal } : {};
   return withFileLock(work, 'image', async () => {
     const again = readMeta(dir);
-    if (again && !req.force) return fromMeta(dir, again, true);
+    if (again && !req.force) return fromMeta(dir, again, true, req.source);
     const made = await runMake(req, chosen, compiler, work);
     return writeEntry(req, { dir, key, work, names, compiler, ...made });
   }, { ...lockOpts, timeoutMs: 60 * 60_000 });
@@ -195,7 +200,7 @@ async function writeEntry(req: BuildRequest, b: { dir: string; key: string; work
     writeFileSync(join(tmp, 'build.json'), `${JSON.stringify(meta, null, 2)}\n`);
     rmSync(b.dir, { recursive: true, force: true });
     renameSync(tmp, b.dir);
-    return fromMeta(b.dir, meta, false);
+    return fromMeta(b.dir, meta, false, req.source);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
