@@ -26,4 +26,29 @@ export interface ResolvedKernel {
   imageSha256?: string;
   /** Debian kernels: every package unpacked for it (the image package, and for split kernels its parts). */
   packages?: PinnedPackage[];
+  /** Set when the guest runs IPVS modules the harness built from a source tree (`--ipvs-source`): modulesDir then holds them. */
+  outOfTreeIpvs?: OutOfTreeIpvs;
+}
+
+/** IPVS modules built out of tree by the harness from a source tree, in place of the kernel's own. */
+export interface OutOfTreeIpvs {
+  /** The tree: a path (with git describe) or `linux-source-6.1 6.1.192-3 (bookworm-security)`. */
+  source: string;
+  /** SHA-256 (16 hex) of the IPVS files that were compiled. */
+  sourceHash: string;
+  gitDescribe?: string;
+  /** `gcc --version` of the compiler that built them. */
+  compiler: string;
+  /** The kernel's build headers the modules were built against. */
+  headers: string;
+  modules: { name: string; sha256: string }[];
+  vermagic: string;
+  /** Wall time of the build; `cached` when this run reused it. */
+  buildMs: number;
+  /** CPU time (user + system) of the build: what it costs on an idle machine. */
+  buildCpuMs?: number;
+  cached: boolean;
+  builtAt: string;
+  /** What the build or the tree check noticed (compiler mismatch, kernel modules dropped). */
+  warnings: string[];
 }

@@ -7,6 +7,7 @@ import { REPORT_CSS, REPORT_SCRIPT } from './html-assets.ts';
 import { diffHtml, sideBySideHtml } from './html-diff.ts';
 import type { Report, ReportCell } from './model.ts';
 import { escapeHtml as h, jsonForScript, relativeHref } from './xml-escape.ts';
+import { outOfTreeIpvsHtml } from './html-out-of-tree.ts';
 
 function headerHtml(r: Report): string {
   const s = r.run.summary;
@@ -34,7 +35,7 @@ function matrixHtml(r: Report): string {
     const head = `<th scope="row"><a href="#sbs-${h(s)}">${h(s)}</a>${info?.summary ? `<div class="small muted" style="font-weight:normal;max-width:320px">${h(info.summary)}</div>` : ''}</th>`;
     return `<tr data-scenario="${h(s)}">${head}${kernels.map((k) => matrixCell(r.cells.find((c) => c.result.kernel === k && c.result.scenario === s), k, s)).join('')}</tr>`;
   });
-  const kHead = r.kernels.map((k) => `<th scope="col" data-kernel="${h(k.spec)}">${h(k.label ?? k.spec)}${k.release ? `<div class="small muted">${h(k.release)}</div>` : ''}</th>`).join('');
+  const kHead = r.kernels.map((k) => `<th scope="col" data-kernel="${h(k.spec)}">${h(k.label ?? k.spec)}${k.release ? `<div class="small muted">${h(k.release)}</div>` : ''}${k.ipvs?.outOfTree ? '<div class="small">out-of-tree IPVS</div>' : ''}</th>`).join('');
   return `<h2 id="matrix">Kernels × scenarios</h2><div style="overflow-x:auto"><table class="matrix"><tr><th>scenario</th>${kHead}</tr>${rows.join('')}</table></div>`;
 }
 
@@ -46,7 +47,7 @@ function kernelsHtml(r: Report): string {
     const tail = k.consoleTail ? `<details><summary>console tail</summary><pre class="console">${h(k.consoleTail)}</pre></details>` : '';
     const pkgs = (k.packages ?? []).map((p) => `<div class="small"><code>${h(p.name)}</code> ${h(p.version)} <span class="muted">(${h(p.suite)})</span></div>`).join('');
     const build = `${pkgs || (k.source ? `<div class="small">${h(k.source)}</div>` : '')}${k.imageSha256 ? `<div class="small muted" title="SHA-256 of the kernel image">image sha256 <code class="sha256">${h(k.imageSha256)}</code></div>` : ''}`;
-    return `<tr data-kernel="${h(k.spec)}"><td>${h(k.spec)}</td><td>${h(k.release ?? '')}</td><td class="build">${build}</td><td>${h(ipvsText(k))}</td><td>${h(k.accel ?? '')}</td><td>${k.bootMs.map((b) => `${(b / 1000).toFixed(1)} s`).join(', ')}</td><td>${error}${consoleLink ? `<div>${consoleLink}</div>` : ''}${tail}</td></tr>`;
+    return `<tr data-kernel="${h(k.spec)}"><td>${h(k.spec)}</td><td>${h(k.release ?? '')}</td><td class="build">${build}</td><td>${h(ipvsText(k))}${outOfTreeIpvsHtml(k)}</td><td>${h(k.accel ?? '')}</td><td>${k.bootMs.map((b) => `${(b / 1000).toFixed(1)} s`).join(', ')}</td><td>${error}${consoleLink ? `<div>${consoleLink}</div>` : ''}${tail}</td></tr>`;
   });
   return `<h2 id="kernels">Kernels</h2><table class="kernels"><tr><th>spec</th><th>release</th><th>build (pinned)</th><th>IPVS</th><th>accel</th><th>boot to SSH</th><th>console</th></tr>${rows.join('')}</table>${r.run.defaultKernels ? `<details class="default-kernels"><summary>the default kernels (no -k given): why these</summary><pre>${h(r.run.defaultKernels)}</pre></details>` : ''}`;
 }

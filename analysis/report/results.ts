@@ -60,8 +60,11 @@ export interface KernelRun {
   imageSha256?: string;
   /** Debian kernels: the exact packages unpacked (the image, and a split kernel's parts); `debian:<name>` asks for the same build again. */
   packages?: { name: string; version: string; suite: string; debSha256?: string }[];
-  /** How the kernel has IPVS: `ip_vs` a module or built in (CONFIG_IP_VS=y), and the IPVS parts built in. */
-  ipvs?: { core: 'module' | 'built-in'; builtIn: string[] };
+  /**
+   * How the kernel has IPVS: `ip_vs` a module or built in (CONFIG_IP_VS=y), and the IPVS parts built
+   * in; `outOfTree` when it ran IPVS modules the harness built from a source tree (`--ipvs-source`).
+   */
+  ipvs?: { core: 'module' | 'built-in'; builtIn: string[]; outOfTree?: OutOfTreeIpvsRecord };
   /**
    * What the trace's filter selected on this kernel (set_ftrace_filter: the ip_vs modules' functions
    * and the plan's core functions), as printed (clone suffixes kept), union over its cells. A call
@@ -76,6 +79,29 @@ export interface KernelRun {
   console?: string;
   /** Every console log when several guests ran this kernel's scenarios (`--jobs`). */
   consoles?: string[];
+}
+
+/** IPVS modules built out of tree by the harness (`--ipvs-source`), as they ran in a kernel. */
+export interface OutOfTreeIpvsRecord {
+  /** The tree: a path, or `linux-source-6.1 6.1.192-3 (bookworm-security)`. */
+  source: string;
+  /** SHA-256 (16 hex) of the IPVS files compiled. */
+  sourceHash: string;
+  gitDescribe?: string;
+  /** `gcc --version` of the compiler that built them. */
+  compiler: string;
+  /** The kernel headers they were built against. */
+  headers: string;
+  modules: { name: string; sha256: string }[];
+  vermagic: string;
+  buildMs: number;
+  buildCpuMs?: number;
+  /** True when this run took them from the cache. */
+  cached: boolean;
+  builtAt: string;
+  warnings: string[];
+  /** What the guest said when ip_vs was loaded (out-of-tree taint, file hash). */
+  loaded?: string;
 }
 
 export interface CellResult {

@@ -7,6 +7,7 @@ import { EXIT, setExitCode } from '../exit-codes.ts';
 import { interruptSignal } from '../interrupt.ts';
 import { formatError, UsageError } from '../errors.ts';
 import { bisectVerdict } from '../run/bisect-verdict.ts';
+import { outOfTreeBisectVerdict, outOfTreeFailures } from '../run/own-ipvs.ts';
 import { LineReporter } from '../run/line-reporter.ts';
 import { runMatrix } from '../run/run-matrix.ts';
 import { planRun } from '../run/run-plan.ts';
@@ -25,6 +26,7 @@ export function registerBisectRun(program: Command): void {
     .option('--modules <dir>', 'modules tree for path: kernels')
     .option('--config <file>', 'kernel config for path: kernels')
     .option('-o, --out <dir>', 'keep the results here (default: a temporary folder, removed)')
+    .option('--ipvs-source <dir|debian>', "test IPVS modules built from this tree (usually `.`, an IPVS revision) on the kernel instead of its own")
     .option('--cache-dir <dir>', 'cache for kernels and guest images')
     .addHelpText('after', `
 Examples (in a Linux tree, with a script that builds then tests):
@@ -35,11 +37,18 @@ Examples (in a Linux tree, with a script that builds then tests):
   SH
   $ git bisect start v6.2 v6.1 && git bisect run sh /tmp/bisect.sh
 
+Bisecting IPVS commits on a fixed kernel (no kernel build: the modules are built out of tree, only
+what a step changed is recompiled):
+  $ git bisect start <bad> <good> -- net/netfilter/ipvs include/net/ip_vs.h
+  $ git bisect run ipvs-harness bisect-run -k debian:6.1 --ipvs-source . -s no-destination
+
 Exit codes: 0 every scenario passed (good); 1 a scenario failed, or the guest broke while the
 traffic ran, e.g. a panic in the IPVS path (bad); 125 the revision cannot be tested: not a kernel,
-preflight fails (IP_VS missing), no boot, a panic before the scenario, setup failed (skip);
-128 a usage mistake (unknown scenario, invalid file): git bisect stops.`)
-    .action(async (opts: { kernel: string; scenario: string[]; modules?: string; config?: string; out?: string; cacheDir?: string }, command: Command) => {
+preflight fails (IP_VS missing), no boot, a panic before the scenario, setup failed, with
+--ipvs-source the revision's modules do not build or would not load (skip);
+128 a usage mistake (unknown scenario, invalid file), or with --ipvs-source modules that no revision
+can build on this host (headers, compiler, download): git bisect stops.`)
+    .action(async (opts: { kernel: string; scenario: string[]; modules?: string; config?: string; out?: string; cacheDir?: string; ipvsSource?: string }, command: Command) => {
       let plan;
       try {
         if (opts.scenario.length === 0) throw new UsageError('bisect-run needs at least one --scenario');
@@ -56,7 +65,8 @@ preflight fails (IP_VS missing), no boot, a panic before the scenario, setup fai
       const interrupt = interruptSignal();
       try {
         const results = await runMatrix(plan, { reporters: [new LineReporter()], signal: interrupt.signal });
-        const verdict = interrupt.signal.aborted ? { exitCode: EXIT.interrupted, word: 'interrupted', reason: 'interrupted' } : bisectVerdict(results);
+        for (const text of outOfTreeFailures(results)) process.stderr.write(`${text}\n`);
+        const verdict = interrupt.signal.aborted ? { exitCode: EXIT.interrupted, word: 'interrupted', reason: 'interrupted' } : (outOfTreeBisectVerdict(results) ?? bisectVerdict(results));
         process.stdout.write(`bisect-run: ${verdict.word} (exit ${verdict.exitCode}): ${verdict.reason}\n`);
         setExitCode(command, verdict.exitCode);
       } finally {

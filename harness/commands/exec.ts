@@ -3,8 +3,11 @@
 import type { Command } from 'commander';
 import { bootGuest } from '../../vm/guest.ts';
 import { VmError } from '../../vm/errors.ts';
-import { KERNEL_SPEC_HELP } from '../../vm/kernel-spec.ts';
-import { toKernelSpec } from '../../vm/resolve-kernel.ts';
+import { defaultCacheDir } from '../../vm/cache-dir.ts';
+import { KERNEL_SPEC_HELP, type KernelSpec } from '../../vm/kernel-spec.ts';
+import { resolveKernel, toKernelSpec } from '../../vm/resolve-kernel.ts';
+import type { ResolvedKernel } from '../../vm/resolved-kernel.ts';
+import { ipvsSourceArg, withOutOfTreeIpvs } from '../run/own-ipvs.ts';
 import { EXIT, setExitCode } from '../exit-codes.ts';
 import { UsageError } from '../errors.ts';
 import { interruptSignal } from '../interrupt.ts';
@@ -23,9 +26,15 @@ interface ExecOpts {
   console?: boolean;
   kernelArg: string[];
   withBpftrace?: boolean;
+  ipvsSource?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+async function kernelWithIpvsSource(spec: KernelSpec, source: string, cacheDir: string, signal: AbortSignal): Promise<ResolvedKernel> {
+  const kernel = await resolveKernel(spec, { cacheDir, signal });
+  return withOutOfTreeIpvs(kernel, { source: ipvsSourceArg(source) }, { cacheDir, signal, progress: (stage, detail) => process.stderr.write(`[module] ${stage}${detail ? `: ${detail}` : ''}\n`) });
+}
 
 function positiveNumber(text: string, option: string): number {
   const n = Number(text);
@@ -49,6 +58,7 @@ export function registerExec(program: Command): void {
     .option('--namespace <ns>', "root (default: where scenarios and IPVS live) or management (eth0 and sshd)", 'root')
     .option('--kernel-arg <arg>', 'extra kernel command line argument (repeatable)', collect, [])
     .option('--with-bpftrace', 'boot the image variant with bpftrace (after `ipvs-harness setup --with-bpftrace`)')
+    .option('--ipvs-source <dir|debian>', "boot with IPVS modules built from this tree (all of them) instead of the kernel's own")
     .option('-v, --verbose', 'print boot progress on stderr even when stderr is not a terminal')
     .option('--console', 'also print the guest console on stderr')
     .argument('<command...>', 'command to run in the guest (words are joined with spaces, like ssh)')
@@ -61,6 +71,7 @@ Examples:
   $ ipvs-harness exec -k debian:6.12 -- 'modprobe ip_vs && cat /proc/net/ip_vs'
   $ ipvs-harness exec -k path:./arch/x86/boot/bzImage --config .config --modules /tmp/mods -- uname -r
   $ ipvs-harness exec -k build:~/src/linux --console -- 'ipvsadm -Ln'
+  $ ipvs-harness exec -k debian:6.1 --ipvs-source ~/ipvs -- 'modprobe ip_vs && cat /sys/module/ip_vs/taint'
 
 The guest has busybox, dash (/bin/sh), ipvsadm, ip, tc, socat, nsenter; tracefs at /sys/kernel/tracing.
 Exit code: the command's own; 2 bad input (nothing booted); 3 boot or guest failure; 130 interrupted.`)
@@ -74,7 +85,9 @@ Exit code: the command's own; 2 bad input (nothing booted); 3 boot or guest fail
       const interrupt = interruptSignal();
       try {
         // A path: kernel carries its --modules and --config.
-        const kernel = toKernelSpec(opts.kernel!, { ...(opts.modules ? { modulesDir: opts.modules } : {}), ...(opts.config ? { configPath: opts.config } : {}) });
+        const spec = toKernelSpec(opts.kernel!, { ...(opts.modules ? { modulesDir: opts.modules } : {}), ...(opts.config ? { configPath: opts.config } : {}) });
+        // --ipvs-source: resolved first, and its IPVS modules built (or cached) and checked before the boot.
+        const kernel = opts.ipvsSource ? await kernelWithIpvsSource(spec, opts.ipvsSource, opts.cacheDir ?? defaultCacheDir(), interrupt.signal) : spec;
         await using guest = await bootGuest({
           kernel,
           ...(memoryMb ? { memoryMb } : {}),

@@ -13,6 +13,7 @@ import { registerReport } from './report.ts';
 import { registerDiff } from './diff.ts';
 import { registerExport } from './export.ts';
 import { registerSelftest } from './selftest.ts';
+import { registerModule } from './module.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -21,4 +22,4 @@ commands.push(registerRun, registerList, registerMerge, registerBisectRun);
 commands.push(registerExec, registerKernels, registerSetup);
 commands.push(registerAnalyze, registerCheck);
 commands.push(registerReport, registerDiff, registerExport);
-commands.push(registerSelftest);
+commands.push(registerSelftest, registerModule);

@@ -8,6 +8,7 @@ import { interruptSignal } from '../interrupt.ts';
 import { LineReporter } from '../run/line-reporter.ts';
 import { exitCodeOf, runMatrix } from '../run/run-matrix.ts';
 import { planRun, type RunRequest } from '../run/run-plan.ts';
+import { outOfTreeFailures } from '../run/own-ipvs.ts';
 import { writeRunReports } from '../report/write-reports.ts';
 import { compareWithBaseline, updateBaseline } from '../run/baseline.ts';
 import type { RunResults } from '../../analysis/report/results.ts';
@@ -36,6 +37,7 @@ export function registerRun(program: Command): void {
     .option('--update-baseline <dir>', 'record the observed call graphs of the passing cells as the baseline')
     .option('--baseline <dir>', 'compare the observed call graphs with a baseline; a behaviour-relevant change fails the cell')
     .option('--baseline-kernel <spec>', 'compare every kernel with the baseline recorded on this kernel (e.g. a known-good build)')
+    .option('--ipvs-source <dir|debian>', "run IPVS modules built from this tree (it holds net/netfilter/ipvs/) instead of the kernel's own; `debian`: the kernel's own linux-source")
     .option('--cache-dir <dir>', 'cache for kernels and guest images (default: $IPVS_HARNESS_CACHE or ~/.cache/ipvs-harness)')
     .option('--no-trace', 'run the traffic without ftrace (outcomes only)')
     .option('--bpftrace', 'also count hook calls per netfilter hook and their kernel stacks with bpftrace (boots the larger bpftrace image; needs `setup --with-bpftrace`)')
@@ -50,6 +52,7 @@ Examples:
   $ ipvs-harness run --shard 2/4 --durations last-results -o shard-2   # one CI machine of four
   $ ipvs-harness run -k debian:6.1 --update-baseline baselines/         # record known-good call graphs
   $ ipvs-harness run -k build:~/linux --baseline baselines/ --baseline-kernel debian:6.1
+  $ ipvs-harness run -k debian:6.1 --ipvs-source ~/ipvs -s no-destination   # your IPVS, built out of tree
 
 Writes <out>/results.json, report.html, junit.xml and, per kernel and scenario, trace.txt,
 commands.log and console.log. Exit code: 0 all passed, 1 a scenario failed, 2 bad input,
@@ -73,6 +76,8 @@ commands.log and console.log. Exit code: 0 all passed, 1 a scenario failed, 2 ba
       const interrupt = interruptSignal();
       try {
         const results = await runMatrix(plan, { reporters: [new LineReporter()], signal: interrupt.signal, writers: [writeRunReports], postProcess });
+        // --ipvs-source: a tree that did not build shows the compiler's messages here, not only in results.json.
+        for (const text of outOfTreeFailures(results)) process.stderr.write(`${text}\n`);
         setExitCode(command, interrupt.signal.aborted ? EXIT.interrupted : exitCodeOf(results));
       } finally {
         interrupt.dispose();

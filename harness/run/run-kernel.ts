@@ -22,6 +22,7 @@ import { cellDir, kernelSlug, writeAtomic } from './results-folder.ts';
 import type { Reporter } from './reporter.ts';
 import { runScenario } from './run-scenario.ts';
 import type { RunPlan } from './run-plan.ts';
+import { outOfTreeIpvsInGuest, withOutOfTreeIpvs } from './own-ipvs.ts';
 import type { LoadedScenario } from '../scenario-loader.ts';
 
 export interface KernelRunOptions {
@@ -31,7 +32,7 @@ export interface KernelRunOptions {
   scenarios: LoadedScenario[];
   guestCells: GuestCell[];
   /** What a kernel needs of the run plan. */
-  plan: Pick<RunPlan, 'out' | 'tracer' | 'guests' | 'testFault'>;
+  plan: Pick<RunPlan, 'out' | 'tracer' | 'guests' | 'testFault' | 'outOfTreeIpvs'>;
   reporter: Required<Pick<Reporter, 'onKernelStage' | 'onScenarioStart' | 'onStepEnd' | 'onScenarioEnd'>>;
   signal?: AbortSignal;
   /** File name of this guest's console log under the kernel's folder. */
@@ -65,6 +66,12 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
     });
     kernel.release = resolved.release;
     preflightKernel(resolved.configText, `kernel ${resolved.label} (${resolved.source})`, resolved.release);
+    if (opts.plan.outOfTreeIpvs) {
+      resolved = await withOutOfTreeIpvs(resolved, opts.plan.outOfTreeIpvs, {
+        cacheDir: guests.cacheDir ?? defaultCacheDir(), progress: (stage, detail) => opts.reporter.onKernelStage(spec, stage, detail),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+    }
   } catch (err) {
     bootError = toErrorInfo(err, opts.signal?.aborted ? 'interrupted' : isBadInput(err) ? 'kernel' : 'boot');
   }
@@ -222,6 +229,15 @@ async function boot(opts: KernelRunOptions, kernel: KernelRun, resolved: Resolve
   kernel.accel = guest.accel;
   kernel.bootMs.push(guest.bootTimings.totalMs);
   kernel.ipvs = ipvsBuildOf(kernelBuiltinModules(guest.kernel));
+  if (guest.kernel.outOfTreeIpvs) {
+    // Proven before any cell runs: the ip_vs the guest loads is the one built from the tree.
+    try {
+      kernel.ipvs.outOfTree = await outOfTreeIpvsInGuest(guest, guest.kernel.outOfTreeIpvs, opts.signal);
+    } catch (err) {
+      await guest.powerOff().catch(() => undefined);
+      throw err;
+    }
+  }
   const ipvs = kernel.ipvs.core === 'built-in' ? ', IPVS built in' : '';
   opts.reporter.onKernelStage(spec, 'ready', `${guest.kernel.release}, ${(guest.bootTimings.totalMs / 1000).toFixed(1)} s, ${guest.accel}${ipvs}`);
   return guest;

@@ -11,6 +11,7 @@ import { UsageError } from '../errors.ts';
 import { selectScenarios, type LoadedScenario } from '../scenario-loader.ts';
 import { splitSelftestSelectors } from '../selftest/selftest-selectors.ts';
 import type { GuestCell } from './guest-cell.ts';
+import { planOutOfTreeIpvs, type OutOfTreeIpvsPlan } from './own-ipvs.ts';
 import { cellKey, expandMatrix, parseShard, shardCells, type MatrixCell, type ShardSpec } from './matrix.ts';
 import { readResults } from './results-folder.ts';
 import { testFaultFromEnv, type TestFault } from './test-fault.ts';
@@ -32,6 +33,8 @@ export interface RunPlan {
   out: string;
   /** Fault tests only (IPVS_HARNESS_TEST_FAULT, test-fault.ts). */
   testFault?: TestFault;
+  /** `--ipvs-source`: every kernel runs IPVS modules built from this tree instead of its own. */
+  outOfTreeIpvs?: OutOfTreeIpvsPlan;
 }
 
 export interface TracerPlan {
@@ -70,6 +73,8 @@ export interface RunRequest {
   freshBoot?: boolean;
   /** `selftest --timeout`: the selftests' deadline instead of their settings file's. */
   selftestTimeoutS?: number;
+  /** `--ipvs-source <dir|debian>`. */
+  ipvsSource?: string;
 }
 
 /** Every choice of the run, checked before anything boots (bad input throws, exit 2). */
@@ -94,6 +99,7 @@ export function planRun(req: RunRequest, env: NodeJS.ProcessEnv = process.env): 
     guests: { jobs: req.jobs !== undefined ? parseJobs(req.jobs) : defaultJobs(availableParallelism(), freemem()), freshBoot: req.freshBoot ?? false, cacheDir },
     out: resolve(req.out),
     ...(testFault ? { testFault } : {}),
+    ...(req.ipvsSource ? { outOfTreeIpvs: planOutOfTreeIpvs(req.ipvsSource, scenarios.map((s) => s.scenario), selftests.length > 0) } : {}),
   };
 }
 
