@@ -120,7 +120,8 @@ async function unpack(debs: string[], lookup: DebianLookup, destDir: string, sig
 }
 
 function dirOf(cacheDir: string, ref: DebianPackageRef): string {
-  return join(cacheDir, 'kernels', 'debian', `${ref.packageName}_${ref.version}`.replace(/[^A-Za-z0-9.+_~-]/g, '_'));
+  // The folder name as earlier versions made it ('~' -> '_'), so caches filled by them stay valid.
+  return join(cacheDir, 'kernels', 'debian', `${ref.packageName}_${ref.version}`.replace(/[^A-Za-z0-9.+_-]/g, '_'));
 }
 
 /** Offline: the package this spec resolved to last time, if it is cached; else the newest cached kernel of its series or name. */
