@@ -15,7 +15,17 @@ export { FunctionGraphParser, parseFunctionGraph, type FunctionGraphParserOption
 export { parseBpftrace } from './bpftrace-parser.ts';
 export { parseKprobeEvents } from './kprobe-events-parser.ts';
 export { parseProbeEvent, probeHookInfo } from './probe-event.ts';
-export { detectTraceFormat, parseTrace, type TraceFormat } from './detect-format.ts';
+export {
+  CAPTURE_FUNCTION_GRAPH,
+  detectTraceFormat,
+  parseTrace,
+  recognizeTrace,
+  recognizeTraceText,
+  unsupportedParsedTrace,
+  type TraceFormat,
+  type TraceRecognition,
+  type UnsupportedTrace,
+} from './detect-format.ts';
 export { renderTreeText, formatCall, type RenderTextOptions } from './render-text.ts';
 export * from './ipvs-symbols.ts';
 export {

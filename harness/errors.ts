@@ -1,8 +1,10 @@
 // The one place that decides how an error reaches the user and which exit code it maps to.
-// Any layer may throw an error carrying `code` (stable, UPPER_SNAKE) and `exitCode`: such errors are
-// "expected" and print as one paragraph. Anything else is a bug and prints its stack.
-
-import { EXIT } from './exit-codes.ts';
+// The harness throws HarnessError (a stable code, an exit code from the table, the message naming the
+// value and the fix). Errors of the other layers (VmError, ScenarioError, ExpectedGraphError) carry
+// `code` and `exitCode` the same way. A file-system error that escaped a command is translated into
+// one paragraph too; anything else is a bug and prints its stack, saying so.
+import { EXIT, isExitCode, type ExitCode } from './exit-codes.ts';
+import { describeFsError, isFsError, type FsContext } from './file-errors.ts';
 
 export interface ExpectedError extends Error {
   code: string;
@@ -11,26 +13,81 @@ export interface ExpectedError extends Error {
   details?: string;
 }
 
-export function isExpectedError(err: unknown): err is ExpectedError {
-  if (!(err instanceof Error)) return false;
-  const code: unknown = (err as { code?: unknown }).code;
-  return typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code);
+export interface HarnessErrorOptions {
+  exitCode?: ExitCode;
+  details?: string;
+  cause?: unknown;
 }
 
-export class UsageError extends Error {
-  readonly code = 'USAGE';
-  readonly exitCode = EXIT.badInput;
+export class HarnessError extends Error {
+  readonly code: string;
+  readonly exitCode: ExitCode;
+  readonly details?: string;
+  constructor(code: string, message: string, options: HarnessErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HarnessError';
+    this.code = code;
+    this.exitCode = options.exitCode ?? EXIT.badInput;
+    if (options.details !== undefined) this.details = options.details;
+  }
+}
+
+/** A mistake in the command line (exit 2). */
+export class UsageError extends HarnessError {
   constructor(message: string) {
-    super(message);
+    super('USAGE', message);
     this.name = 'UsageError';
   }
 }
 
-export function formatError(err: unknown): { text: string; exitCode: number } {
+/** Bad input (exit 2): a file that is missing, of the wrong kind, or invalid. */
+export function inputError(code: string, message: string, details?: string): HarnessError {
+  return new HarnessError(code, message, details === undefined ? {} : { details });
+}
+
+/** A file-system error on a path the user gave, as one sentence with the fix (exit 2, or 3 for a full disk). */
+export function fileError(err: unknown, context: FsContext): Error {
+  if (!isFsError(err)) return err instanceof Error ? err : new Error(String(err));
+  const d = describeFsError(err, context);
+  return new HarnessError(d.code, d.message, { exitCode: d.exitCode, cause: err });
+}
+
+export class UnknownScenarioError extends HarnessError {
+  constructor(name: string, known: string[]) {
+    super('SCENARIO_UNKNOWN', `unknown scenario "${name}"; known: ${known.join(', ')} (or give a path to a .yaml file)`);
+    this.name = 'UnknownScenarioError';
+  }
+}
+
+export class ResultsFolderError extends HarnessError {
+  constructor(message: string) {
+    super('RESULTS_INVALID', message);
+    this.name = 'ResultsFolderError';
+  }
+}
+
+export function isExpectedError(err: unknown): err is ExpectedError {
+  if (!(err instanceof Error)) return false;
+  const code: unknown = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) && !isFsError(err);
+}
+
+/** The exit code an error earns: its own when it is one of the table's, else infrastructure. */
+export function exitCodeOfError(err: unknown): ExitCode {
+  if (isFsError(err)) return describeFsError(err).exitCode;
+  const code = (err as { exitCode?: unknown } | null)?.exitCode;
+  return isExitCode(code) ? code : EXIT.infrastructure;
+}
+
+export function formatError(err: unknown): { text: string; exitCode: ExitCode } {
+  if (isFsError(err)) {
+    const e = describeFsError(err);
+    return { text: `error [${e.code}]: ${e.message}`, exitCode: e.exitCode };
+  }
   if (isExpectedError(err)) {
     const lines = [`error [${err.code}]: ${err.message}`];
     if (err.details) lines.push(err.details.trimEnd());
-    return { text: lines.join('\n'), exitCode: err.exitCode ?? EXIT.infrastructure };
+    return { text: lines.join('\n'), exitCode: exitCodeOfError(err) };
   }
   const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
   return {

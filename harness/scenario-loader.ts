@@ -1,52 +1,87 @@
-// Finds and loads scenarios: the seed suite shipped under scenarios/seed, or files named by path.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Finds and loads scenarios: the seed suite shipped under scenarios/seed, or files named by path
+// (`-` is standard input). Files are read with a size limit; an expected-graph file given in place
+// of a scenario is named as such.
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { MAX_YAML_CHARS } from '../analysis/yaml-input.ts';
+import { ScenarioError } from '../scenarios/errors.ts';
 import { parseScenario } from '../scenarios/parse-scenario.ts';
 import type { Scenario } from '../scenarios/schema.ts';
+import { inputError, UnknownScenarioError } from './errors.ts';
+import { GRAPH_GIVEN_AS_SCENARIO, yamlFileKind } from './inputs/file-kinds.ts';
+import { inputName, readInputTextSync, STDIN_PATH } from './inputs/read-input.ts';
+import { cachedSeedScenario, SEED_DIR, seedFiles, writeSeedCache } from './seed-cache.ts';
 
-export const SEED_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'scenarios', 'seed');
+export { SEED_DIR, UnknownScenarioError };
 
 export interface LoadedScenario {
   scenario: Scenario;
   file: string;
 }
 
-export class UnknownScenarioError extends Error {
-  readonly code = 'SCENARIO_UNKNOWN';
-  readonly exitCode = 2;
-  constructor(name: string, known: string[]) {
-    super(`unknown scenario "${name}"; known: ${known.join(', ')} (or give a path to a .yaml file)`);
-    this.name = 'UnknownScenarioError';
-  }
-}
-
-export function loadScenarioFile(file: string): LoadedScenario {
-  let text: string;
+/** Reads and validates one scenario file (`name` is how messages call it); ScenarioError lists every problem with its line. */
+export function loadScenarioFile(file: string, name = inputName(file)): LoadedScenario {
+  const text = readInputTextSync({ path: file, what: 'scenario file', code: 'SCENARIO_UNREADABLE', expected: 'a scenario (.yaml, docs/scenarios.md)', maxBytes: MAX_YAML_CHARS, limitWhy: 'scenario files are a few KiB' });
   try {
-    text = readFileSync(file, 'utf8');
+    return { scenario: parseScenario(text, name), file };
   } catch (err) {
-    throw Object.assign(new Error(`${file}: cannot read scenario file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`), { code: 'SCENARIO_UNREADABLE', exitCode: 2 });
+    if (err instanceof ScenarioError && yamlFileKind(text) === 'graph') {
+      throw new ScenarioError(name, [{ path: [], message: GRAPH_GIVEN_AS_SCENARIO }, ...err.issues]);
+    }
+    throw err;
   }
-  return { scenario: parseScenario(text, file), file };
 }
 
 export function seedScenarios(dir = SEED_DIR): LoadedScenario[] {
-  return readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => loadScenarioFile(join(dir, f)));
+  return seedFiles(dir).map((f) => {
+    const file = join(dir, f);
+    if (dir === SEED_DIR) {
+      const cached = cachedSeedScenario(f, readFileSync(file, 'utf8'));
+      if (cached) return { scenario: cached, file };
+    }
+    return loadScenarioFile(file);
+  });
 }
+
+/** For the build: the seed suite parsed now, stored beside the compiled CLI (harness/seed-cache.ts). */
+export function buildSeedCache(): number {
+  const scenarios = seedFiles(SEED_DIR).map((fileName) => {
+    const text = readFileSync(join(SEED_DIR, fileName), 'utf8');
+    return { fileName, text, scenario: loadScenarioFile(join(SEED_DIR, fileName)).scenario };
+  });
+  writeSeedCache(scenarios);
+  return scenarios.length;
+}
+
+/** A selector that names a file rather than a seed scenario. */
+export const isScenarioPath = (sel: string): boolean => sel === STDIN_PATH || sel.endsWith('.yaml') || sel.endsWith('.yml') || sel.includes('/');
 
 /** `--scenario` values: names from the seed suite or paths to files; none = the whole seed suite. */
 export function selectScenarios(selectors: readonly string[], dir = SEED_DIR): LoadedScenario[] {
+  if (selectors.length > 0 && selectors.every(isScenarioPath)) return loadScenarioFiles(selectors);
   const seed = seedScenarios(dir);
   if (selectors.length === 0) return seed;
   return selectors.map((sel) => {
-    if (sel.endsWith('.yaml') || sel.endsWith('.yml') || sel.includes('/')) {
-      const path = resolve(sel);
-      if (!existsSync(path)) throw Object.assign(new Error(`scenario file ${sel} does not exist; expected a path to a .yaml scenario`), { code: 'SCENARIO_UNREADABLE', exitCode: 2 });
-      return loadScenarioFile(path);
-    }
+    if (isScenarioPath(sel)) return loadScenarioFiles([sel])[0]!;
     const found = seed.find((l) => l.scenario.name === sel);
     if (!found) throw new UnknownScenarioError(sel, seed.map((l) => l.scenario.name));
     return found;
   });
+}
+
+/** Every file is read and validated before one error lists the problems of all of them. */
+function loadScenarioFiles(paths: readonly string[]): LoadedScenario[] {
+  const loaded: LoadedScenario[] = [];
+  const failed: ScenarioError[] = [];
+  for (const p of paths) {
+    try {
+      loaded.push(loadScenarioFile(p === STDIN_PATH ? p : resolve(p), inputName(p)));
+    } catch (err) {
+      if (err instanceof ScenarioError && paths.length > 1) failed.push(err);
+      else throw err;
+    }
+  }
+  if (failed.length === 1) throw failed[0]!;
+  if (failed.length > 1) throw inputError('SCENARIO_INVALID', failed.map((f) => f.message).join('\n'));
+  return loaded;
 }

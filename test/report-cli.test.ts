@@ -80,6 +80,6 @@ describe('ipvs-harness export', () => {
   it('needs exactly one format (exit 2)', async () => {
     const r = await cli('export', FIXTURE('seed'), join(tmp, 'x.json'));
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toContain('choose one output format: --perfetto or --callgraphs');
+    expect(r.stderr).toContain('choose what to export: --perfetto (Chrome/Perfetto trace JSON) or --callgraphs');
   }, 30_000);
 });

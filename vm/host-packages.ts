@@ -1,5 +1,5 @@
 // The Debian packages the harness needs on the host, and which of them are missing.
-import { execa } from 'execa';
+// (execa is imported when needed: the CLI shows these lists in `setup --help`, which must start fast.)
 
 export const REQUIRED_PACKAGES = [
   'qemu-system-x86', 'busybox-static', 'dropbear-bin', 'ipvsadm', 'socat', 'iproute2', 'kmod', 'xz-utils', 'zstd',
@@ -14,6 +14,7 @@ export const TEST_PACKAGES = ['chromium'] as const;
 
 /** Packages from `wanted` that dpkg does not report as installed. */
 export async function missingPackages(wanted: readonly string[]): Promise<string[]> {
+  const { execa } = await import('execa');
   const r = await execa('dpkg-query', ['-W', '-f', '${Package} ${db:Status-Abbrev}\\n', ...wanted], { reject: false });
   const installed = new Set(
     r.stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter((p) => p[1]?.startsWith('ii')).map((p) => p[0]!.split(':')[0]!),

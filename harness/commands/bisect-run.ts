@@ -6,14 +6,6 @@ import type { Command } from 'commander';
 import { EXIT, setExitCode } from '../exit-codes.ts';
 import { interruptSignal } from '../interrupt.ts';
 import { formatError, UsageError } from '../errors.ts';
-import { bisectVerdict } from '../run/bisect-verdict.ts';
-import { outOfTreeBisectVerdict, outOfTreeFailures } from '../run/own-ipvs.ts';
-import { LineReporter } from '../run/line-reporter.ts';
-import { runMatrix } from '../run/run-matrix.ts';
-import { planRun } from '../run/run-plan.ts';
-
-/** `git bisect run` stops on exit codes above 127. */
-const EXIT_ABORT_BISECT = 128;
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -49,6 +41,11 @@ preflight fails (IP_VS missing), no boot, a panic before the scenario, setup fai
 128 a usage mistake (unknown scenario, invalid file), or with --ipvs-source modules that no revision
 can build on this host (headers, compiler, download): git bisect stops.`)
     .action(async (opts: { kernel: string; scenario: string[]; modules?: string; config?: string; out?: string; cacheDir?: string; ipvsSource?: string }, command: Command) => {
+      const { bisectVerdict } = await import('../run/bisect-verdict.ts');
+      const { outOfTreeBisectVerdict, outOfTreeFailures } = await import('../run/own-ipvs.ts');
+      const { LineReporter } = await import('../run/line-reporter.ts');
+      const { runMatrix } = await import('../run/run-matrix.ts');
+      const { planRun } = await import('../run/run-plan.ts');
       let plan;
       try {
         if (opts.scenario.length === 0) throw new UsageError('bisect-run needs at least one --scenario');
@@ -57,8 +54,8 @@ can build on this host (headers, compiler, download): git bisect stops.`)
       } catch (err) {
         // A usage mistake must stop `git bisect run` (exit > 127), not mark the revision bad (exit 2 would).
         const { text } = formatError(err);
-        process.stderr.write(`${text}\nbisect-run: aborting the bisection (exit ${EXIT_ABORT_BISECT})\n`);
-        setExitCode(command, EXIT_ABORT_BISECT);
+        process.stderr.write(`${text}\nbisect-run: aborting the bisection (exit ${EXIT.abortBisect})\n`);
+        setExitCode(command, EXIT.abortBisect);
         return;
       }
       if (!opts.out) plan.out = mkdtempSync(join(tmpdir(), 'ipvs-harness-bisect-'));

@@ -1,17 +1,13 @@
 // `ipvs-harness exec`: boot a kernel, run one command in the guest's root network namespace, print
 // its output, exit with its exit code, power off. The quickest way to poke at a kernel.
 import type { Command } from 'commander';
-import { bootGuest } from '../../vm/guest.ts';
 import { VmError } from '../../vm/errors.ts';
-import { defaultCacheDir } from '../../vm/cache-dir.ts';
 import { KERNEL_SPEC_HELP, type KernelSpec } from '../../vm/kernel-spec.ts';
-import { resolveKernel, toKernelSpec } from '../../vm/resolve-kernel.ts';
 import type { ResolvedKernel } from '../../vm/resolved-kernel.ts';
-import { ipvsSourceArg, withOutOfTreeIpvs } from '../run/own-ipvs.ts';
-import { EXIT, setExitCode } from '../exit-codes.ts';
+import { shellJoin } from '../../vm/shell-quote.ts';
+import { EXIT, exitCodeOfSignal, setExitCode } from '../exit-codes.ts';
 import { UsageError } from '../errors.ts';
 import { interruptSignal } from '../interrupt.ts';
-import { vmEventPrinter } from '../render-vm-events.ts';
 
 interface ExecOpts {
   kernel?: string;
@@ -32,6 +28,8 @@ interface ExecOpts {
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 async function kernelWithIpvsSource(spec: KernelSpec, source: string, cacheDir: string, signal: AbortSignal): Promise<ResolvedKernel> {
+  const { resolveKernel } = await import('../../vm/resolve-kernel.ts');
+  const { ipvsSourceArg, withOutOfTreeIpvs } = await import('../run/own-ipvs.ts');
   const kernel = await resolveKernel(spec, { cacheDir, signal });
   return withOutOfTreeIpvs(kernel, { source: ipvsSourceArg(source) }, { cacheDir, signal, progress: (stage, detail) => process.stderr.write(`[module] ${stage}${detail ? `: ${detail}` : ''}\n`) });
 }
@@ -42,7 +40,14 @@ function positiveNumber(text: string, option: string): number {
   return n;
 }
 
-const SIGNAL_NUMBERS: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, ABRT: 6, KILL: 9, SEGV: 11, PIPE: 13, ALRM: 14, TERM: 15 };
+/**
+ * The guest's command line. One word is a shell command as written (`-- 'a && b'`); several words are
+ * argv, each quoted for the guest's /bin/sh so it arrives as given (`-- sh -c 'echo one; echo two'`),
+ * as `docker run` and `kubectl exec --` pass it.
+ */
+export function guestCommandLine(words: readonly string[]): string {
+  return words.length === 1 ? words[0]! : shellJoin(words);
+}
 
 export function registerExec(program: Command): void {
   program
@@ -61,14 +66,16 @@ export function registerExec(program: Command): void {
     .option('--ipvs-source <dir|debian>', "boot with IPVS modules built from this tree (all of them) instead of the kernel's own")
     .option('-v, --verbose', 'print boot progress on stderr even when stderr is not a terminal')
     .option('--console', 'also print the guest console on stderr')
-    .argument('<command...>', 'command to run in the guest (words are joined with spaces, like ssh)')
+    .argument('<command...>', "command to run in the guest: one word is a shell command line ('a && b'), several words are argv, passed as given")
     .addHelpText('after', `
 Kernel specs:
 ${KERNEL_SPEC_HELP.split('\n').map((l) => `  ${l}`).join('\n')}
 
 Examples:
   $ ipvs-harness exec --kernel debian:6.1 -- cat /proc/version
-  $ ipvs-harness exec -k debian:6.12 -- 'modprobe ip_vs && cat /proc/net/ip_vs'
+  $ ipvs-harness exec -k debian:6.12 -- 'modprobe ip_vs && cat /proc/net/ip_vs'     # one word: a shell command line
+  $ ipvs-harness exec -k debian:6.1 -- sh -c 'echo one; echo two'                   # several words: argv as given
+  $ ipvs-harness exec -k debian:6.1 -- printf '%s|' 'a b' c                         # prints a b|c|
   $ ipvs-harness exec -k path:./arch/x86/boot/bzImage --config .config --modules /tmp/mods -- uname -r
   $ ipvs-harness exec -k build:~/src/linux --console -- 'ipvsadm -Ln'
   $ ipvs-harness exec -k debian:6.1 --ipvs-source ~/ipvs -- 'modprobe ip_vs && cat /sys/module/ip_vs/taint'
@@ -81,13 +88,18 @@ Exit code: the command's own; 2 bad input (nothing booted); 3 boot or guest fail
       const bootTimeoutMs = opts.bootTimeout ? positiveNumber(opts.bootTimeout, '--boot-timeout') * 1000 : undefined;
       const memoryMb = opts.memory === undefined ? undefined : Math.round(positiveNumber(opts.memory, '--memory'));
       const showProgress = Boolean(process.stderr.isTTY) || Boolean(opts.verbose) || Boolean(opts.console);
+      const { bootGuest } = await import('../../vm/guest.ts');
+      const { toKernelSpec } = await import('../../vm/resolve-kernel.ts');
+      const { vmEventPrinter } = await import('../render-vm-events.ts');
+      const { defaultCacheDir } = await import('../../vm/cache-dir.ts');
+      const cacheDir = opts.cacheDir ?? defaultCacheDir();
       const printer = vmEventPrinter({ consoleLines: Boolean(opts.console) });
       const interrupt = interruptSignal();
       try {
         // A path: kernel carries its --modules and --config.
         const spec = toKernelSpec(opts.kernel!, { ...(opts.modules ? { modulesDir: opts.modules } : {}), ...(opts.config ? { configPath: opts.config } : {}) });
         // --ipvs-source: resolved first, and its IPVS modules built (or cached) and checked before the boot.
-        const kernel = opts.ipvsSource ? await kernelWithIpvsSource(spec, opts.ipvsSource, opts.cacheDir ?? defaultCacheDir(), interrupt.signal) : spec;
+        const kernel = opts.ipvsSource ? await kernelWithIpvsSource(spec, opts.ipvsSource, cacheDir, interrupt.signal) : spec;
         await using guest = await bootGuest({
           kernel,
           ...(memoryMb ? { memoryMb } : {}),
@@ -98,11 +110,7 @@ Exit code: the command's own; 2 bad input (nothing booted); 3 boot or guest fail
           ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
           ...(opts.withBpftrace ? { withBpftrace: true } : {}),
         });
-        const commandLine = words.join(' ');
-        // `exec ... | head` closes our stdout early: that is not an error of the guest command.
-        process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-          if (err.code !== 'EPIPE') throw err;
-        });
+        const commandLine = guestCommandLine(words);
         const result = await guest.exec(commandLine, {
           timeoutMs,
           signal: interrupt.signal,
@@ -113,7 +121,7 @@ Exit code: the command's own; 2 bad input (nothing booted); 3 boot or guest fail
         if (result.timedOut) {
           throw new VmError('COMMAND_TIMEOUT', `the command "${commandLine}" did not finish within ${opts.timeout} s; raise --timeout`, { phase: 'command' });
         }
-        const code = result.exitCode ?? (result.signal ? 128 + (SIGNAL_NUMBERS[result.signal.replace(/^SIG/, '')] ?? 0) : EXIT.infrastructure);
+        const code = result.exitCode ?? (result.signal ? exitCodeOfSignal(result.signal) : EXIT.infrastructure);
         setExitCode(command, code);
       } finally {
         interrupt.dispose();

@@ -1,4 +1,7 @@
-// Every CLI command lives in its own file and registers itself here.
+// Every CLI command lives in its own file and registers itself here. A command file imports only what
+// its options and help need (commander, exit codes, errors, help text); what its action needs is
+// imported inside the action, so `--help` and each command load only their own code and start fast
+// (test/cli-startup.test.ts holds the list of modules a command file may import at start).
 import type { Command } from 'commander';
 import { registerList } from './list.ts';
 import { registerMerge } from './merge.ts';

@@ -2,9 +2,7 @@
 import type { Command } from 'commander';
 import { defaultCacheDir } from '../../vm/cache-dir.ts';
 import { DEFAULT_KERNEL_SPECS, KERNEL_SPEC_HELP } from '../../vm/kernel-spec.ts';
-import { listKernels } from '../../vm/kernel-listing.ts';
 import { interruptSignal } from '../interrupt.ts';
-import { vmEventPrinter } from '../render-vm-events.ts';
 
 export function registerKernels(program: Command): void {
   program
@@ -26,6 +24,8 @@ Examples:
 Default matrix of a bare \`run\`: ${DEFAULT_KERNEL_SPECS.join(' ')}
 (the seed's own 5.10 generation, Debian oldstable, stable, and the newest kernel Debian serves).`)
     .action(async (opts: { update?: boolean; available?: boolean; json?: boolean; cacheDir?: string }) => {
+      const { listKernels } = await import('../../vm/kernel-listing.ts');
+      const { vmEventPrinter } = await import('../render-vm-events.ts');
       const interrupt = interruptSignal();
       try {
         const listing = await listKernels({ cacheDir: opts.cacheDir ?? defaultCacheDir(), signal: interrupt.signal, onEvent: vmEventPrinter(), ...(opts.update ? { update: true } : {}), ...(opts.available ? { available: true } : {}) });

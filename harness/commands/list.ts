@@ -1,7 +1,6 @@
 // `ipvs-harness list`: the scenarios of the seed suite (or given files), one line each.
 import type { Command } from 'commander';
 import { DEFAULT_MATRIX_NOTE } from '../../vm/kernel-spec.ts';
-import { selectScenarios } from '../scenario-loader.ts';
 
 export function registerList(program: Command): void {
   program
@@ -13,8 +12,10 @@ export function registerList(program: Command): void {
 Examples:
   $ ipvs-harness list
   $ ipvs-harness list ./my-scenario.yaml        # also validates the file (exit 2 with every problem)`)
-    .action((files: string[], opts: { json?: boolean }) => {
-      const loaded = selectScenarios(files);
+    .action(async (files: string[], opts: { json?: boolean }) => {
+      // The seed suite comes from the build's cache when unchanged: no YAML parser loaded at all.
+      const { cachedSeedSuite } = await import('../seed-cache.ts');
+      const loaded = (files.length === 0 ? cachedSeedSuite() : null) ?? (await import('../scenario-loader.ts')).selectScenarios(files);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(loaded.map((l) => l.scenario), null, 2)}\n`);
         return;

@@ -2,10 +2,7 @@
 // junit.xml, and on request the report model or the canonical call graphs as JSON.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { toCallGraphJson, toJson } from '../../analysis/report/render-json.ts';
 import { EXIT, setExitCode } from '../exit-codes.ts';
-import { writeAtomic } from '../run/results-folder.ts';
-import { writeReportFiles } from '../report/write-reports.ts';
 
 export function registerReport(program: Command): void {
   program
@@ -24,15 +21,24 @@ Examples:
   $ ipvs-harness report ./ipvs-results --callgraphs baseline.json
 
 \`run\` writes report.html and junit.xml by itself; use this to re-render a folder (after an
-upgrade, or with other output paths). Exit code: 0 written, 2 not a results folder.`)
-    .action((dir: string, opts: { out?: string; junit: string | boolean; json?: string; callgraphs?: string }, command: Command) => {
-      const junit = opts.junit === false ? null : typeof opts.junit === 'string' ? resolve(opts.junit) : undefined;
-      const written = writeReportFiles(resolve(dir), { ...(opts.out ? { html: resolve(opts.out) } : {}), junit });
-      if (opts.json) writeAtomic(resolve(opts.json), toJson(written.report));
-      if (opts.callgraphs) writeAtomic(resolve(opts.callgraphs), toCallGraphJson(written.report.callGraphs));
+upgrade, or with other output paths). Exit code: 0 written, 2 not a results folder, or an output
+that is a folder or under /proc, /sys or /dev.`)
+    .action(async (dir: string, opts: { out?: string; junit: string | boolean; json?: string; callgraphs?: string }, command: Command) => {
+      const { checkOutputFile, writeOutputFile } = await import('../outputs/output-file.ts');
+      const { writeReportFiles } = await import('../report/write-reports.ts');
+      const { toCallGraphJson, toJson } = await import('../../analysis/report/render-json.ts');
+      // Every output is checked before the folder is read: a typo costs nothing.
+      const json = opts.json !== undefined ? { path: opts.json, what: 'report JSON', suggest: 'report.json' } : null;
+      const callgraphs = opts.callgraphs !== undefined ? { path: opts.callgraphs, what: 'call-graph JSON', suggest: 'callgraphs.json' } : null;
+      const html = opts.out !== undefined ? checkOutputFile({ path: opts.out, what: 'HTML report', suggest: 'report.html' }) : undefined;
+      const junit = opts.junit === false ? null : typeof opts.junit === 'string' ? checkOutputFile({ path: opts.junit, what: 'JUnit XML', suggest: 'junit.xml' }) : undefined;
+      for (const o of [json, callgraphs]) if (o) checkOutputFile(o);
+      const written = writeReportFiles(resolve(dir), { ...(html ? { html } : {}), junit });
+      if (json) writeOutputFile(json, toJson(written.report));
+      if (callgraphs) writeOutputFile(callgraphs, toCallGraphJson(written.report.callGraphs));
       const s = written.report.run.summary;
-      const files = [written.html, written.junit, opts.json, opts.callgraphs].filter(Boolean).join(', ');
-      process.stdout.write(`${s.total} cell(s): ${s.passed} passed, ${s.failed} failed, ${s.error} error, ${s.skipped} skipped\nwrote ${files}\n`);
+      const files = [written.html, written.junit, opts.json, opts.callgraphs].filter((f): f is string => typeof f === 'string');
+      process.stdout.write(`${s.total} cell(s): ${s.passed} passed, ${s.failed} failed, ${s.error} error, ${s.skipped} skipped\n${files.map((f) => `wrote ${f}\n`).join('')}`);
       for (const n of written.report.notes) process.stdout.write(`note: ${n}\n`);
       setExitCode(command, EXIT.ok);
     });

@@ -2,15 +2,10 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_KERNEL_SPECS } from '../../vm/kernel-spec.ts';
-import { setExitCode, EXIT } from '../exit-codes.ts';
+import { EXIT, exitCodeOfResults, setExitCode } from '../exit-codes.ts';
 import { UsageError } from '../errors.ts';
 import { interruptSignal } from '../interrupt.ts';
-import { LineReporter } from '../run/line-reporter.ts';
-import { exitCodeOf, runMatrix } from '../run/run-matrix.ts';
-import { planRun, type RunRequest } from '../run/run-plan.ts';
-import { outOfTreeFailures } from '../run/own-ipvs.ts';
-import { writeRunReports } from '../report/write-reports.ts';
-import { compareWithBaseline, updateBaseline } from '../run/baseline.ts';
+import type { RunRequest } from '../run/run-plan.ts';
 import type { RunResults } from '../../analysis/report/results.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -59,6 +54,13 @@ commands.log and console.log. Exit code: 0 all passed, 1 a scenario failed, 2 ba
 3 an infrastructure error (boot, guest), 4 the rest passed but a selftest skipped itself,
 130 interrupted.`)
     .action(async (opts: RunOptions, command: Command) => {
+      // What the run needs is loaded here, not at start: `--help` and the other commands start fast.
+      const { LineReporter } = await import('../run/line-reporter.ts');
+      const { runMatrix } = await import('../run/run-matrix.ts');
+      const { planRun } = await import('../run/run-plan.ts');
+      const { writeRunReports } = await import('../report/write-reports.ts');
+      const { compareWithBaseline, updateBaseline } = await import('../run/baseline.ts');
+      const { outOfTreeFailures } = await import('../run/own-ipvs.ts');
       if (opts.baselineKernel && !opts.baseline) throw new UsageError('--baseline-kernel needs --baseline <dir>');
       const plan = planRun(opts);
       const postProcess: ((r: RunResults, out: string) => void)[] = [];
@@ -78,7 +80,7 @@ commands.log and console.log. Exit code: 0 all passed, 1 a scenario failed, 2 ba
         const results = await runMatrix(plan, { reporters: [new LineReporter()], signal: interrupt.signal, writers: [writeRunReports], postProcess });
         // --ipvs-source: a tree that did not build shows the compiler's messages here, not only in results.json.
         for (const text of outOfTreeFailures(results)) process.stderr.write(`${text}\n`);
-        setExitCode(command, interrupt.signal.aborted ? EXIT.interrupted : exitCodeOf(results));
+        setExitCode(command, interrupt.signal.aborted ? EXIT.interrupted : exitCodeOfResults(results));
       } finally {
         interrupt.dispose();
       }

@@ -4,12 +4,8 @@
 import type { Command } from 'commander';
 import { KERNEL_SPEC_HELP } from '../../vm/kernel-spec.ts';
 import { UsageError } from '../errors.ts';
-import { EXIT, setExitCode } from '../exit-codes.ts';
+import { EXIT, exitCodeOfResults, setExitCode } from '../exit-codes.ts';
 import { interruptSignal } from '../interrupt.ts';
-import { LineReporter } from '../run/line-reporter.ts';
-import { writeRunReports } from '../report/write-reports.ts';
-import { exitCodeOf, runMatrix } from '../run/run-matrix.ts';
-import { planRun } from '../run/run-plan.ts';
 
 interface SelftestOptions {
   kernel: string[];
@@ -51,6 +47,10 @@ and <kernel>/selftest-ipvs.sh/{output.log,commands.log,console.log}. Exit code: 
 2 bad input, 3 an infrastructure error, 4 skipped (kselftest's skip: the selftest skipped itself, or the
 kernel's source has none), 130 interrupted.`)
     .action(async (opts: SelftestOptions, command: Command) => {
+      const { LineReporter } = await import('../run/line-reporter.ts');
+      const { writeRunReports } = await import('../report/write-reports.ts');
+      const { runMatrix } = await import('../run/run-matrix.ts');
+      const { planRun } = await import('../run/run-plan.ts');
       if (opts.kernel.length === 0) throw new UsageError('selftest needs --kernel <spec>, e.g. --kernel debian:6.1');
       const timeoutS = opts.timeout === undefined ? undefined : Number(opts.timeout);
       if (timeoutS !== undefined && (!Number.isInteger(timeoutS) || timeoutS < 1)) throw new UsageError(`--timeout ${opts.timeout}: expected a whole number of seconds, e.g. --timeout 300`);
@@ -58,7 +58,7 @@ kernel's source has none), 130 interrupted.`)
       const interrupt = interruptSignal();
       try {
         const results = await runMatrix(plan, { reporters: [new LineReporter()], writers: [writeRunReports], signal: interrupt.signal });
-        setExitCode(command, interrupt.signal.aborted ? EXIT.interrupted : exitCodeOf(results));
+        setExitCode(command, interrupt.signal.aborted ? EXIT.interrupted : exitCodeOfResults(results));
       } finally {
         interrupt.dispose();
       }

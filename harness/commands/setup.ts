@@ -2,17 +2,12 @@
 // needs (or, without root, prints the exact command), downloads the default kernels and builds their
 // guest images. `--for-tests` adds what the test suite needs (chromium, the kernel selftest's source).
 import type { Command } from 'commander';
-import { execa } from 'execa';
 import { defaultCacheDir } from '../../vm/cache-dir.ts';
 import { BPFTRACE_PACKAGES, isRoot, missingPackages, REQUIRED_PACKAGES, TEST_PACKAGES } from '../../vm/host-packages.ts';
-import { buildGuestImage } from '../../vm/initramfs.ts';
 import { DEFAULT_KERNEL_SPECS } from '../../vm/kernel-spec.ts';
-import { preflightKernel } from '../../vm/preflight.ts';
-import { resolveKernel } from '../../vm/resolve-kernel.ts';
+import { HarnessError } from '../errors.ts';
 import { EXIT, setExitCode } from '../exit-codes.ts';
 import { interruptSignal } from '../interrupt.ts';
-import { vmEventPrinter } from '../render-vm-events.ts';
-import { findSelftest } from '../selftest/fetch-selftest.ts';
 
 /** The kernels whose selftest the e2e tests run (fetched by --for-tests, so the tests never download). */
 const SELFTEST_TEST_KERNELS = ['debian:6.1'];
@@ -31,13 +26,14 @@ async function installPackages(wanted: readonly string[], signal: AbortSignal): 
     process.stdout.write(`  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing.join(' ')}\n`);
     return 'need-root';
   }
+  const { execa } = await import('execa');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   say('apt-get update');
   await execa('apt-get', ['update', '-q'], { stdio: 'inherit', env, cancelSignal: signal });
   say(`apt-get install -y --no-install-recommends ${missing.join(' ')}`);
   await execa('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { stdio: 'inherit', env, cancelSignal: signal });
   const still = await missingPackages(missing);
-  if (still.length > 0) throw Object.assign(new Error(`apt-get could not install: ${still.join(' ')}`), { code: 'SETUP_FAILED', exitCode: EXIT.infrastructure });
+  if (still.length > 0) throw new HarnessError('SETUP_FAILED', `apt-get could not install: ${still.join(' ')}; see apt-get's output above`, { exitCode: EXIT.infrastructure });
   return 'ok';
 }
 
@@ -60,6 +56,11 @@ Examples:
 
 Exit code: 0 ready; 2 packages missing and not root (the command to run is printed); 3 a download failed.`)
     .action(async (opts: { forTests?: boolean; withBpftrace?: boolean; kernels: boolean; cacheDir?: string }, command: Command) => {
+      const { buildGuestImage } = await import('../../vm/initramfs.ts');
+      const { preflightKernel } = await import('../../vm/preflight.ts');
+      const { resolveKernel } = await import('../../vm/resolve-kernel.ts');
+      const { vmEventPrinter } = await import('../render-vm-events.ts');
+      const { findSelftest } = await import('../selftest/fetch-selftest.ts');
       const interrupt = interruptSignal();
       try {
         const wanted = [...REQUIRED_PACKAGES, ...(opts.forTests ? TEST_PACKAGES : []), ...(opts.withBpftrace ? BPFTRACE_PACKAGES : [])];

@@ -24,6 +24,7 @@ import { runScenario } from './run-scenario.ts';
 import type { RunPlan } from './run-plan.ts';
 import { outOfTreeIpvsInGuest, withOutOfTreeIpvs } from './own-ipvs.ts';
 import type { LoadedScenario } from '../scenario-loader.ts';
+import { EXIT } from '../exit-codes.ts';
 
 export interface KernelRunOptions {
   /** The kernel, parsed (a path: kernel with its modules and config); its `text` is the cells' `kernel`. */
@@ -279,7 +280,7 @@ function tail(guest: Guest): string | undefined {
 }
 
 function isBadInput(err: unknown): boolean {
-  return (err as { exitCode?: unknown }).exitCode === 2;
+  return (err as { exitCode?: unknown }).exitCode === EXIT.badInput;
 }
 
 export function toErrorInfo(err: unknown, phase: CellPhase): ErrorInfo {

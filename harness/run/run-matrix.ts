@@ -90,19 +90,8 @@ export function summarize(cells: readonly CellResult[]): Record<CellStatus, numb
   return s;
 }
 
-/**
- * 0 only when every cell passed; 1 when something failed; 3 when errors (no failure) spoiled it; 2
- * when the only errors are bad kernel specs or files (phase `kernel`: nothing booted); 4 (kselftest's
- * ksft_skip) when the rest passed but cells were skipped (a selftest that skipped itself).
- */
-export function exitCodeOf(results: RunResults): number {
-  const s = results.summary;
-  if (s.total > 0 && s.passed === s.total) return 0;
-  if (s.failed > 0) return 1;
-  const errors = results.cells.filter((c) => c.status === 'error');
-  if (errors.length > 0) return errors.every((c) => c.error?.phase === 'kernel') ? 2 : 3;
-  return s.total > 0 ? 4 : 3;
-}
+/** The exit code of a run's results: decided with the other exit codes, in harness/exit-codes.ts. */
+export { exitCodeOfResults as exitCodeOf } from '../exit-codes.ts';
 
 /** One record per kernel, whatever number of guests ran its scenarios. */
 export function mergeKernelRuns(runs: readonly KernelRun[]): KernelRun[] {
