@@ -5,7 +5,8 @@ import { ExpectedGraphError, type GraphError, type GraphPath } from './expected-
 import { validateExpectedGraph, type ValidateResult } from './expected-graph-validate.ts';
 import { readYaml } from './yaml-input.ts';
 
-function lineFinder(contents: unknown, counter: LineCounter): (path: GraphPath) => number | undefined {
+/** Line of a path in a YAML document; the last segment points at its key (also used for scenarios). */
+export function lineFinder(contents: unknown, counter: LineCounter): (path: GraphPath) => number | undefined {
   const lineAt = (node: unknown): number | undefined => {
     const range = (node as YamlNode | null)?.range;
     return range ? counter.linePos(range[0]).line : undefined;

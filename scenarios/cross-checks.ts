@@ -1,7 +1,14 @@
 // Checks that need more than one field: references between namespaces, servers, steps and services.
+import { closest } from '../analysis/expected-graph-validate.ts';
 import type { ScenarioIssue } from './errors.ts';
 import type { ScenarioData } from './schema.ts';
 import { familyOf, MANAGEMENT_NS, NODE, parseEndpoint } from './values.ts';
+
+/** `unknown namespace "pdo" (did you mean "pod"?); known: node, pod` */
+function unknownName(kind: string, value: unknown, known: readonly string[]): string {
+  const hint = typeof value === 'string' ? closest(value, known) : null;
+  return `unknown ${kind} ${JSON.stringify(value)}${hint ? ` (did you mean "${hint}"?)` : ''}; known: ${known.join(', ') || 'none'}`;
+}
 
 export function crossCheck(s: ScenarioData): ScenarioIssue[] {
   const issues: ScenarioIssue[] = [];
@@ -21,13 +28,13 @@ export function crossCheck(s: ScenarioData): ScenarioIssue[] {
   const nsFamily = new Map(s.topology.namespaces.map((ns) => [ns.name, familyOf(ns.address)]));
   const places = [NODE, ...nsNames];
   const knownPlace = (v: string) => v === NODE || nsNames.has(v);
-  const placeHint = `known: ${places.join(', ')}`;
+  const unknownPlace = (v: string) => unknownName('namespace', v, places);
 
   const serverNames = new Set<string>();
   s.servers.forEach((srv, i) => {
     if (serverNames.has(srv.name)) add(['servers', i, 'name'], `duplicate server "${srv.name}"; expected unique names`);
     serverNames.add(srv.name);
-    if (!knownPlace(srv.in)) add(['servers', i, 'in'], `unknown namespace "${srv.in}"; ${placeHint}`);
+    if (!knownPlace(srv.in)) add(['servers', i, 'in'], unknownPlace(srv.in));
     const fam = nsFamily.get(srv.in);
     if (srv.address !== undefined && fam !== undefined && familyOf(srv.address) !== fam) add(['servers', i, 'address'], `${srv.address} is IPv${familyOf(srv.address)} but namespace ${srv.in} is IPv${fam}; expected an address of its family`);
   });
@@ -64,14 +71,14 @@ export function crossCheck(s: ScenarioData): ScenarioIssue[] {
     const p = ['steps', i];
     if (stepNames.has(step.name)) add([...p, 'name'], `duplicate step "${step.name}"; expected unique names`);
     stepNames.add(step.name);
-    if (!knownPlace(step.from)) add([...p, 'from'], `unknown namespace "${step.from}"; ${placeHint}`);
+    if (!knownPlace(step.from)) add([...p, 'from'], unknownPlace(step.from));
     const kinds = (['connect', 'send', 'wait', 'sysctls'] as const).filter((k) => step[k] !== undefined);
     if (kinds.length !== 1) add(p, `a step does exactly one thing; expected one of connect, send, wait, sysctls (found ${kinds.join(', ') || 'none'})`);
     const e = step.expect;
-    if (e.answeredBy !== undefined && !serverNames.has(e.answeredBy)) add([...p, 'expect', 'answeredBy'], `unknown server "${e.answeredBy}"; known: ${[...serverNames].join(', ') || 'none'}`);
+    if (e.answeredBy !== undefined && !serverNames.has(e.answeredBy)) add([...p, 'expect', 'answeredBy'], unknownName('server', e.answeredBy, [...serverNames]));
     if ((e.outcome !== undefined || e.answeredBy !== undefined) && !step.connect) add([...p, 'expect'], 'outcome and answeredBy judge a connect step; expected them only with connect');
     if (e.delivered !== undefined && !step.send?.observe) add([...p, 'expect', 'delivered'], 'delivered needs send.observe (the namespace that listens); expected both or neither');
-    if (step.send?.observe !== undefined && !knownPlace(step.send.observe)) add([...p, 'send', 'observe'], `unknown namespace "${step.send.observe}"; ${placeHint}`);
+    if (step.send?.observe !== undefined && !knownPlace(step.send.observe)) add([...p, 'send', 'observe'], unknownPlace(step.send.observe));
     if (step.send && parseEndpoint(step.send.from) && step.send.protocol !== 'udp') add([...p, 'send', 'protocol'], 'expected udp');
     // A namespace has one family: it can only reach addresses of that family.
     const fromFamily = nsFamily.get(step.from);
@@ -82,7 +89,7 @@ export function crossCheck(s: ScenarioData): ScenarioIssue[] {
     const source = step.send ? parseEndpoint(step.send.from) : null;
     if (source && target && familyOf(source.address) !== familyOf(target.address)) add([...p, 'send', 'from'], `${source.address} and ${target.address} are of different families; expected both IPv4 or both IPv6`);
     (e.counters ?? []).forEach((c, j) => {
-      if (!knownPlace(c.in)) add([...p, 'expect', 'counters', j, 'in'], `unknown namespace "${c.in}"; ${placeHint}`);
+      if (!knownPlace(c.in)) add([...p, 'expect', 'counters', j, 'in'], unknownPlace(c.in));
       if (c.delta === undefined && c.min === undefined && c.max === undefined) add([...p, 'expect', 'counters', j], 'expected delta, min or max');
     });
   });
@@ -90,7 +97,7 @@ export function crossCheck(s: ScenarioData): ScenarioIssue[] {
   s.graphs.forEach((g, i) => {
     const step = g['step'];
     if (step !== undefined && (typeof step !== 'string' || !stepNames.has(step))) {
-      add(['graphs', i, 'step'], `unknown step ${JSON.stringify(step)}; known: ${[...stepNames].join(', ')}`);
+      add(['graphs', i, 'step'], unknownName('step', step, [...stepNames]));
     }
   });
   return issues;

@@ -10,6 +10,7 @@ export function dottedPath(path: readonly (string | number | symbol)[]): string 
   let out = '';
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;
+    else if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(String(part))) out += `[${JSON.stringify(String(part))}]`; // a sysctl key holds dots
     else out += out ? `.${String(part)}` : String(part);
   }
   return out || '(top level)';

@@ -44,7 +44,7 @@ describe('parseScenario', () => {
       .replace('to: "10.96.0.10:80"', 'to: "10.96.0.10:80000"');
     expect(problems(bad)).toEqual([
       'x.yaml:7: topology.namespaces[0].address: not an IP address; expected an IPv4 address such as 10.244.1.2 or an IPv6 address such as fd00:244:1::2 (hex groups, no zone)',
-      'x.yaml:11: services[0].scheduler: unknown scheduler; known: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos',
+      'x.yaml:11: services[0].scheduler: scheduler "rrr" is not known (did you mean "rr"?); expected one of: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos',
       'x.yaml:13: steps[0].connect.to: expected address:port such as 10.96.0.10:80 or [fd00:96::10]:80',
     ]);
   });
@@ -66,8 +66,8 @@ describe('parseScenario', () => {
   it('checks references between sections', () => {
     const bad = minimal.replace('from: node', 'from: pod9').replace('in: rs1, protocol', 'in: rs7, protocol');
     expect(problems(bad)).toEqual([
-      'x.yaml:9: servers[0].in: unknown namespace "rs7"; known: node, rs1',
-      'x.yaml:13: steps[0].from: unknown namespace "pod9"; known: node, rs1',
+      'x.yaml:9: servers[0].in: unknown namespace "rs7" (did you mean "rs1"?); known: node, rs1',
+      'x.yaml:13: steps[0].from: unknown namespace "pod9" (did you mean "node"?); known: node, rs1',
     ]);
   });
 
@@ -86,8 +86,8 @@ describe('parseScenario', () => {
   it('DR and TUN real servers must own the VIP on the right device and keep the port', () => {
     const dr = minimal.replace('port: 80, realServers: [{ address: 10.244.1.2, port: 80 }]', 'port: 80, method: dr, realServers: [{ address: 10.244.1.2, port: 8080 }]');
     expect(problems(dr)).toEqual([
-      'x.yaml:11: services[0].realServers[0].port: DR cannot change the port (8080 != 80); expected the service port 80',
       'x.yaml:7: topology.namespaces[0]: real server 10.244.1.2 of a DR service must own the VIP; expected vips: [10.96.0.10] and vipDevice: lo on namespace rs1',
+      'x.yaml:11: services[0].realServers[0].port: DR cannot change the port (8080 != 80); expected the service port 80',
     ]);
     const ok = minimal
       .replace('port: 80, realServers', 'port: 80, method: tun, realServers')

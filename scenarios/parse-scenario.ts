@@ -1,11 +1,12 @@
 // Pure parsing of scenario files: YAML text in, a validated Scenario out, or a ScenarioError that lists
 // every problem with file, line and dotted path; the graph items come out typed (graph-items.ts).
 // Reading the file is the caller's job (harness/).
-import { isNode, type Document, type LineCounter } from 'yaml';
+import { lineFinder } from '../analysis/expected-graph-yaml.ts';
 import { readYaml } from '../analysis/yaml-input.ts';
 import { crossCheck } from './cross-checks.ts';
 import { readGraphItems } from './graph-items.ts';
 import { ScenarioError, type ScenarioIssue } from './errors.ts';
+import { allowedKeysRecorder, scenarioSchemaIssues, withoutRefused } from './scenario-issues.ts';
 import { scenarioSchema, type Scenario, type ScenarioInput } from './schema.ts';
 
 export function parseScenario(text: string, fileName: string): Scenario {
@@ -15,8 +16,12 @@ export function parseScenario(text: string, fileName: string): Scenario {
   }
   const checked = checkScenario(input.data);
   if (!checked.ok) {
-    for (const issue of checked.issues) issue.line = lineOf(input.doc, input.counter, issue.path);
-    throw new ScenarioError(fileName, checked.issues);
+    const lineOf = lineFinder(input.doc.contents, input.counter);
+    for (const issue of checked.issues) {
+      const line = lineOf(issue.path);
+      if (line !== undefined) issue.line = line;
+    }
+    throw new ScenarioError(fileName, checked.issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
   }
   return checked.scenario;
 }
@@ -29,30 +34,30 @@ export function defineScenario(input: ScenarioInput): Scenario {
   return checked.scenario;
 }
 
-/** Schema, cross-references and graph items: every problem at once, or the scenario with its graphs typed. */
+/**
+ * Schema, cross-references and graph items: every problem at once, or the scenario with its graphs
+ * typed. When the schema refuses something, the references and graphs are still checked on the data
+ * without the refused parts, so a typo in one key does not hide an unknown name elsewhere.
+ */
 function checkScenario(data: unknown): { ok: true; scenario: Scenario } | { ok: false; issues: ScenarioIssue[] } {
-  const result = scenarioSchema.safeParse(data);
-  if (!result.success) {
-    return {
-      ok: false,
-      issues: result.error.issues.map((i) => ({
-        path: i.path.filter((p): p is string | number => typeof p !== 'symbol'),
-        message: i.code === 'unrecognized_keys' ? `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}; expected only the documented fields (see docs/scenarios.md)` : i.message,
-      })),
-    };
+  const recorder = allowedKeysRecorder();
+  const result = scenarioSchema.safeParse(data, { error: recorder.map, reportInput: true });
+  if (result.success) {
+    const issues = crossCheck(result.data);
+    const graphs = readGraphItems(result.data.graphs, result.data.name);
+    for (const p of graphs.problems) issues.push({ path: ['graphs', ...p.path], message: p.message });
+    if (issues.length > 0) return { ok: false, issues };
+    return { ok: true, scenario: { ...result.data, graphs: graphs.items } };
   }
-  const issues = crossCheck(result.data);
-  const graphs = readGraphItems(result.data.graphs, result.data.name);
-  for (const p of graphs.problems) issues.push({ path: ['graphs', ...p.path], message: p.message });
-  if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, scenario: { ...result.data, graphs: graphs.items } };
-}
-
-/** Line of the deepest YAML node that exists along the path (a missing field points at its parent). */
-function lineOf(doc: Document, counter: LineCounter, path: (string | number)[]): number | undefined {
-  for (let n = path.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
-    if (isNode(node) && node.range) return counter.linePos(node.range[0]).line;
+  const issues = scenarioSchemaIssues(result.error.issues, recorder.allowedAt);
+  const rest = withoutRefused(data, result.error.issues, recorder.allowedAt);
+  const repaired = rest === null ? null : scenarioSchema.safeParse(rest);
+  if (repaired?.success) {
+    // A cross-check about a field the schema already refused would say the same thing twice.
+    const under = (p: (string | number)[]) => issues.some((i) => i.path.length <= p.length && i.path.every((seg, k) => seg === p[k]));
+    const more = crossCheck(repaired.data);
+    for (const p of readGraphItems(repaired.data.graphs, repaired.data.name).problems) more.push({ path: ['graphs', ...p.path], message: p.message });
+    issues.push(...more.filter((i) => !under(i.path)));
   }
-  return undefined;
+  return { ok: false, issues };
 }

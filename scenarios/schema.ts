@@ -19,7 +19,10 @@ const endpoint = z.string({ error: `expected ${ENDPOINT_RULE}` })
   .refine((v) => parseEndpoint(v) !== null, { error: `expected ${ENDPOINT_RULE}` });
 const text = z.string({ error: 'expected a line of text' })
   .regex(TEXT_RE, { error: 'expected at most 200 printable ASCII characters on one line' });
-const protocol = z.enum(PROTOCOLS, { error: `expected one of: ${PROTOCOLS.join(', ')}` });
+/** The message of a value outside a set: the value, then the set (parse adds "did you mean"). */
+const oneOf = (what: string, values: readonly string[]) => (iss: { input?: unknown }): string =>
+  iss.input === undefined ? `missing; expected one of: ${values.join(', ')}` : `${what} ${JSON.stringify(iss.input)} is not known; expected one of: ${values.join(', ')}`;
+const protocol = z.enum(PROTOCOLS, { error: oneOf('protocol', PROTOCOLS) });
 // Millisecond precision: the values are printed into guest commands (`sleep 0.3`), and a number such as
 // 1e-7 would print in exponent form, which busybox's sleep and socat's -t do not read.
 const seconds = (max: number) => z.number({ error: `expected seconds (0-${max})` }).min(0, { error: `expected seconds (0-${max})` }).max(max, { error: `expected at most ${max} seconds` })
@@ -36,7 +39,7 @@ export const namespaceSchema = z.strictObject({
    * packets from the director are decapsulated there).
    */
   vips: z.array(ipAddress).max(16).default([]),
-  vipDevice: z.enum(['lo', 'tunl0'], { error: 'expected lo (DR) or tunl0 (TUN)' }).default('lo'),
+  vipDevice: z.enum(['lo', 'tunl0'], { error: oneOf('device', ['lo (DR)', 'tunl0 (TUN)']) }).default('lo'),
 });
 
 export const serverSchema = z.strictObject({
@@ -63,8 +66,8 @@ export const serviceSchema = z.strictObject({
   protocol,
   vip: ipAddress,
   port,
-  scheduler: z.enum(SCHEDULERS, { error: `unknown scheduler; known: ${SCHEDULERS.join(', ')}` }).default('rr'),
-  method: z.enum(METHODS, { error: `unknown forwarding method; known: ${METHODS.join(', ')}` }).default('nat'),
+  scheduler: z.enum(SCHEDULERS, { error: oneOf('scheduler', SCHEDULERS) }).default('rr'),
+  method: z.enum(METHODS, { error: oneOf('forwarding method', METHODS) }).default('nat'),
   realServers: z.array(realServerSchema).min(1, { error: 'expected at least one real server' }).max(32),
 });
 
@@ -107,12 +110,13 @@ const sendSchema = z.strictObject({
   observe: nsName.optional(),
 });
 
-const outcome = z.enum(OUTCOMES, { error: `expected one of: ${OUTCOMES.join(', ')}` });
+const outcome = z.enum(OUTCOMES, { error: oneOf('outcome', OUTCOMES) });
 
 export const stepSchema = z.strictObject({
   name,
-  /** `node` or a namespace: where the client runs. */
-  from: nsName,
+  /** `node` or a namespace: where the client runs (every step has one, wait and sysctls steps too). */
+  from: z.string({ error: (iss) => (iss.input === undefined ? 'missing; every step says where it runs: from: node, or a namespace name (wait and sysctls steps too)' : `expected ${NS_NAME_RULE}`) })
+    .regex(NS_NAME_RE, { error: `expected node or a namespace name: ${NS_NAME_RULE}` }),
   connect: connectSchema.optional(),
   send: sendSchema.optional(),
   wait: seconds(60).optional(),
