@@ -91,8 +91,8 @@ Exit code: the command's own; 2 bad input (nothing booted); 3 boot or guest fail
       const { bootGuest } = await import('../../vm/guest.ts');
       const { toKernelSpec } = await import('../../vm/resolve-kernel.ts');
       const { vmEventPrinter } = await import('../render-vm-events.ts');
-      const { defaultCacheDir } = await import('../../vm/cache-dir.ts');
-      const cacheDir = opts.cacheDir ?? defaultCacheDir();
+      const { cacheDirOption } = await import('../inputs/option-values.ts');
+      const cacheDir = cacheDirOption(opts.cacheDir);
       const printer = vmEventPrinter({ consoleLines: Boolean(opts.console) });
       const interrupt = interruptSignal();
       try {
@@ -107,7 +107,7 @@ Exit code: the command's own; 2 bad input (nothing booted); 3 boot or guest fail
           kernelArgs: opts.kernelArg,
           ...(showProgress ? { onEvent: printer } : {}),
           ...(bootTimeoutMs ? { timeoutMs: bootTimeoutMs } : {}),
-          ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
+          cacheDir,
           ...(opts.withBpftrace ? { withBpftrace: true } : {}),
         });
         const commandLine = guestCommandLine(words);

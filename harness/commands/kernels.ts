@@ -1,6 +1,5 @@
 // `ipvs-harness kernels`: the known kernel specs (and what they resolve to) and the cached kernels.
 import type { Command } from 'commander';
-import { defaultCacheDir } from '../../vm/cache-dir.ts';
 import { DEFAULT_KERNEL_SPECS, KERNEL_SPEC_HELP } from '../../vm/kernel-spec.ts';
 import { interruptSignal } from '../interrupt.ts';
 
@@ -26,9 +25,11 @@ Default matrix of a bare \`run\`: ${DEFAULT_KERNEL_SPECS.join(' ')}
     .action(async (opts: { update?: boolean; available?: boolean; json?: boolean; cacheDir?: string }) => {
       const { listKernels } = await import('../../vm/kernel-listing.ts');
       const { vmEventPrinter } = await import('../render-vm-events.ts');
+      const { cacheDirOption } = await import('../inputs/option-values.ts');
+      const cacheDir = cacheDirOption(opts.cacheDir);
       const interrupt = interruptSignal();
       try {
-        const listing = await listKernels({ cacheDir: opts.cacheDir ?? defaultCacheDir(), signal: interrupt.signal, onEvent: vmEventPrinter(), ...(opts.update ? { update: true } : {}), ...(opts.available ? { available: true } : {}) });
+        const listing = await listKernels({ cacheDir, signal: interrupt.signal, onEvent: vmEventPrinter(), ...(opts.update ? { update: true } : {}), ...(opts.available ? { available: true } : {}) });
         if (opts.json) {
           process.stdout.write(JSON.stringify(listing, null, 2) + '\n');
           return;

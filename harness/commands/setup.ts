@@ -2,7 +2,6 @@
 // needs (or, without root, prints the exact command), downloads the default kernels and builds their
 // guest images. `--for-tests` adds what the test suite needs (chromium, the kernel selftest's source).
 import type { Command } from 'commander';
-import { defaultCacheDir } from '../../vm/cache-dir.ts';
 import { BPFTRACE_PACKAGES, isRoot, missingPackages, REQUIRED_PACKAGES, TEST_PACKAGES } from '../../vm/host-packages.ts';
 import { DEFAULT_KERNEL_SPECS } from '../../vm/kernel-spec.ts';
 import { HarnessError } from '../errors.ts';
@@ -61,6 +60,8 @@ Exit code: 0 ready; 2 packages missing and not root (the command to run is print
       const { resolveKernel } = await import('../../vm/resolve-kernel.ts');
       const { vmEventPrinter } = await import('../render-vm-events.ts');
       const { findSelftest } = await import('../selftest/fetch-selftest.ts');
+      const { cacheDirOption } = await import('../inputs/option-values.ts');
+      const cacheDir = cacheDirOption(opts.cacheDir);
       const interrupt = interruptSignal();
       try {
         const wanted = [...REQUIRED_PACKAGES, ...(opts.forTests ? TEST_PACKAGES : []), ...(opts.withBpftrace ? BPFTRACE_PACKAGES : [])];
@@ -69,7 +70,6 @@ Exit code: 0 ready; 2 packages missing and not root (the command to run is print
           return;
         }
         if (!opts.kernels) return;
-        const cacheDir = opts.cacheDir ?? defaultCacheDir();
         const onEvent = vmEventPrinter({ write: (s) => process.stdout.write(s) });
         for (const spec of DEFAULT_KERNEL_SPECS) {
           const kernel = await resolveKernel(spec, { cacheDir, signal: interrupt.signal, onEvent });

@@ -2,7 +2,10 @@
 // the fix, never silently ignored and never turned into a verdict.
 import { findSection, markerCore, type Trace } from '../../analysis/index.ts';
 import { closest } from '../../analysis/expected-graph-validate.ts';
+import { resolve } from 'node:path';
+import { defaultCacheDir } from '../../vm/cache-dir.ts';
 import { UsageError } from '../errors.ts';
+import { checkNotKernelFs } from '../outputs/output-file.ts';
 
 const RELEASE_RE = /^v?\d+\.\d+(\.\d+)?([-+.~_][A-Za-z0-9._+~-]*)?$/;
 
@@ -36,4 +39,11 @@ export function checkSectionOption(section: string | undefined, trace: Trace): v
   const hint = closest(section, names);
   const example = names.find((n) => n.includes(' ')) ?? names[0];
   throw new UsageError(`--section ${JSON.stringify(section)}: ${found.message}${hint ? ` (did you mean "${hint}"?)` : ''}; give a section that a marker of the trace opens${example ? `, e.g. --section "${example}"` : ''}`);
+}
+
+/** `--cache-dir` (else $IPVS_HARNESS_CACHE, else ~/.cache/ipvs-harness), refused under /proc, /sys or /dev. */
+export function cacheDirOption(value: string | undefined): string {
+  const dir = value ?? defaultCacheDir();
+  checkNotKernelFs(dir, value !== undefined ? 'cache folder (--cache-dir)' : 'cache folder ($IPVS_HARNESS_CACHE or ~/.cache/ipvs-harness)');
+  return resolve(dir);
 }

@@ -56,11 +56,17 @@ function kernelFsOf(path: string): string | null {
 const kindOf = (st: Stats): string =>
   st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isFIFO() ? 'a named pipe' : st.isSocket() ? 'a socket' : 'not a regular file';
 
-/** Checks where a folder's contents can go: not under a kernel file system, the nearest existing part a writable folder. */
-export function checkWritablePlace(target: string, what: string): void {
-  const at = existingAncestor(target);
+/** Refuses a path under /proc, /sys, /dev and the like: nothing of ours belongs there (and mkdir can loop there). */
+export function checkNotKernelFs(target: string, what: string): string {
+  const at = existingAncestor(resolve(target));
   const fs = kernelFsOf(at);
   if (fs !== null) throw inputError('OUTPUT_ON_KERNEL_FS', `cannot write ${what} ${target}: it is under ${fs}, a kernel file system; choose a path in a normal folder`);
+  return at;
+}
+
+/** Checks where a folder's contents can go: not under a kernel file system, the nearest existing part a writable folder. */
+export function checkWritablePlace(target: string, what: string): void {
+  const at = checkNotKernelFs(target, what);
   let st: Stats;
   try {
     st = statSync(at);

@@ -4,10 +4,11 @@
 // guests; the results folder. The layers below take the slice they need instead of redeclaring fields.
 import { availableParallelism, freemem } from 'node:os';
 import { resolve } from 'node:path';
-import { defaultCacheDir } from '../../vm/cache-dir.ts';
 import { DEFAULT_KERNEL_SPECS, DEFAULT_MATRIX_NOTE, type KernelSpec } from '../../vm/kernel-spec.ts';
 import { toKernelSpec } from '../../vm/resolve-kernel.ts';
 import { UsageError } from '../errors.ts';
+import { cacheDirOption } from '../inputs/option-values.ts';
+import { checkOutputFolder } from '../outputs/output-folder.ts';
 import { selectScenarios, type LoadedScenario } from '../scenario-loader.ts';
 import { splitSelftestSelectors } from '../selftest/selftest-selectors.ts';
 import type { GuestCell } from './guest-cell.ts';
@@ -79,8 +80,10 @@ export interface RunRequest {
 
 /** Every choice of the run, checked before anything boots (bad input throws, exit 2). */
 export function planRun(req: RunRequest, env: NodeJS.ProcessEnv = process.env): RunPlan {
+  // Where it writes first: a results folder or cache under /proc, a file in their place, is bad input.
+  checkOutputFolder({ path: req.out, what: 'results folder' });
+  const cacheDir = cacheDirOption(req.cacheDir);
   const kernels = planKernels(req);
-  const cacheDir = req.cacheDir ?? defaultCacheDir();
   const { scenarioSelectors, selftests } = splitSelftestSelectors(req.scenario ?? [], { cacheDir, ...(req.selftestTimeoutS !== undefined ? { timeoutS: req.selftestTimeoutS } : {}) });
   // Only selftests asked for: no seed suite with them.
   const scenarios = scenarioSelectors.length === 0 && selftests.length > 0 ? [] : selectScenarios(scenarioSelectors);

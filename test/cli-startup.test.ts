@@ -1,0 +1,63 @@
+// The CLI starts fast because `ipvs-harness <anything>` loads only the command definitions and what
+// their help needs; the work of a command (the analyzer, the YAML parser, QEMU and SSH clients, the
+// report renderers) is imported inside its action. This walks the static imports from bin's entry
+// point and fails when a heavy module slips into them (`npm run bench:cli` measures the time).
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Modules of ours that every start may load: small, and no third-party module but commander. */
+const START_MODULES = new Set([
+  'harness/cli.ts',
+  'harness/commands/index.ts',
+  'harness/errors.ts',
+  'harness/exit-codes.ts',
+  'harness/file-errors.ts',
+  'harness/inputs/trace-formats.ts',
+  'harness/interrupt.ts',
+  'harness/package-root.ts',
+  'harness/stdio.ts',
+  'harness/version.ts',
+  'vm/errors.ts',
+  'vm/host-packages.ts',
+  'vm/kernel-spec.ts',
+  'vm/shell-quote.ts',
+]);
+
+/** Static, value-level imports (not `import type`, not `await import()`). */
+function staticImports(file: string): string[] {
+  const text = readFileSync(join(ROOT, file), 'utf8');
+  const specs: string[] = [];
+  for (const m of text.matchAll(/^import\s+(?!type\b)[^;]*?from\s+'([^']+)';/gms)) specs.push(m[1]!);
+  for (const m of text.matchAll(/^export\s+(?!type\b)[^;]*?from\s+'([^']+)';/gms)) specs.push(m[1]!);
+  return specs;
+}
+
+function startGraph(): { ours: Set<string>; packages: Set<string> } {
+  const ours = new Set<string>();
+  const packages = new Set<string>();
+  const queue = ['harness/cli.ts'];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (ours.has(file)) continue;
+    ours.add(file);
+    for (const spec of staticImports(file)) {
+      if (spec.startsWith('.')) queue.push(relative(ROOT, resolve(ROOT, dirname(file), spec)));
+      else if (!spec.startsWith('node:')) packages.add(spec);
+    }
+  }
+  return { ours, packages };
+}
+
+describe('what every CLI start loads', () => {
+  it('only the command definitions and light modules; commander the only package', () => {
+    const { ours, packages } = startGraph();
+    const commands = [...ours].filter((f) => f.startsWith('harness/commands/'));
+    expect(commands.length).toBeGreaterThan(10);
+    expect([...ours].filter((f) => !START_MODULES.has(f) && !f.startsWith('harness/commands/'))).toEqual([]);
+    expect([...packages]).toEqual(['commander']);
+  });
+});
