@@ -3,6 +3,7 @@
 // value and the fix). Errors of the other layers (VmError, ScenarioError, ExpectedGraphError) carry
 // `code` and `exitCode` the same way. A file-system error that escaped a command is translated into
 // one paragraph too; anything else is a bug and prints its stack, saying so.
+import type { GuestCommand } from '../scenarios/guest-commands.ts';
 import { EXIT, isExitCode, type ExitCode } from './exit-codes.ts';
 import { describeFsError, isFsError, type FsContext } from './file-errors.ts';
 
@@ -63,6 +64,39 @@ export class ResultsFolderError extends HarnessError {
   constructor(message: string) {
     super('RESULTS_INVALID', message);
     this.name = 'ResultsFolderError';
+  }
+}
+
+// Errors of the runner inside a cell (recorded in results.json with their code and phase).
+
+/** The last lines of a command's output, for a message. */
+function outputTail(text: string): string {
+  const lines = text.trim().split('\n').filter(Boolean).slice(-5);
+  return lines.length ? `: ${lines.join(' | ')}` : '';
+}
+
+export class CommandFailed extends HarnessError {
+  constructor(
+    readonly command: GuestCommand,
+    readonly result: { exitCode: number | null; stdout: string; stderr: string; timedOut: boolean },
+  ) {
+    super('GUEST_COMMAND_FAILED', `guest command "${command.label}" ${result.timedOut ? `timed out after ${command.timeoutMs} ms` : `exited with ${result.exitCode}`}${outputTail(result.stderr || result.stdout)}`, { exitCode: EXIT.infrastructure });
+    this.name = 'CommandFailed';
+  }
+}
+
+/** The guest did not answer a command, nor a liveness check after it: hung, or its SSH server stopped. */
+export class GuestUnresponsive extends HarnessError {
+  constructor(readonly command: GuestCommand, probeMs: number) {
+    super('GUEST_UNRESPONSIVE', `the guest stopped answering: "${command.label}" got no answer within ${command.timeoutMs / 1000} s, and a liveness check over SSH (\`true\`) none within ${probeMs / 1000} s`, { exitCode: EXIT.infrastructure });
+    this.name = 'GuestUnresponsive';
+  }
+}
+
+export class SetupFailed extends HarnessError {
+  constructor(message: string, cause: unknown) {
+    super('SETUP_FAILED', message, { exitCode: EXIT.infrastructure, cause });
+    this.name = 'SetupFailed';
   }
 }
 

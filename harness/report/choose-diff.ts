@@ -5,7 +5,7 @@ import { basename, resolve } from 'node:path';
 import type { BuiltReport } from '../../analysis/report/build-report.ts';
 import type { RunSide } from '../../analysis/report/diff-runs.ts';
 import { RESULTS_VERSION } from '../../analysis/report/results.ts';
-import { EXIT } from '../exit-codes.ts';
+import { inputError } from '../errors.ts';
 
 export interface LoadedRun {
   dir: string;
@@ -13,7 +13,7 @@ export interface LoadedRun {
 }
 
 export function diffInputError(message: string): Error {
-  return Object.assign(new Error(message), { code: 'DIFF_INPUT', exitCode: EXIT.badInput });
+  return inputError('DIFF_INPUT', message);
 }
 
 function kernelsOf(run: LoadedRun): string[] {

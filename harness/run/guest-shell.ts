@@ -1,6 +1,7 @@
 // The runner's view of a booted guest: run a script in the root namespace and keep a log of every
 // command, its exit status and output, which becomes the cell's commands.log.
 import type { GuestCommand } from '../../scenarios/guest-commands.ts';
+import { CommandFailed, GuestUnresponsive } from '../errors.ts';
 import { TEST_FAULT_ENV, type TestFault } from './test-fault.ts';
 
 export interface ShellResult {
@@ -16,29 +17,11 @@ export interface GuestExec {
   exec(command: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<ShellResult>;
 }
 
-export class CommandFailed extends Error {
-  readonly code = 'GUEST_COMMAND_FAILED';
-  constructor(readonly command: GuestCommand, readonly result: ShellResult) {
-    super(`guest command "${command.label}" ${result.timedOut ? `timed out after ${command.timeoutMs} ms` : `exited with ${result.exitCode}`}${tail(result.stderr || result.stdout)}`);
-    this.name = 'CommandFailed';
-  }
-}
-
-/** The guest did not answer a command, nor a liveness check after it: hung, or its SSH server stopped. */
-export class GuestUnresponsive extends Error {
-  readonly code = 'GUEST_UNRESPONSIVE';
-  constructor(readonly command: GuestCommand, probeMs: number) {
-    super(`the guest stopped answering: "${command.label}" got no answer within ${command.timeoutMs / 1000} s, and a liveness check over SSH (\`true\`) none within ${probeMs / 1000} s`);
-    this.name = 'GuestUnresponsive';
-  }
-}
+// The runner's errors live with the others in harness/errors.ts.
+export { CommandFailed, GuestUnresponsive };
 
 const LIVENESS_PROBE_MS = 10_000;
 
-function tail(text: string): string {
-  const lines = text.trim().split('\n').filter(Boolean).slice(-5);
-  return lines.length ? `: ${lines.join(' | ')}` : '';
-}
 
 const LOG_OUTPUT_LIMIT = 64 * 1024;
 

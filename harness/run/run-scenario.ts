@@ -15,7 +15,8 @@ import { markerCommand, planTracing } from '../../scenarios/trace-plan.ts';
 import { LIST_BUILTIN_IPVS_LINES, parseLineNumbers } from '../../scenarios/builtin-ipvs-lines.ts';
 import { markLostEvents, parseRingBufferStats, RING_BUFFER_STATS } from '../../scenarios/ring-buffer.ts';
 import { bpftraceProgram, bpftraceStart, bpftraceStop, hookCounts, kstackWorks, stackCount } from '../../scenarios/bpftrace-plan.ts';
-import { CommandFailed, LoggedShell } from './guest-shell.ts';
+import { CommandFailed, SetupFailed } from '../errors.ts';
+import { LoggedShell } from './guest-shell.ts';
 import { judgeTrace } from './judge-trace.ts';
 import type { TracerPlan } from './run-plan.ts';
 
@@ -35,13 +36,7 @@ export interface ScenarioArtifacts {
   bpftrace?: string;
 }
 
-export class SetupFailed extends Error {
-  readonly code = 'SETUP_FAILED';
-  constructor(message: string, cause: unknown) {
-    super(message, { cause });
-    this.name = 'SetupFailed';
-  }
-}
+export { SetupFailed };
 
 export type ScenarioOutcome =
   | { kind: 'finished'; cell: CellResult; artifacts: ScenarioArtifacts; traceable?: string[] }

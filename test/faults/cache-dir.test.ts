@@ -4,7 +4,7 @@
 // QEMU, no temp folder, no half-written image in the cache. Uses a cached Debian 6.1 kernel as a
 // `path:` kernel (no apt, no network); skipped when the cache has none (run `ipvs-harness setup`).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -47,10 +47,14 @@ async function runWithCache(cacheDir: string, command?: string[]) {
 
 describe.skipIf(!kernel)('a cache folder that cannot take the guest image', () => {
   it('unwritable (a path under a file): CACHE_UNWRITABLE naming the folder, exit 2, nothing booted', async () => {
-    const { r, c } = await runWithCache('/dev/null/cache');
+    // (A path under /dev, such as /dev/null/cache, is refused by the CLI before the run starts:
+    // test/cli-hostile-inputs.test.ts.)
+    const aFile = join(scratch, 'a-file');
+    writeFileSync(aFile, 'not a folder\n');
+    const { r, c } = await runWithCache(join(aFile, 'cache'));
     expect(r.exitCode, r.all).toBe(2);
     expect(c).toMatchObject({ status: 'error', error: { code: 'CACHE_UNWRITABLE', phase: 'kernel' } });
-    expect(c.error!.message).toContain('cache folder /dev/null/cache is not writable');
+    expect(c.error!.message).toContain(`cache folder ${aFile}/cache is not writable`);
     expect(c.error!.message).toContain('--cache-dir');
     expect(r.all).not.toContain('ready (');
   });
