@@ -21,6 +21,7 @@ const START_MODULES = new Set([
   'harness/package-root.ts',
   'harness/stdio.ts',
   'harness/version.ts',
+  'vm/debian-archive.ts',
   'vm/errors.ts',
   'vm/host-packages.ts',
   'vm/kernel-spec.ts',

@@ -25,18 +25,18 @@ function refuse(path: string, u: UnsupportedTrace): Error {
   return inputError('TRACE_NOT_SUPPORTED', `${inputName(path)} is ${u.what}, not a trace the harness can judge; ${u.instead}`);
 }
 
-const spec = (path: string, maxBytes: number): InputSpec => ({
+const spec = (path: string): InputSpec => ({
   path,
   what: 'trace file',
   code: 'TRACE_NOT_READABLE',
   expected: EXPECTED,
-  maxBytes,
-  limitWhy: maxBytes === MAX_STREAMED_TRACE_BYTES ? 'the harness streams function_graph text up to this size' : 'traces of this format are parsed whole',
+  maxBytes: MAX_STREAMED_TRACE_BYTES,
+  limitWhy: 'the harness streams function_graph text up to this size',
 });
 
 /** Reads, recognises and parses a trace file (or standard input for `-`). */
 export async function loadTrace(path: string, format?: TraceFormat): Promise<Trace> {
-  const chunks = readInputChunks(spec(path, MAX_STREAMED_TRACE_BYTES));
+  const chunks = readInputChunks(spec(path));
   // The first 64 KiB decide the format; they are kept and fed to the parser first.
   const head: Uint8Array[] = [];
   let headBytes = 0;
