@@ -41,7 +41,8 @@ Exit code: 0 parsed (diagnostics are printed, not fatal), 2 unreadable file, unk
     .action(async (file: string, opts: { json?: boolean; format?: string; kernelRelease?: string; durations: boolean }, command: Command) => {
       const { kernelReleaseOption } = await import('../inputs/option-values.ts');
       const { loadTrace } = await import('../inputs/trace-file.ts');
-      const { findRoleInstances, renderTreeText, resolveGeneration, summarizeRoles } = await import('../../analysis/index.ts');
+      const { findRoleInstances, resolveGeneration, summarizeRoles } = await import('../../analysis/roles.ts');
+      const { renderTreeText } = await import('../../analysis/render-text.ts');
       const kernelRelease = kernelReleaseOption(opts.kernelRelease);
       const trace = await loadTrace(file, traceFormatOption(opts.format));
       if (opts.json) {

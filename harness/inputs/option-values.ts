@@ -1,6 +1,7 @@
 // Option values checked at the door: a malformed value is a usage error (exit 2) naming the value and
 // the fix, never silently ignored and never turned into a verdict.
-import { findSection, markerCore, type Trace } from '../../analysis/index.ts';
+import type { Trace } from '../../analysis/model.ts';
+import { findSection, markerCore } from '../../analysis/section.ts';
 import { closest } from '../../analysis/expected-graph-validate.ts';
 import { resolve } from 'node:path';
 import { defaultCacheDir } from '../../vm/cache-dir.ts';

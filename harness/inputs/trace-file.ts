@@ -1,15 +1,10 @@
 // Trace files for analyze, check and export: recognised before they are parsed (a function-tracer
 // file, perf script output or a trace.dat is refused with what to capture instead), function_graph
 // text streamed through the parser, every format read with a size limit.
-import {
-  FunctionGraphParser,
-  parseTrace,
-  recognizeTrace,
-  unsupportedParsedTrace,
-  type Trace,
-  type TraceFormat,
-  type UnsupportedTrace,
-} from '../../analysis/index.ts';
+// (The analyzer's modules one by one, not its index: `analyze` then loads no YAML parser at start.)
+import { parseTrace, recognizeTrace, unsupportedParsedTrace, type TraceFormat, type UnsupportedTrace } from '../../analysis/detect-format.ts';
+import { FunctionGraphParser } from '../../analysis/function-graph-parser.ts';
+import type { Trace } from '../../analysis/model.ts';
 import { inputError } from '../errors.ts';
 import { inputName, readInputChunks, type InputSpec } from './read-input.ts';
 import { TRACE_FORMAT_NAMES } from './trace-formats.ts';
