@@ -2,10 +2,12 @@
 // their help needs; the work of a command (the analyzer, the YAML parser, QEMU and SSH clients, the
 // report renderers) is imported inside its action. This walks the static imports from bin's entry
 // point and fails when a heavy module slips into them (`npm run bench:cli` measures the time).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parseScenario } from '../scenarios/parse-scenario.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -60,5 +62,17 @@ describe('what every CLI start loads', () => {
     expect(commands.length).toBeGreaterThan(10);
     expect([...ours].filter((f) => !START_MODULES.has(f) && !f.startsWith('harness/commands/'))).toEqual([]);
     expect([...packages]).toEqual(['commander']);
+  });
+});
+
+describe('the seed cache of the build (harness/seed-cache.ts)', () => {
+  it('serves exactly what parsing gives: every seed scenario survives JSON unchanged', () => {
+    const dir = join(ROOT, 'scenarios', 'seed');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThan(5);
+    for (const f of files) {
+      const parsed = parseScenario(readFileSync(join(dir, f), 'utf8'), f);
+      expect(isDeepStrictEqual(JSON.parse(JSON.stringify(parsed)), parsed), f).toBe(true);
+    }
   });
 });
