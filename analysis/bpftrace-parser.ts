@@ -81,7 +81,7 @@ function parseJson(lines: string[], asm: TraceAssembly, forest: StackForest): vo
     const m = (isObject(msg) ? msg : {}) as { type?: unknown; data?: unknown };
     if (m.type === 'printf' && typeof m.data === 'string') addMarker(asm, m.data.replace(/\n$/, ''), line);
     else if (m.type === 'lost_events') {
-      const raw = isObject(m.data) ? Number(m.data['events'] ?? 0) : Number.NaN;
+      const raw = isObject(m.data) ? asNumber(m.data['events'] ?? 0) : Number.NaN;
       const n = Number.isSafeInteger(raw) && raw >= 0 ? raw : null;
       if (n === null) asm.trace.diagnostics.push({ line, severity: 'warning', code: 'LOST_EVENTS', message: 'bpftrace lost an unknown number of events (no event count in the message)', text: text.slice(0, 200) });
       else asm.trace.lostEvents += n;
@@ -92,6 +92,11 @@ function parseJson(lines: string[], asm: TraceAssembly, forest: StackForest): vo
   });
 }
 
+// JSON values as numbers and text without calling their methods: an object such as
+// {"toString": false} makes Number() and String() throw (found by the fuzz tests).
+const asNumber = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' || typeof v === 'boolean' ? Number(v) : Number.NaN);
+const asText = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+
 function readJsonMap(name: string, value: unknown, line: number, asm: TraceAssembly, forest: StackForest): void {
   const entries: Array<[string, unknown]> = [];
   if (Array.isArray(value)) {
@@ -99,7 +104,7 @@ function readJsonMap(name: string, value: unknown, line: number, asm: TraceAssem
     for (const item of value as unknown[]) {
       if (!isObject(item)) continue;
       const e = item as { key?: unknown; value?: unknown };
-      const key = Array.isArray(e.key) ? `\n${e.key.join('\n')}` : String(e.key ?? '');
+      const key = Array.isArray(e.key) ? `\n${e.key.map(asText).join('\n')}` : asText(e.key);
       entries.push([key, e.value]);
     }
   } else if (typeof value === 'object' && value !== null) {
@@ -107,7 +112,7 @@ function readJsonMap(name: string, value: unknown, line: number, asm: TraceAssem
   }
   let stacks = 0;
   for (const [key, v] of entries) {
-    const count = typeof v === 'number' ? v : Number(v);
+    const count = asNumber(v);
     if (!looksLikeStack(key) || !Number.isFinite(count)) continue;
     if (forest.add(stackOfKey(key), count, line)) stacks++;
   }
