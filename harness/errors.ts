@@ -100,6 +100,14 @@ export class SetupFailed extends HarnessError {
   }
 }
 
+/** The guest did not load the IPVS modules built out of tree (`--ipvs-source`). */
+export class OutOfTreeIpvsNotLoaded extends HarnessError {
+  constructor(message: string, details?: string) {
+    super('OWN_IPVS_NOT_LOADED', message, { exitCode: EXIT.infrastructure, ...(details !== undefined ? { details } : {}) });
+    this.name = 'OutOfTreeIpvsNotLoaded';
+  }
+}
+
 export function isExpectedError(err: unknown): err is ExpectedError {
   if (!(err instanceof Error)) return false;
   const code: unknown = (err as { code?: unknown }).code;

@@ -116,6 +116,9 @@ const cases: Case[] = [
   ['selftest: -o under /proc', ['selftest', '-k', 'debian:6.1', '-o', '/proc/x'], 2, '/proc/x: it is under /proc'],
   ['kernels: --cache-dir under /proc', ['kernels', '--cache-dir', '/proc/x'], 2, '/proc/x: it is under /proc'],
   ['setup: --cache-dir under /proc', ['setup', '--cache-dir', '/proc/x'], 2, '/proc/x: it is under /proc'],
+  ['module build: --cache-dir under /proc', ['module', 'build', '-k', 'debian:6.1', '--source', 'debian', '--cache-dir', '/proc/x'], 2, '/proc/x: it is under /proc'],
+  ['module source: -o under /sys', ['module', 'source', '-k', 'debian:6.1', '-o', '/sys/ipvs'], 2, '/sys/ipvs: it is under /sys'],
+  ['module source: -o a file', ['module', 'source', '-k', 'debian:6.1', '-o', aFile], 2, `${aFile}: it is a file, not a folder`],
 ];
 
 describe('every subcommand refuses hostile inputs with the right exit code and one paragraph', () => {

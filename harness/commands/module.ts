@@ -4,15 +4,9 @@
 import { cpSync, existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { defaultCacheDir } from '../../vm/cache-dir.ts';
-import { buildOwnIpvs } from '../../vm/module-build/own-ipvs.ts';
-import { debianIpvsSource } from '../../vm/module-build/debian-ipvs-source.ts';
-import { resolveKernel } from '../../vm/resolve-kernel.ts';
 import { UsageError } from '../errors.ts';
 import { EXIT, setExitCode } from '../exit-codes.ts';
 import { interruptSignal } from '../interrupt.ts';
-import { vmEventPrinter } from '../render-vm-events.ts';
-import { buildTimeText } from '../run/own-ipvs.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const progress = (stage: string, detail?: string): void => {
@@ -44,7 +38,12 @@ Compiler errors print as the compiler printed them, with paths pointing into you
 Exit code: 0 built (or cached) and checked; 2 the tree does not build, or cannot be built for this
 kernel on this host (headers, compiler); 3 a download failed; 130 interrupted.`)
     .action(async (opts: BuildOpts, command: Command) => {
-      const cacheDir = opts.cacheDir ?? defaultCacheDir();
+      const { buildOwnIpvs } = await import('../../vm/module-build/own-ipvs.ts');
+      const { resolveKernel } = await import('../../vm/resolve-kernel.ts');
+      const { vmEventPrinter } = await import('../render-vm-events.ts');
+      const { buildTimeText } = await import('../run/own-ipvs.ts');
+      const { cacheDirOption } = await import('../inputs/option-values.ts');
+      const cacheDir = cacheDirOption(opts.cacheDir);
       const source = opts.source === 'debian' ? 'debian' : resolve(opts.source);
       const modules = opts.module.length > 0 ? ['ip_vs', ...opts.module.filter((m) => m !== 'ip_vs')] : undefined;
       const interrupt = interruptSignal();
@@ -85,16 +84,25 @@ kernel on this host (headers, compiler); 3 a download failed; 130 interrupted.`)
     .requiredOption('-o, --out <dir>', 'folder to write (must not exist, or be empty)')
     .option('--cache-dir <dir>', 'cache for kernels and sources')
     .action(async (opts: { kernel: string; out: string; cacheDir?: string }) => {
-      const cacheDir = opts.cacheDir ?? defaultCacheDir();
-      const out = resolve(opts.out);
+      const { debianIpvsSource } = await import('../../vm/module-build/debian-ipvs-source.ts');
+      const { resolveKernel } = await import('../../vm/resolve-kernel.ts');
+      const { vmEventPrinter } = await import('../render-vm-events.ts');
+      const { cacheDirOption } = await import('../inputs/option-values.ts');
+      const cacheDir = cacheDirOption(opts.cacheDir);
+      const { checkOutputFolder, stageOutputFolder } = await import('../outputs/output-folder.ts');
+      const out = checkOutputFolder({ path: opts.out, what: 'source folder' });
       if (existsSync(out) && readdirSync(out).length > 0) throw new UsageError(`--out ${out} is not empty; choose a new folder`);
+      // Written beside --out and renamed in when complete: an interrupted copy leaves nothing behind.
+      const staged = stageOutputFolder({ path: opts.out, what: 'source folder' });
       const interrupt = interruptSignal();
       try {
         const kernel = await resolveKernel(opts.kernel, { cacheDir, signal: interrupt.signal, onEvent: vmEventPrinter() });
         const src = await debianIpvsSource(kernel, { cacheDir, signal: interrupt.signal, onProgress: progress });
-        for (const f of src.files) cpSync(join(src.root, f), join(out, f));
+        for (const f of src.files) cpSync(join(src.root, f), join(staged.dir, f));
+        staged.commit();
         process.stdout.write(`wrote ${src.files.length} files of ${src.description} to ${out} (sha ${src.hash})\nnext: edit ${join(out, 'net/netfilter/ipvs')}/*.c, then: ipvs-harness module build -k ${opts.kernel} --source ${out}\n`);
       } finally {
+        staged.discard();
         interrupt.dispose();
       }
     });

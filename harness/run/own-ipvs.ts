@@ -11,7 +11,8 @@ import { isRevisionSpecificCode } from '../../vm/module-build/errors.ts';
 import { modulesForSchedulers } from '../../vm/module-build/ipvs-makefile.ts';
 import { kernelWithOwnIpvs } from '../../vm/module-build/own-ipvs.ts';
 import type { OutOfTreeIpvs, ResolvedKernel } from '../../vm/resolved-kernel.ts';
-import { UsageError } from '../errors.ts';
+import { OutOfTreeIpvsNotLoaded, UsageError } from '../errors.ts';
+import { EXIT } from '../exit-codes.ts';
 import type { BisectVerdict } from './bisect-verdict.ts';
 
 /** `--ipvs-source` in the run plan. */
@@ -71,14 +72,7 @@ export function outOfTreeSummary(ipvs: OutOfTreeIpvs, totalMs?: number): string 
   return `${ipvs.modules.map((m) => m.name).join(', ')} from ${from}; ${ipvs.compiler}; ${time}${total}${ipvs.warnings.length ? `; ${ipvs.warnings.join('; ')}` : ''}`;
 }
 
-export class OutOfTreeIpvsNotLoaded extends Error {
-  readonly code = 'OWN_IPVS_NOT_LOADED';
-  readonly exitCode = 3;
-  constructor(message: string, readonly details?: string) {
-    super(message);
-    this.name = 'OutOfTreeIpvsNotLoaded';
-  }
-}
+export { OutOfTreeIpvsNotLoaded };
 
 /**
  * Loads ip_vs in the booted guest and proves it is the built one: the kernel marked the module
@@ -112,8 +106,6 @@ export function outOfTreeFailures(results: RunResults): string[] {
     .map((k) => `${k.spec}: [${k.error!.code}] ${k.error!.message}\n${k.error!.details!.trimEnd()}`);
 }
 
-/** `git bisect run` stops on exit codes above 127. */
-export const EXIT_ABORT_BISECT = 128;
 
 /**
  * bisect-run with --ipvs-source: modules that headers, compiler or network trouble kept from being
@@ -123,6 +115,6 @@ export const EXIT_ABORT_BISECT = 128;
 export function outOfTreeBisectVerdict(results: RunResults): (Omit<BisectVerdict, 'word'> & { word: 'abort' }) | undefined {
   const error = results.kernels[0]?.error;
   if (!error || !MODULE_BUILD_CODE.test(error.code) || isRevisionSpecificCode(error.code) || error.code === 'MODULE_BUILD_INTERRUPTED') return undefined;
-  return { exitCode: EXIT_ABORT_BISECT, word: 'abort', reason: `the IPVS modules cannot be built on this host for any revision: [${error.code}] ${error.message}` };
+  return { exitCode: EXIT.abortBisect, word: 'abort', reason: `the IPVS modules cannot be built on this host for any revision: [${error.code}] ${error.message}` };
 }
 
