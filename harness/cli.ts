@@ -1,7 +1,7 @@
 // Entry point of the `ipvs-harness` CLI. One top-level catch turns errors into one clear paragraph
 // and an exit code; commands set their exit code through the value they resolve to.
 import { Command, CommanderError } from 'commander';
-import { commands } from './commands/index.ts';
+import { commandsFor, type RegisterCommand } from './commands/index.ts';
 import { formatError } from './errors.ts';
 import { EXIT, takeExitCode } from './exit-codes.ts';
 import { exitCodeAfterOutput, guardProcess, guardStdio, isClosedPipe } from './stdio.ts';
@@ -20,7 +20,8 @@ Exit codes: 0 passed, 1 a scenario, graph or diff failed, 2 bad input (nothing b
 3 infrastructure error, 4 skipped, 125 (bisect-run) untestable, 128 (bisect-run) usage mistake,
 130 interrupted. \`ipvs-harness <command> --help\` has each command's options and examples.`;
 
-export function buildProgram(): Command {
+/** The program with the given commands (`commandsFor(argv)`: the one that runs, or all for the help). */
+export function buildProgram(commands: readonly RegisterCommand[]): Command {
   const program = new Command('ipvs-harness')
     .description('Boot real Linux kernels in QEMU, run IPVS scenarios, trace the ip_vs call graph and judge it.')
     .version(TOOL_VERSION, '-V, --version', 'print the version of ipvs-harness')
@@ -39,7 +40,7 @@ export function installProcessGuards(): void {
 /** Runs the CLI and resolves to the process exit code. Never calls process.exit itself. */
 export async function main(argv: string[]): Promise<number> {
   guardStdio();
-  const program = buildProgram();
+  const program = buildProgram(await commandsFor(argv));
   program.configureOutput({
     writeOut: (s) => process.stdout.write(s),
     writeErr: (s) => process.stderr.write(s),

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DIST, distIsFresh, ROOT } from './dist-freshness.mjs';
+import { buildInputs, DIST, distIsFresh, ROOT } from './dist-freshness.mjs';
 
 if (process.argv.includes('--if-stale') && distIsFresh()) process.exit(0);
 
@@ -20,6 +20,7 @@ if (!existsSync(tsc)) {
 }
 
 const started = new Date();
+const inputs = buildInputs(); // listed before compiling: a file added meanwhile makes its folder newer
 const tmp = `${DIST}.tmp-${process.pid}`;
 const old = `${DIST}.old-${process.pid}`;
 rmSync(tmp, { recursive: true, force: true });
@@ -33,7 +34,7 @@ try {
   const loader = await import(pathToFileURL(join(tmp, 'harness', 'scenario-loader.js')).href);
   loader.buildSeedCache();
   const stamp = join(tmp, '.build-stamp');
-  writeFileSync(stamp, `built ${started.toISOString()}\n`);
+  writeFileSync(stamp, `${JSON.stringify({ builtAt: started.toISOString(), ...inputs })}\n`);
   utimesSync(stamp, started, started);
   if (existsSync(DIST)) renameSync(DIST, old);
   renameSync(tmp, DIST);

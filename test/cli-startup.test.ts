@@ -39,10 +39,12 @@ function staticImports(file: string): string[] {
   return specs;
 }
 
+/** From bin's entry point and every command file (the top-level help loads them all). */
 function startGraph(): { ours: Set<string>; packages: Set<string> } {
   const ours = new Set<string>();
   const packages = new Set<string>();
-  const queue = ['harness/cli.ts'];
+  const commandFiles = readdirSync(join(ROOT, 'harness', 'commands')).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => `harness/commands/${f}`);
+  const queue = ['harness/cli.ts', ...commandFiles];
   while (queue.length > 0) {
     const file = queue.pop()!;
     if (ours.has(file)) continue;
@@ -62,6 +64,12 @@ describe('what every CLI start loads', () => {
     expect(commands.length).toBeGreaterThan(10);
     expect([...ours].filter((f) => !START_MODULES.has(f) && !f.startsWith('harness/commands/'))).toEqual([]);
     expect([...packages]).toEqual(['commander']);
+  });
+
+  it('every command file is in the table of commands (loaded by name, or all for the help)', () => {
+    const table = readFileSync(join(ROOT, 'harness', 'commands', 'index.ts'), 'utf8');
+    const files = readdirSync(join(ROOT, 'harness', 'commands')).filter((f) => f.endsWith('.ts') && f !== 'index.ts' && !f.endsWith('.test.ts'));
+    expect(files.filter((f) => !table.includes(`import('./${f}')`))).toEqual([]);
   });
 });
 
