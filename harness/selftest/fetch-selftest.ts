@@ -17,6 +17,7 @@ import { toKernelSpec } from '../../vm/resolve-kernel.ts';
 import type { ResolvedKernel } from '../../vm/resolved-kernel.ts';
 import { EXTRACT_PATTERNS, KNOWN_SELFTESTS, locateSelftest, SELFTEST_DIRS, SELFTESTS_ROOT, settingsTimeout, sourcedFiles } from './selftest-layout.ts';
 import { chooseSourceVersion, planSelftestSource, sourcePackageVersions, type DebianSourcePlan, type SourcePackageRef } from './selftest-source.ts';
+import { readCacheMeta } from '../../vm/cache-meta.ts';
 
 /** Bump when the cached layout changes: older entries are then fetched again. */
 const CACHE_FORMAT = 1;
@@ -118,12 +119,7 @@ function entryDir(cacheDir: string, packageName: string, version: string): strin
 }
 
 function readMeta(dir: string): CacheMeta | undefined {
-  try {
-    const meta = JSON.parse(readFileSync(join(dir, 'selftests.json'), 'utf8')) as CacheMeta;
-    return meta.format === CACHE_FORMAT ? meta : undefined;
-  } catch {
-    return undefined;
-  }
+  return readCacheMeta<CacheMeta>(dir, 'selftests.json', CACHE_FORMAT);
 }
 
 function fromMeta(meta: CacheMeta, dir: string, name: string): SelftestLookup | undefined {

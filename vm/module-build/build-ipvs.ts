@@ -19,6 +19,7 @@ import { explainFailure } from './build-failure.ts';
 import { makeVariables, modulesForConfig, parseIpvsMakefile, type IpvsModule } from './ipvs-makefile.ts';
 import { IPVS_DIR, sourcePathsIn, type IpvsSource } from './ipvs-source.ts';
 import type { KernelHeaders } from './kernel-headers.ts';
+import { readCacheMeta } from '../cache-meta.ts';
 
 /** Bump when the build changes in a way the key cannot see: older entries are then rebuilt. */
 const BUILD_FORMAT = 1;
@@ -87,12 +88,7 @@ function cacheKey(req: BuildRequest, names: readonly string[], compiler: ChosenC
 }
 
 function readMeta(dir: string): BuildMeta | undefined {
-  try {
-    const meta = JSON.parse(readFileSync(join(dir, 'build.json'), 'utf8')) as BuildMeta;
-    return meta.format === BUILD_FORMAT ? meta : undefined;
-  } catch {
-    return undefined;
-  }
+  return readCacheMeta<BuildMeta>(dir, 'build.json', BUILD_FORMAT);
 }
 
 /** The entry as this request sees it: the same content may have been built from another folder, so the source is the request's. */

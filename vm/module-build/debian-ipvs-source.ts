@@ -2,7 +2,7 @@
 // linux-source-<series> (120-150 MB) is downloaded through the private apt configuration, streamed
 // out of the .deb and its inner .tar.xz, and only net/netfilter/ipvs/ and the IPVS headers are
 // kept, under <cache>/ipvs-sources/<package>_<version>/ (~1 MB); the .deb is deleted.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { aptContext, aptDownload, readPackagesIndex, updateAptListsIfStale } from '../apt-config.ts';
@@ -13,6 +13,7 @@ import { withFileLock } from '../file-lock.ts';
 import type { ResolvedKernel } from '../resolved-kernel.ts';
 import { ModuleBuildError } from './errors.ts';
 import { IPVS_DIR, IPVS_HEADERS, loadIpvsSource, type IpvsSource } from './ipvs-source.ts';
+import { readCacheMeta } from '../cache-meta.ts';
 
 const SOURCE_FORMAT = 1;
 
@@ -34,12 +35,7 @@ function describeMeta(m: SourceMeta): string {
 }
 
 function readMeta(dir: string): SourceMeta | undefined {
-  try {
-    const meta = JSON.parse(readFileSync(join(dir, 'source.json'), 'utf8')) as SourceMeta;
-    return meta.format === SOURCE_FORMAT ? meta : undefined;
-  } catch {
-    return undefined;
-  }
+  return readCacheMeta<SourceMeta>(dir, 'source.json', SOURCE_FORMAT);
 }
 
 function entryDir(cacheDir: string, packageName: string, version: string): string {

@@ -17,6 +17,7 @@ import type { ResolvedKernel } from '../resolved-kernel.ts';
 import { kernelCompilerOf, type KernelCompiler } from './compiler.ts';
 import { ModuleBuildError } from './errors.ts';
 import { abiOfImagePackage, HEADER_PACKAGE_PREFIXES, planHeaderPackages, type HeadersPlan } from './headers-plan.ts';
+import { readCacheMeta } from '../cache-meta.ts';
 
 const HEADERS_FORMAT = 1;
 
@@ -82,12 +83,7 @@ function fromMeta(dir: string, meta: HeadersMeta, kernel: ResolvedKernel): Kerne
 }
 
 function readMeta(dir: string): HeadersMeta | undefined {
-  try {
-    const meta = JSON.parse(readFileSync(join(dir, 'headers.json'), 'utf8')) as HeadersMeta;
-    return meta.format === HEADERS_FORMAT ? meta : undefined;
-  } catch {
-    return undefined;
-  }
+  return readCacheMeta<HeadersMeta>(dir, 'headers.json', HEADERS_FORMAT);
 }
 
 async function debianHeaders(kernel: ResolvedKernel, image: { name: string; version: string; suite: string }, opts: HeadersOptions): Promise<KernelHeaders> {
