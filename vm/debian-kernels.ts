@@ -17,6 +17,7 @@ import { VmError } from './errors.ts';
 import type { OnVmEvent } from './events.ts';
 import type { DebianKernelSpec } from './kernel-spec.ts';
 import type { PinnedPackage, ResolvedKernel } from './resolved-kernel.ts';
+import { commitCacheEntry } from './cache-meta.ts';
 
 export type { DebianPackageRef } from './debian-packages.ts';
 
@@ -170,9 +171,7 @@ async function downloadAndUnpack(lookup: DebianLookup, spec: DebianKernelSpec, d
     const ctx = aptContext(opts.cacheDir, image.release);
     const debs = await aptDownloadAll(ctx, lookup.packages.map((p) => `${p.packageName}=${p.version}`), join(tmp, 'deb'), opts.signal);
     const meta = await unpack(debs, lookup, join(tmp, 'root'), opts.signal);
-    writeFileSync(join(tmp, 'root', 'kernel.json'), JSON.stringify(meta, null, 2) + '\n');
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(join(tmp, 'root'), dir);
+    commitCacheEntry(join(tmp, 'root'), dir, 'kernel.json', meta);
     return { ...(await toResolved(meta, dir, spec.text)), cached: false };
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 // harness's private apt configuration, streamed out of the .deb and its inner .tar.xz (only the
 // selftests' shell scripts, settings and config), and cached by package version under
 // <cache>/selftests/ (a few KB per version; the 120-150 MB .deb is deleted). Never in the repository.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { execa } from 'execa';
 import { aptContext, aptDownload, readPackagesIndex, updateAptListsIfStale, type AptContext } from '../../vm/apt-config.ts';
@@ -17,7 +17,7 @@ import { toKernelSpec } from '../../vm/resolve-kernel.ts';
 import type { ResolvedKernel } from '../../vm/resolved-kernel.ts';
 import { EXTRACT_PATTERNS, KNOWN_SELFTESTS, locateSelftest, SELFTEST_DIRS, SELFTESTS_ROOT, settingsTimeout, sourcedFiles } from './selftest-layout.ts';
 import { chooseSourceVersion, planSelftestSource, sourcePackageVersions, type DebianSourcePlan, type SourcePackageRef } from './selftest-source.ts';
-import { readCacheMeta } from '../../vm/cache-meta.ts';
+import { commitCacheEntry, readCacheMeta } from '../../vm/cache-meta.ts';
 
 /** Bump when the cached layout changes: older entries are then fetched again. */
 const CACHE_FORMAT = 1;
@@ -212,9 +212,7 @@ async function downloadAndExtract(ctx: AptContext, packageName: string, ref: Sou
       meta.selftests[name] = needed;
     }
     mkdirSync(entry, { recursive: true });
-    writeFileSync(join(entry, 'selftests.json'), `${JSON.stringify(meta, null, 2)}\n`);
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(entry, dir);
+    commitCacheEntry(entry, dir, 'selftests.json', meta);
     return meta;
   } finally {
     rmSync(tmp, { recursive: true, force: true });

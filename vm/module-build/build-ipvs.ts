@@ -4,7 +4,7 @@
 // modules are copied into <cache>/ipvs-modules/<key>/ through a temporary sibling and a rename, so a
 // failed or interrupted build leaves nothing half-written there.
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
@@ -19,7 +19,7 @@ import { explainFailure } from './build-failure.ts';
 import { makeVariables, modulesForConfig, parseIpvsMakefile, type IpvsModule } from './ipvs-makefile.ts';
 import { IPVS_DIR, sourcePathsIn, type IpvsSource } from './ipvs-source.ts';
 import type { KernelHeaders } from './kernel-headers.ts';
-import { readCacheMeta } from '../cache-meta.ts';
+import { commitCacheEntry, readCacheMeta } from '../cache-meta.ts';
 
 /** Bump when the build changes in a way the key cannot see: older entries are then rebuilt. */
 const BUILD_FORMAT = 1;
@@ -193,9 +193,7 @@ async function writeEntry(req: BuildRequest, b: { dir: string; key: string; work
       source: { description: req.source.description, hash: req.source.hash, ...(req.source.describe ? { describe: req.source.describe } : {}) },
       headers: req.headers.source, warnings: b.warnings,
     };
-    writeFileSync(join(tmp, 'build.json'), `${JSON.stringify(meta, null, 2)}\n`);
-    rmSync(b.dir, { recursive: true, force: true });
-    renameSync(tmp, b.dir);
+    commitCacheEntry(tmp, b.dir, 'build.json', meta);
     return fromMeta(b.dir, meta, false, req.source);
   } finally {
     rmSync(tmp, { recursive: true, force: true });

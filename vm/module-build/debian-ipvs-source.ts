@@ -2,7 +2,7 @@
 // linux-source-<series> (120-150 MB) is downloaded through the private apt configuration, streamed
 // out of the .deb and its inner .tar.xz, and only net/netfilter/ipvs/ and the IPVS headers are
 // kept, under <cache>/ipvs-sources/<package>_<version>/ (~1 MB); the .deb is deleted.
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { aptContext, aptDownload, readPackagesIndex, updateAptListsIfStale } from '../apt-config.ts';
@@ -13,7 +13,7 @@ import { withFileLock } from '../file-lock.ts';
 import type { ResolvedKernel } from '../resolved-kernel.ts';
 import { ModuleBuildError } from './errors.ts';
 import { IPVS_DIR, IPVS_HEADERS, loadIpvsSource, type IpvsSource } from './ipvs-source.ts';
-import { readCacheMeta } from '../cache-meta.ts';
+import { commitCacheEntry, readCacheMeta } from '../cache-meta.ts';
 
 const SOURCE_FORMAT = 1;
 
@@ -94,9 +94,7 @@ async function extract(ref: DebianPackageRef, dir: string, opts: DebianSourceOpt
     rmSync(join(tmp, 'deb'), { recursive: true, force: true });
     if (!existsSync(join(entry, IPVS_DIR, 'Makefile'))) throw new ModuleBuildError('IPVS_SOURCE_INVALID', `${ref.packageName} ${ref.version} holds no ${IPVS_DIR}/`);
     const meta: SourceMeta = { format: SOURCE_FORMAT, packageName: ref.packageName, version: ref.version, suite: ref.suite };
-    writeFileSync(join(entry, 'source.json'), `${JSON.stringify(meta, null, 2)}\n`);
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(entry, dir);
+    commitCacheEntry(entry, dir, 'source.json', meta);
     return meta;
   } finally {
     rmSync(tmp, { recursive: true, force: true });

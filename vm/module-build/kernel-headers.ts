@@ -3,7 +3,7 @@
 // through the private apt configuration and unpacked (no root) into <cache>/headers/<abi>_<version>/,
 // with the absolute /usr/src paths Debian's Makefiles carry pointed into the cache. For a build:
 // kernel, its own tree (after `make modules` it holds Module.symvers).
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { aptContext, aptDownloadAll, readPackagesIndex, updateAptListsIfStale } from '../apt-config.ts';
@@ -17,7 +17,7 @@ import type { ResolvedKernel } from '../resolved-kernel.ts';
 import { kernelCompilerOf, type KernelCompiler } from './compiler.ts';
 import { ModuleBuildError } from './errors.ts';
 import { abiOfImagePackage, HEADER_PACKAGE_PREFIXES, planHeaderPackages, type HeadersPlan } from './headers-plan.ts';
-import { readCacheMeta } from '../cache-meta.ts';
+import { commitCacheEntry, readCacheMeta } from '../cache-meta.ts';
 
 const HEADERS_FORMAT = 1;
 
@@ -145,9 +145,7 @@ async function fetchHeaders(kernel: ResolvedKernel, image: { name: string; versi
       buildDir,
       ...(plan.compilerPackage ? { compilerPackage: plan.compilerPackage } : {}),
     };
-    writeFileSync(join(root, 'headers.json'), `${JSON.stringify(meta, null, 2)}\n`);
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(root, dir);
+    commitCacheEntry(root, dir, 'headers.json', meta);
     return meta;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
