@@ -79,6 +79,6 @@ export function releasesForPackage(packageName: string): { likely: DebianRelease
   if (tag) likely = DEBIAN_RELEASES.filter((r) => r.debTag === tag);
   else if (series) likely = releasesForSeries(series).likely;
   else likely = [];
-  if (/~bpo|bpo/.test(packageName) && series) likely = [...new Set([...likely, ...releasesForSeries(series).likely])];
+  if (/bpo/.test(packageName) && series) likely = [...new Set([...likely, ...releasesForSeries(series).likely])];
   return { likely, rest: DEBIAN_RELEASES.filter((r) => !likely.includes(r)) };
 }

@@ -162,7 +162,7 @@ export async function lookupDebianKernel(spec: DebianKernelSpec, opts: LookupOpt
     firstMissing ??= { image, missing: build.missing };
   }
   const { image, missing } = firstMissing!;
-  const others = images.length > 1 ? ` (nor does any other build of it: ${images.length} tried)` : '';
+  const others = images.length > 1 ? ` (nor are those of the ${images.length - 1} older build(s) of it)` : '';
   throw new VmError('KERNEL_PART_MISSING', `${image.packageName} ${image.version} (${image.suite}) is a split kernel, but its part${missing.length > 1 ? 's' : ''} ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not in the archive at version ${image.version}${others}; choose a build whose parts are all published (ipvs-harness kernels --available) or refresh the lists (ipvs-harness kernels --update)`, {
     phase: 'spec',
     data: { missing, packageName: image.packageName },
