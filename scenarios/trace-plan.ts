@@ -5,6 +5,7 @@
 // in available_filter_functions (builtin-ipvs-lines.ts).
 import { builtinIpvsRanges } from './builtin-ipvs-lines.ts';
 import { TRACE_END_MARKER } from '../analysis/step-markers.ts';
+import type { FlowLayout } from '../analysis/flow-layout.ts';
 import type { GuestCommand } from './guest-commands.ts';
 import type { Scenario } from './schema.ts';
 
@@ -33,12 +34,39 @@ export const HOOK_KPROBES = [
 ] as const;
 export const KPROBE_GROUP = 'ipvsh';
 
+/** Bytes of the packet copied from skb->data (64, the most a fetch-arg array holds): an IPv6 header with a hop-by-hop header, ports and TCP flags; an IPv4 ICMP error with the ports it quotes. */
+export const PACKET_BYTES = 64;
+
+/**
+ * The flow identity of a hook call, as kprobe fetch-args: every IPVS hook function (5.10's per-hook
+ * wrappers, ip_vs_in_hook / ip_vs_out_hook, ip_vs_forward_icmp(_v6)) is a netfilter hook,
+ * `(void *priv, struct sk_buff *skb, const struct nf_hook_state *state)`: skb in %si, state in %dx
+ * (x86-64). The offsets come from the kernel's BTF (analysis/flow-layout.ts); the packet's first
+ * bytes are decoded on the host (analysis/packet-header.ts).
+ */
+export function flowFetchArgs(l: FlowLayout): string {
+  return [
+    `hook=+${l.hook.offset}(%dx):u${l.hook.size * 8}`,
+    `pf=+${l.pf.offset}(%dx):u8`,
+    'skb=%si:x64',
+    `netns=+${l.netnsInum.offset}(+${l.net.offset}(%dx)):u32`,
+    `pkt=+0(+${l.skbData.offset}(%si)):u8[${PACKET_BYTES}]`,
+  ].join(' ');
+}
+
+/** Event names of the flow probes: the hook function without its `ip_vs_` prefix (`in_hook`, `remote_request4`). */
+export function flowEventName(fn: string): string {
+  return fn === 'ip_vs_forward_icmp' ? 'fwd_icmp' : fn === 'ip_vs_forward_icmp_v6' ? 'fwd_icmp6' : fn.replace(/^ip_vs_/, '');
+}
+
 export interface TracePlan {
   roots: string[];
   filters: string[];
   /** Line ranges of available_filter_functions also selected (a built-in IPVS), inclusive. */
   filterLines: [number, number][];
   kprobes: { event: string; fn: string }[];
+  /** The probes carry the flow identity (skb, netns, packet bytes): the kernel's BTF gave the offsets. */
+  flowIdentity: boolean;
   start: GuestCommand;
   /**
    * Prints the functions the filter selected (set_ftrace_filter, after start), one name a line: what
@@ -57,13 +85,20 @@ export interface TracePlan {
  * `modules` the loaded ip_vs modules (ip_vs, ip_vs_rr, ...); `builtinLines` the lines of
  * available_filter_functions that name an IPVS function without a module tag (LIST_BUILTIN_IPVS_LINES).
  */
-export function planTracing(s: Scenario, available: ReadonlySet<string>, modules: readonly string[], builtinLines: readonly number[] = []): TracePlan {
+export function planTracing(
+  s: Scenario, available: ReadonlySet<string>, modules: readonly string[], builtinLines: readonly number[] = [], layout?: FlowLayout,
+): TracePlan {
   const roots = HOOK_FUNCTIONS.filter((f) => available.has(f));
   const core = [...new Set([...DEFAULT_CORE_FUNCTIONS, ...s.trace.functions])].filter((f) => available.has(f));
   const filters = [...modules.map((m) => `:mod:${m}`), ...core];
   const filterLines = builtinIpvsRanges(builtinLines);
   const hooks = available.has('ip_vs_in_hook');
-  const kprobes = HOOK_KPROBES.filter((k) => available.has(k.fn) && (hooks || !('hooksOnly' in k))).map((k) => ({ event: k.event, fn: k.fn }));
+  // With the kernel's layout every hook function is probed (5.10's wrappers too); without it only the
+  // hooks whose nf_hook_state begins `u8 hook; u8 pf;` (the kernels with ip_vs_in_hook).
+  const kprobes = layout
+    ? roots.map((fn) => ({ event: flowEventName(fn), fn }))
+    : HOOK_KPROBES.filter((k) => available.has(k.fn) && (hooks || !('hooksOnly' in k))).map((k) => ({ event: k.event, fn: k.fn }));
+  const fetchArgs = layout ? flowFetchArgs(layout) : 'hook=+0(%dx):u8 pf=+1(%dx):u8';
   const lines = [
     'set -e',
     `cd ${TRACEFS}`,
@@ -85,7 +120,7 @@ export function planTracing(s: Scenario, available: ReadonlySet<string>, modules
     'echo 1 > options/funcgraph-duration',
     'echo 1 > options/funcgraph-overhead',
     'echo 0 > options/funcgraph-irqs',
-    ...kprobeLines(kprobes),
+    ...kprobeLines(kprobes, fetchArgs),
     'echo function_graph > current_tracer',
     ': > trace',
     'echo 1 > tracing_on',
@@ -95,6 +130,7 @@ export function planTracing(s: Scenario, available: ReadonlySet<string>, modules
     filters,
     filterLines,
     kprobes,
+    flowIdentity: layout !== undefined && kprobes.length > 0,
     start: { label: 'start tracing', script: lines.join('\n'), timeoutMs: 60_000 },
     listFiltered: {
       label: 'list traced functions', quietOutput: true, timeoutMs: 30_000,
@@ -107,10 +143,10 @@ export function planTracing(s: Scenario, available: ReadonlySet<string>, modules
   };
 }
 
-function kprobeLines(kprobes: { event: string; fn: string }[]): string[] {
+function kprobeLines(kprobes: { event: string; fn: string }[], fetchArgs: string): string[] {
   if (kprobes.length === 0) return [];
   return [
-    ...kprobes.map((k) => `echo 'p:${KPROBE_GROUP}/${k.event} ${k.fn} hook=+0(%dx):u8 pf=+1(%dx):u8' >> kprobe_events`),
+    ...kprobes.map((k) => `echo 'p:${KPROBE_GROUP}/${k.event} ${k.fn} ${fetchArgs}' >> kprobe_events`),
     `echo 1 > events/${KPROBE_GROUP}/enable`,
   ];
 }

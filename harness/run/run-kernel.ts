@@ -21,6 +21,7 @@ import { LoggedShell } from './guest-shell.ts';
 import { cellDir, kernelSlug, writeAtomic } from './results-folder.ts';
 import type { Reporter } from './reporter.ts';
 import { runScenario } from './run-scenario.ts';
+import { kernelFlowLayout, type FlowLayoutResult } from './kernel-btf.ts';
 import type { RunPlan } from './run-plan.ts';
 import { outOfTreeIpvsInGuest, withOutOfTreeIpvs } from './own-ipvs.ts';
 import type { LoadedScenario } from '../scenario-loader.ts';
@@ -78,7 +79,7 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
   }
 
   try {
-    for (const item of [...opts.scenarios.map((s) => scenarioCell(s.scenario, s.file, tracer)), ...opts.guestCells]) {
+    for (const item of [...opts.scenarios.map((s) => scenarioCell(s.scenario, s.file, tracer, guests.cacheDir ?? defaultCacheDir())), ...opts.guestCells]) {
       const ref = { kernel: spec, scenario: item.name };
       if (opts.signal?.aborted) {
         cells.push(skipped(spec, item.name, 'the run was interrupted'));
@@ -171,19 +172,28 @@ function refusal(resolved: ResolvedKernel, item: GuestCell): ErrorInfo | undefin
 }
 
 /** A scenario as a guest cell: topology, traffic, trace, judged; the raw trace saved beside it. */
-function scenarioCell(scenario: Scenario, file: string, tracer: RunPlan['tracer']): GuestCell {
+function scenarioCell(scenario: Scenario, file: string, tracer: RunPlan['tracer'], cacheDir: string): GuestCell {
   return {
     name: scenario.name,
     kernelOptions: scenarioKernelOptions(scenario),
     info: { name: scenario.name, summary: scenario.summary, tags: scenario.tags, file },
     run: async (ctx) => {
+      const { release, imageSha256 } = ctx.guest.kernel;
+      let flow: FlowLayoutResult | undefined;
+      try {
+        if (tracer.ftrace) flow = await kernelFlowLayout(ctx.shell, { release, ...(imageSha256 ? { imageSha256 } : {}) }, cacheDir);
+      } catch (error) {
+        return { kind: 'broken', phase: 'setup', error };
+      }
       const outcome = await runScenario(ctx.shell, scenario, {
-        kernel: ctx.kernel, kernelRelease: ctx.guest.kernel.release, tracer,
+        kernel: ctx.kernel, kernelRelease: release, tracer,
         builtInModules: kernelBuiltinModules(ctx.guest.kernel),
         onStep: (_s, r) => ctx.onStep(r),
+        ...(flow?.layout ? { flowLayout: flow.layout } : {}),
       });
       if (outcome.kind === 'broken') return outcome;
       const { cell, artifacts, traceable } = outcome;
+      if (flow && !flow.layout) cell.observations.push(`flows: hook calls carry no packet identity: ${flow.why}`);
       try {
         if (tracer.ftrace) {
           writeAtomic(join(ctx.out, ctx.dir, 'trace.txt'), artifacts.trace);

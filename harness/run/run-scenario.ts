@@ -19,6 +19,7 @@ import { CommandFailed, SetupFailed } from '../errors.ts';
 import { LoggedShell } from './guest-shell.ts';
 import { judgeTrace } from './judge-trace.ts';
 import type { TracerPlan } from './run-plan.ts';
+import type { FlowLayout } from '../../analysis/flow-layout.ts';
 
 export interface ScenarioRunOptions {
   kernel: string;
@@ -28,6 +29,8 @@ export interface ScenarioRunOptions {
   onStep?: (step: Step, result: StepResult) => void;
   /** Modules built into the kernel: not modprobed; `ip_vs` among them changes tracing and reset. */
   builtInModules?: ReadonlySet<string>;
+  /** The kernel's flow layout (from its BTF): the hook probes then carry skb, netns and packet bytes. */
+  flowLayout?: FlowLayout;
 }
 
 export interface ScenarioArtifacts {
@@ -67,7 +70,7 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
     const plan = opts.tracer.ftrace ? await inPhase('trace', async () => {
       const modules = (await shell.run(LIST_MODULES)).stdout.split('\n').filter(Boolean);
       const builtinLines = builtIn.has('ip_vs') ? parseLineNumbers((await shell.run(LIST_BUILTIN_IPVS_LINES)).stdout) : [];
-      const p = planTracing(s, traceable, modules, builtinLines);
+      const p = planTracing(s, traceable, modules, builtinLines, opts.flowLayout);
       await shell.run(p.start);
       // What the filter selected: recorded per kernel so that a diff tells inlined from not called.
       const listed = await shell.runAllowingFailure(p.listFiltered);
