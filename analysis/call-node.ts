@@ -1,6 +1,7 @@
 // The concrete CallNode the parsers create. A class (not object literals) gives every node the same
 // hidden class, which keeps the parser's hot path monomorphic; the field order is the JSON key order.
 import type { CallNode, IncompleteReason } from './model.ts';
+import type { PacketHeader } from './packet-header.ts';
 
 /** Leaves share one frozen children array: most nodes are leaves and never get children. */
 export const NO_CHILDREN: CallNode[] = Object.freeze([]) as unknown as CallNode[];
@@ -24,6 +25,9 @@ export class Call implements CallNode {
   declare retval?: string;
   declare hook?: number;
   declare family?: 4 | 6;
+  declare skb?: string;
+  declare netns?: number;
+  declare packet?: PacketHeader;
   declare irq?: boolean;
   declare count?: number;
 

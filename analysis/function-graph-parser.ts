@@ -30,7 +30,7 @@ import {
 } from './ftrace-line.ts';
 import { emptyTrace, type CallNode, type Diagnostic, type DiagnosticSeverity, type Trace, type TraceMarker } from './model.ts';
 import { SymbolTable } from './normalise.ts';
-import { classifyComment, probeHookInfo } from './probe-event.ts';
+import { applyFlowInfo, classifyComment, probeFlowInfo, type ProbeFlowInfo } from './probe-event.ts';
 import { finishTrace, type TraceAssembly } from './trace-assembly.ts';
 
 export interface FunctionGraphParserOptions {
@@ -46,10 +46,8 @@ export interface FunctionGraphParserOptions {
   maxDiagnostics?: number;
 }
 
-interface PendingProbe {
+interface PendingProbe extends ProbeFlowInfo {
   fn: string;
-  hook?: number;
-  family?: 4 | 6;
 }
 
 interface TaskState {
@@ -385,7 +383,7 @@ export class FunctionGraphParser {
     }
     if (this.onMarker !== undefined) this.onMarker(marker);
     if (probe === undefined || probe.retprobe) return;
-    const hook: PendingProbe = { fn: probe.fn, ...probeHookInfo(probe) };
+    const hook: PendingProbe = { fn: probe.fn, ...probeFlowInfo(probe) };
     const top = st.open.length > 0 ? st.open[st.open.length - 1]! : null;
     // The probe fires at function entry: ftrace prints it right after the entry line (inside the call)
     // or right before it, depending on which ftrace_ops was registered last.
@@ -395,8 +393,7 @@ export class FunctionGraphParser {
 }
 
 function applyProbe(node: Call, probe: PendingProbe): void {
-  if (probe.hook !== undefined) node.hook = probe.hook;
-  if (probe.family !== undefined) node.family = probe.family;
+  applyFlowInfo(node, probe);
 }
 
 /** Parses a whole function_graph text (or its UTF-8 bytes). */

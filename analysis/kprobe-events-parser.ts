@@ -6,7 +6,7 @@
 // call it closes. Other events and trace_marker writes (`tracing_mark_write: text`) become markers.
 import { Call, NO_CHILDREN } from './call-node.ts';
 import { emptyTrace, type Trace } from './model.ts';
-import { classifyComment, probeHookInfo } from './probe-event.ts';
+import { applyFlowInfo, classifyComment, probeFlowInfo } from './probe-event.ts';
 import { finishTrace, type TraceAssembly } from './trace-assembly.ts';
 
 export const EVENT_LINE_RE = /^\s*(.+?)-(\d+)\s+(?:\(\s*[\d-]+\)\s+)?\[(\d+)\]\s+(?:([.a-zA-Z0-9]{4,6})\s+)?(\d+\.\d+):\s+(.*)$/;
@@ -65,9 +65,7 @@ export function parseKprobeEvents(text: string): Trace {
     const node = new Call(probe.fn, probe.symbol, probe.module, cpu, task, pid, line, 0, NO_CHILDREN);
     node.startUs = timeUs;
     node.endLine = line;
-    const info = probeHookInfo(probe);
-    if (info.hook !== undefined) node.hook = info.hook;
-    if (info.family !== undefined) node.family = info.family;
+    applyFlowInfo(node, probeFlowInfo(probe));
     trace.roots.push(node);
   });
   trace.lines = lines.length;

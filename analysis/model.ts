@@ -1,6 +1,8 @@
 // The call-tree model every parser produces and every consumer (matcher, renderers, `analyze --json`)
 // reads. It is plain data: JSON.stringify(trace) is the stored format, versioned by TRACE_FORMAT_VERSION.
 
+import type { PacketHeader } from './packet-header.ts';
+
 export const TRACE_FORMAT = 'ipvs-harness/trace';
 /** Bump when a field changes meaning or disappears; adding optional fields keeps the version. */
 export const TRACE_FORMAT_VERSION = 1;
@@ -39,6 +41,12 @@ export interface CallNode {
   hook?: number;
   /** Address family (4 or 6) when a probe event reported `pf`. */
   family?: 4 | 6;
+  /** The skb the hook was called with (`0xff42...`), when a flow probe reported it: one packet's identity. */
+  skb?: string;
+  /** Inode number of the network namespace the hook ran in (net.ns.inum), when a flow probe reported it. */
+  netns?: number;
+  /** The packet as the hook saw it (addresses, protocol, ports), when a flow probe reported its bytes. */
+  packet?: PacketHeader;
   /** The call started inside an interrupt (after a `==========>` arrow). */
   irq?: boolean;
   /** bpftrace stacks: how many samples went through this frame. */

@@ -6,6 +6,7 @@
 
 import type { MarkerKind, ProbeEvent } from './model.ts';
 import { normaliseSymbol } from './normalise.ts';
+import { decodePacket, parseByteArray, type PacketHeader } from './packet-header.ts';
 
 const PROBE_RE = /^([\w.:/-]+): \(([^)]*)\)(.*)$/;
 const SYMBOL_RE = /^(\S+?)(\+0x[0-9a-fA-F]+\/0x[0-9a-fA-F]+|\+\d+)?(?: \[([\w-]+)\])?$/;
@@ -79,4 +80,37 @@ export function probeHookInfo(probe: ProbeEvent): { hook?: number; family?: 4 | 
     else if (n === 10 || n === 6) out.family = 6;
   }
   return out;
+}
+
+/** What a flow probe (scenarios/trace-plan.ts flowFetchArgs) says about the call it fired in. */
+export interface ProbeFlowInfo {
+  hook?: number;
+  family?: 4 | 6;
+  skb?: string;
+  netns?: number;
+  packet?: PacketHeader;
+}
+
+/** Hook, family, skb, netns and the decoded packet a probe reported; fields it did not report are absent. */
+export function probeFlowInfo(probe: ProbeEvent): ProbeFlowInfo {
+  const out: ProbeFlowInfo = probeHookInfo(probe);
+  const skb = probe.args['skb'];
+  if (skb !== undefined && /^0x[0-9a-f]+$/i.test(skb)) out.skb = skb.toLowerCase();
+  const netns = probe.args['netns'];
+  if (netns !== undefined && /^\d+$/.test(netns)) out.netns = Number(netns);
+  const pkt = probe.args['pkt'];
+  const bytes = pkt === undefined ? null : parseByteArray(pkt);
+  const packet = bytes === null ? null : decodePacket(bytes);
+  // A header of the other family than the hook's means the bytes were not at the network header.
+  if (packet !== null && (out.family === undefined || out.family === packet.family)) out.packet = packet;
+  return out;
+}
+
+/** Copies a probe's flow fields onto the call it fired in. */
+export function applyFlowInfo(node: { hook?: number; family?: 4 | 6; skb?: string; netns?: number; packet?: PacketHeader }, info: ProbeFlowInfo): void {
+  if (info.hook !== undefined) node.hook = info.hook;
+  if (info.family !== undefined) node.family = info.family;
+  if (info.skb !== undefined) node.skb = info.skb;
+  if (info.netns !== undefined) node.netns = info.netns;
+  if (info.packet !== undefined) node.packet = info.packet;
 }
