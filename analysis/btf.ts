@@ -31,8 +31,12 @@ export interface BtfType {
   /** size (INT, STRUCT, UNION, ENUM, FLOAT) or referenced type id (PTR, TYPEDEF, CONST, ...). */
   sizeOrType: number;
   members?: BtfMember[];
-  /** ARRAY: element type and count. */
-  array?: { type: number; nelems: number };
+  /** ARRAY: element type, index type and count. */
+  array?: { type: number; index: number; nelems: number };
+  /** INT: the encoding word (signedness, bit offset, bits). */
+  intEncoding?: number;
+  /** ENUM / ENUM64: how many values (the values themselves are not kept). */
+  vlen?: number;
 }
 
 /** Where a member lives: byte offset from the start of the outer struct and its size in bytes. */
@@ -172,8 +176,9 @@ export function parseBtf(bytes: Uint8Array): Btf {
     p += 12;
     const t: BtfType = { kind, name: str(nameOff), sizeOrType };
     switch (kind) {
-      case K_INT: case K_VAR: case K_DECL_TAG: p += 4; break;
-      case K_ARRAY: t.array = { type: u32(p), nelems: u32(p + 8) }; p += 12; break;
+      case K_INT: t.intEncoding = u32(p); p += 4; break;
+      case K_VAR: case K_DECL_TAG: p += 4; break;
+      case K_ARRAY: t.array = { type: u32(p), index: u32(p + 4), nelems: u32(p + 8) }; p += 12; break;
       case K_STRUCT: case K_UNION: {
         const members: BtfMember[] = [];
         for (let i = 0; i < vlen; i++, p += 12) {
@@ -186,8 +191,10 @@ export function parseBtf(bytes: Uint8Array): Btf {
         t.members = members;
         break;
       }
-      case K_ENUM: case K_FUNC_PROTO: p += 8 * vlen; break;
-      case K_DATASEC: case K_ENUM64: p += 12 * vlen; break;
+      case K_ENUM: t.vlen = vlen; p += 8 * vlen; break;
+      case K_ENUM64: t.vlen = vlen; p += 12 * vlen; break;
+      case K_FUNC_PROTO: p += 8 * vlen; break;
+      case K_DATASEC: p += 12 * vlen; break;
       case K_PTR: case K_FWD: case K_TYPEDEF: case K_VOLATILE: case K_CONST: case K_RESTRICT: case K_FUNC: case K_FLOAT: case K_TYPE_TAG: break;
       default: throw new BtfError(`unknown BTF kind ${kind} for type ${types.length} at byte ${p - 12}`);
     }
@@ -196,4 +203,4 @@ export function parseBtf(bytes: Uint8Array): Btf {
   return new Btf(types);
 }
 
-export const BTF_KINDS = { K_INT, K_PTR, K_ARRAY, K_STRUCT, K_UNION, K_ENUM, K_FWD, K_TYPEDEF, K_CONST, K_VOLATILE, K_RESTRICT, K_TYPE_TAG };
+export const BTF_KINDS = { K_INT, K_PTR, K_ARRAY, K_STRUCT, K_UNION, K_ENUM, K_ENUM64, K_FWD, K_TYPEDEF, K_CONST, K_VOLATILE, K_RESTRICT, K_TYPE_TAG, K_FLOAT, K_FUNC, K_FUNC_PROTO, K_VAR, K_DATASEC, K_DECL_TAG };
