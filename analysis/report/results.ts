@@ -4,6 +4,7 @@
 // judges again. Bump RESULTS_VERSION on any incompatible change; readers refuse versions they do not
 // know (format 1, without the judged steps, is read by upgradeResults).
 import type { StepStatus } from '../path-matcher.ts';
+import type { ConnTable } from '../conn-table.ts';
 
 export const RESULTS_VERSION = 2 as const;
 
@@ -143,6 +144,8 @@ export interface StepResult {
   detail?: string;
   checks: StepCheckResult[];
   durationMs: number;
+  /** IPVS's connection table before and after the step (ipvsadm -Lnc; 7.x: ip_vs_status, lfactors). */
+  connections?: { before: ConnTable; after: ConnTable };
 }
 
 export interface GraphResult {

@@ -20,6 +20,8 @@ import { LoggedShell } from './guest-shell.ts';
 import { judgeTrace } from './judge-trace.ts';
 import type { TracerPlan } from './run-plan.ts';
 import type { FlowLayout } from '../../analysis/flow-layout.ts';
+import { parseConnTable } from '../../analysis/conn-table.ts';
+import { connTableCommand } from '../../scenarios/conn-table-command.ts';
 
 export interface ScenarioRunOptions {
   kernel: string;
@@ -146,6 +148,7 @@ async function runStep(shell: LoggedShell, s: Scenario, step: Step, tracing: boo
   const kind = step.connect ? 'connect' : step.send ? 'send' : step.sysctls ? 'sysctls' : 'wait';
   const snapshot = snapshotCommand(s);
   const before: CounterSnapshot = parseSnapshot((await shell.run(snapshot)).stdout);
+  const connsBefore = parseConnTable((await shell.run(connTableCommand())).stdout);
   const observer = observerCommands(step);
   if (observer) await shell.run(observer.start);
   if (tracing) await shell.run(markerCommand(stepMarker(step.name, 'begin')));
@@ -154,6 +157,7 @@ async function runStep(shell: LoggedShell, s: Scenario, step: Step, tracing: boo
   if (tracing) await shell.run(markerCommand(stepMarker(step.name, 'end')));
   const delivered = observer ? (await shell.run(observer.collect)).stdout.includes(step.send!.payload) : undefined;
   const after: CounterSnapshot = parseSnapshot((await shell.run(snapshot)).stdout);
+  const connections = { before: connsBefore, after: parseConnTable((await shell.run(connTableCommand())).stdout) };
   let observation: Observation | undefined;
   if (step.connect) {
     const family = familyOf(parseEndpoint(step.connect.to)!.address);
@@ -161,11 +165,11 @@ async function runStep(shell: LoggedShell, s: Scenario, step: Step, tracing: boo
     const icmpIn = (after[step.from]?.[counter] ?? 0) - (before[step.from]?.[counter] ?? 0);
     observation = classifyClient(run, icmpIn, family);
   } else if (run.exitCode !== 0) {
-    return { name: step.name, kind, status: 'error', detail: `${command.label} exited ${run.exitCode}: ${run.stderr.trim().split('\n').pop() ?? ''}`, checks: [], durationMs: Date.now() - started };
+    return { name: step.name, kind, status: 'error', detail: `${command.label} exited ${run.exitCode}: ${run.stderr.trim().split('\n').pop() ?? ''}`, checks: [], durationMs: Date.now() - started, connections };
   }
   const checks = judgeStep(step, observation, delivered, before, after);
   const result: StepResult = {
-    name: step.name, kind, status: checks.every((c) => c.ok) ? 'passed' : 'failed', checks, durationMs: Date.now() - started,
+    name: step.name, kind, status: checks.every((c) => c.ok) ? 'passed' : 'failed', checks, durationMs: Date.now() - started, connections,
   };
   if (observation) {
     result.outcome = observation.outcome;
