@@ -21,7 +21,7 @@ export function registerAnalyze(program: Command): void {
     .command('analyze')
     .description('print the call trees of a trace (ftrace function_graph, bpftrace, tracefs probe events)')
     .argument('<trace-file>', 'trace to read: a tracefs `trace` file, bpftrace output, or probe event lines; - for standard input')
-    .option('--json', 'print the call-tree model as JSON (format "ipvs-harness/trace", version 1)')
+    .option('--json', 'print the call-tree model as JSON (format "ipvs-harness/trace", version 1), with the flows (see `flows`)')
     .option('--format <format>', `input format instead of detecting it: ${TRACE_FORMAT_NAMES.join(', ')}`)
     .option('--kernel-release <release>', 'uname -r of the traced kernel, to name IPVS hook roles (default: inferred from the symbols)')
     .option('--no-durations', 'leave durations out of the text (stable output for diffs)')
@@ -46,7 +46,8 @@ Exit code: 0 parsed (diagnostics are printed, not fatal), 2 unreadable file, unk
       const kernelRelease = kernelReleaseOption(opts.kernelRelease);
       const trace = await loadTrace(file, traceFormatOption(opts.format));
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(trace, null, 2)}\n`);
+        const { flowsOf } = await import('../../analysis/flows.ts');
+        process.stdout.write(`${JSON.stringify({ ...trace, flows: flowsOf(trace.roots) }, null, 2)}\n`);
         setExitCode(command, EXIT.ok);
         return;
       }

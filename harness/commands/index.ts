@@ -16,6 +16,7 @@ export const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise
   ['kernels', async () => (await import('./kernels.ts')).registerKernels],
   ['setup', async () => (await import('./setup.ts')).registerSetup],
   ['analyze', async () => (await import('./analyze.ts')).registerAnalyze],
+  ['flows', async () => (await import('./flows.ts')).registerFlows],
   ['check', async () => (await import('./check.ts')).registerCheck],
   ['report', async () => (await import('./report.ts')).registerReport],
   ['diff', async () => (await import('./diff.ts')).registerDiff],
