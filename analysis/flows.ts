@@ -200,7 +200,7 @@ function describeFlow(id: number, calls: FlowHookCall[]): Flow {
   const transmit = calls.find((c) => !c.nested && c.xmit !== null)?.xmit ?? null;
   const replySnat = snatCall ? `${fromServer} -> ${service}` : null;
   const proto = p.proto;
-  const packets = calls.filter((c) => !c.nested).length;
+  const packets = countPackets(calls);
   const key = `${proto} ${client} -> ${service}`;
   const netns = lead.netns;
   let story: string;
@@ -216,6 +216,18 @@ function describeFlow(id: number, calls: FlowHookCall[]): Flow {
     id, key, family: lead.packet.family, proto, client, service, realServer, decision, transmit, replySnat, kernelOwn,
     netns, packets, calls, story,
   };
+}
+
+/** Packets, not hook calls: one packet meets several hooks in a row (the same skb and bytes), and a NATed one re-enters LOCAL_OUT nested. */
+function countPackets(calls: readonly FlowHookCall[]): number {
+  let n = 0;
+  let last: FlowHookCall | null = null;
+  for (const c of calls) {
+    if (c.nested) continue;
+    if (last === null || c.skb === null || c.skb !== last.skb || c.summary !== last.summary) n++;
+    last = c;
+  }
+  return n;
 }
 
 /** A pwru-style filter over flows: `host 10.96.0.10`, `port 80`, `proto tcp` (also `tcp`, `udp`, `icmp`), joined by `and`. */

@@ -2,6 +2,7 @@
 // (analysis/flows.ts), and those outside every step (late packets, the kernel's own traffic) apart.
 import { flowsOf, type Flow } from './flows.ts';
 import type { CallNode, Trace } from './model.ts';
+import { inSection } from './section.ts';
 import { stepRanges, stepsInTrace, type StepSpan } from './step-markers.ts';
 
 export interface StepFlows {
@@ -31,7 +32,7 @@ export function flowsByStep(trace: Trace, steps: readonly StepSpan[] = stepsInTr
   const taken = new Set<CallNode>();
   const out: StepFlows[] = [];
   for (const { name, range } of ranges) {
-    const roots = range === null ? [] : trace.roots.filter((r) => r.line > range.startLine && (range.endLine === null || r.line < range.endLine));
+    const roots = range === null ? [] : trace.roots.filter((r) => inSection(r.line, range) && !taken.has(r));
     roots.forEach((r) => taken.add(r));
     out.push({ step: name, flows: flowsOf(roots), unattributed: countUnattributed(roots) });
   }

@@ -2,7 +2,8 @@
 // console logs). Pure: the loader (harness/report/load-run.ts) does the reading; everything here is
 // parsing the saved traces and joining them with the verdict the run stored. Nothing is judged.
 import { parseFunctionGraph } from '../function-graph-parser.ts';
-import type { CallNode, Trace } from '../model.ts';
+import { walkCalls, type CallNode, type Trace } from '../model.ts';
+import { flowsByStep } from '../step-flows.ts';
 import { findRoleInstances, resolveGeneration, type KernelGeneration } from '../roles.ts';
 import { stepRanges, stepSpans } from '../step-markers.ts';
 import { assignIds, sectionViews } from './call-tree-view.ts';
@@ -114,6 +115,14 @@ function buildCell(result: CellResult, index: number, input: CellInput): BuiltCe
   const ranges = stepRanges(trace, steps);
   const instances = new Map(findRoleInstances(trace, generation).map((i) => [i.node, i]));
   cell.sections = sectionViews(trace, ranges, { ids, instances, generation, marks });
+  const flowSteps = flowsByStep(trace, steps);
+  if (flowSteps.some((s) => s.flows.length > 0)) {
+    const callIds: Record<number, string> = {};
+    walkCalls(trace.roots, (n) => {
+      if (n.packet !== undefined) callIds[n.line] = ids.get(n)!;
+    });
+    cell.flows = { steps: flowSteps, callIds };
+  }
   const entries = summarizeCell({ trace, kernel: result.kernel, release, scenario: result.scenario, steps });
   return { cell, entries };
 }

@@ -2,6 +2,7 @@
 // matched calls linked, observations, counters, the observed call trees per step, console tail and
 // links to the raw files.
 import { sectionHtml } from './html-call-tree.ts';
+import type { ConnTable } from '../conn-table.ts';
 import type { ExpectedStepView, ReportCell, ReportGraph } from './model.ts';
 import { escapeHtml as h, relativeHref } from './xml-escape.ts';
 
@@ -48,6 +49,46 @@ function stepsHtml(c: ReportCell): string {
   return `<table class="steps"><tr><th>step</th><th>kind</th><th>status</th><th>outcome</th><th>checks</th><th>time</th></tr>${rows.join('')}</table>`;
 }
 
+/** Per step: who -> VIP -> which real server, the decision, the hooks in order (each a link to its call in the trees). */
+function flowsHtml(c: ReportCell): string {
+  if (!c.flows) return '';
+  const out: string[] = ['<h4>Flows <span class="muted small">hook calls grouped by connection: request and reply, before and after NAT</span></h4>'];
+  for (const s of c.flows.steps) {
+    if (s.flows.length === 0 && s.unattributed === 0) continue;
+    const rows = s.flows.map((f) => {
+      const hooks = f.calls.map((k) => {
+        const id = c.flows!.callIds[k.line];
+        const text = `${k.nested ? '↳ ' : ''}${k.fn}@${k.hookName ?? '?'} ${k.summary} → ${k.action}`;
+        return `<li>${id ? `<a href="#${h(id)}">${h(text)}</a>` : h(text)}</li>`;
+      }).join('');
+      const who = f.kernelOwn !== null ? `kernel's own: ${f.kernelOwn}` : `${f.client} → ${f.service}`;
+      return `<tr class="flow" data-flow="${f.id}"><td>${f.id}</td><td>${h(f.proto)}</td><td>${h(who)}</td><td>${h(f.realServer ?? '')}</td>`
+        + `<td>${h(f.decision)}</td><td>${h(f.transmit ?? '')}</td><td>${h(f.replySnat ?? '')}</td>`
+        + `<td><details><summary>${f.calls.length} hook call(s), ${f.packets} packet(s)</summary><ol class="flow-hooks">${hooks}</ol></details></td></tr>`;
+    });
+    const heading = s.step === null ? 'outside the steps' : `step ${s.step}`;
+    const note = s.unattributed > 0 ? `<div class="small muted">${s.unattributed} hook call(s) without a packet (no flow probe there)</div>` : '';
+    out.push(`<div class="flows" data-step="${h(s.step ?? '')}"><h5>${h(heading)}</h5>`
+      + `<table class="flows"><tr><th>#</th><th>proto</th><th>client → service</th><th>real server</th><th>decision</th><th>transmit</th><th>reply SNAT</th><th>hooks in order</th></tr>${rows.join('')}</table>${note}</div>`);
+  }
+  return out.join('\n');
+}
+
+function connectionsHtml(c: ReportCell): string {
+  const steps = c.result.steps.filter((s) => s.connections);
+  if (steps.length === 0) return '';
+  const table = (t: ConnTable): string => {
+    if (t.entries.length === 0) return '<span class="muted">empty</span>';
+    return `<table class="conns"><tr><th>proto</th><th>state</th><th>expire</th><th>source</th><th>virtual</th><th>destination</th></tr>${t.entries.map((e) => `<tr><td>${h(e.proto)}</td><td>${h(e.state)}</td><td>${e.expireS} s</td><td>${h(e.source)}</td><td>${h(e.virtual)}</td><td>${h(e.destination)}</td></tr>`).join('')}</table>`;
+  };
+  const extra = (t: ConnTable): string => [
+    t.status ? Object.entries(t.status).map(([k, v]) => `${k}: ${v}`).join('; ') : '',
+    t.lfactor ? Object.entries(t.lfactor).map(([k, v]) => `${k} ${v}`).join(', ') : '',
+  ].filter(Boolean).map((x) => `<div class="small muted">${h(x)}</div>`).join('');
+  const rows = steps.map((s) => `<tr data-step="${h(s.name)}"><td>${h(s.name)}</td><td>${table(s.connections!.before)}</td><td>${table(s.connections!.after)}${extra(s.connections!.after)}</td></tr>`);
+  return `<h4>Connection table <span class="muted small">ipvsadm -Lnc before and after each step</span></h4><table class="conn-steps"><tr><th>step</th><th>before</th><th>after</th></tr>${rows.join('')}</table>`;
+}
+
 function countersHtml(c: ReportCell): string {
   const k = c.result.counters;
   if (!k) return '';
@@ -81,6 +122,8 @@ export function cellHtml(c: ReportCell): string {
   if (r.error?.details) out.push(`<details><summary>error details</summary><pre>${h(r.error.details)}</pre></details>`);
   out.push(linksHtml(c));
   out.push('<h4>Steps</h4>', stepsHtml(c));
+  out.push(flowsHtml(c));
+  out.push(connectionsHtml(c));
   if (c.graphs.length > 0) {
     out.push(`<h4>Expected graphs <span class="muted small">${c.graphs.filter((g) => g.result.holds).length} of ${c.graphs.length} hold</span></h4>`);
     c.graphs.forEach((g, i) => out.push(graphHtml(g, i, c.id)));

@@ -3,6 +3,7 @@
 // kernel-to-kernel diffs.
 // Types only. buildReport (build-report.ts) makes it; toJson, toJunit and toHtml render it.
 import type { StepStatus } from '../path-matcher.ts';
+import type { StepFlows } from '../step-flows.ts';
 import type { CallGraphDiff } from './callgraph-diff.ts';
 import type { CallGraphSummary } from './callgraph-summary.ts';
 import type { CellResult, GraphResult, KernelRun, RunResults, ScenarioInfo } from './results.ts';
@@ -56,6 +57,8 @@ export interface ReportCell {
   generation?: string;
   /** Parser diagnostics and lost events, as lines. */
   traceNotes: string[];
+  /** The flows of each step (traces with the flow probes), and the HTML id of each hook call by its trace line. */
+  flows?: { steps: StepFlows[]; callIds: Record<number, string> };
 }
 
 export interface TraceSection {
