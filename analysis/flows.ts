@@ -9,18 +9,21 @@
 // What IPVS decided is read from each call's own tree (not from the nested hook calls).
 import { HOOK_NAMES } from './ipvs-symbols.ts';
 import type { CallNode } from './model.ts';
-import { describePacket, endpoint, type PacketEnds, type PacketHeader } from './packet-header.ts';
+import { describePacket, endpoint, isIcmpError, type PacketEnds, type PacketHeader } from './packet-header.ts';
 
 /** What IPVS did with one packet at one hook, read from the call tree under the hook call. */
 export type HookAction =
   | 'scheduled'       // a new connection: ip_vs_schedule / ip_vs_conn_new
   | 'hit'             // an existing connection's packet transmitted (a *_xmit without scheduling)
   | 'no-destination'  // the service had no usable real server: an ICMP error was sent
-  | 'snat'            // a reply rewritten to come from the VIP (handle_response)
+  | 'snat'            // a reply rewritten to come from the VIP (handle_response -> *_snat_handler)
+  | 'reply'           // a reply of a connection IPVS knows, not rewritten (DR, TUN: handle_response alone)
+  | 'reply-icmp'      // a reply that matched no connection, answered with an ICMP error (ip_vs_out, nat_icmp_send)
   | 'icmp-related'    // an ICMP error about an IPVS connection handled (ip_vs_in_icmp / ip_vs_out_icmp)
   | 'passed';         // looked at and left alone (not IPVS's, or already handled)
 
-export type FlowDecision = 'new connection scheduled' | 'existing connection' | 'no destination: ICMP sent' | 'not IPVS\'s: passed' | 'kernel\'s own';
+export type FlowDecision = 'new connection scheduled' | 'existing connection' | 'no destination: ICMP sent'
+  | 'reply without connection: ICMP sent' | 'not IPVS\'s: passed' | 'kernel\'s own';
 
 export interface FlowHookCall {
   fn: string;
@@ -70,6 +73,11 @@ const SCHEDULE = new Set(['ip_vs_schedule', 'ip_vs_conn_new']);
 const ICMP_SENDERS = new Set(['icmp_send', '__icmp_send', 'icmp6_send', '__icmpv6_send', 'icmpv6_send']);
 const ICMP_HANDLERS = new Set(['ip_vs_in_icmp', 'ip_vs_out_icmp', 'ip_vs_in_icmp_v6', 'ip_vs_out_icmp_v6']);
 const XMIT_RE = /^ip_vs_\w+_xmit(_v6)?$/;
+const SNAT_RE = /_snat_handler$/;
+/** The hook functions of the reply direction (ip_vs_out): an ICMP error they send answers a reply without connection. */
+const REPLY_HOOKS = new Set(['ip_vs_out_hook', 'ip_vs_reply4', 'ip_vs_reply6', 'ip_vs_local_reply4', 'ip_vs_local_reply6']);
+/** Actions after which the same skb at the next hook may carry other addresses (rewritten by IPVS). */
+const REWRITING: ReadonlySet<HookAction> = new Set(['scheduled', 'hit', 'snat']);
 
 /** The kernel's own traffic: what it is, or null. */
 export function kernelOwnPacket(p: PacketHeader): string | null {
@@ -90,7 +98,7 @@ interface Reading {
 
 /** What the call tree under a hook call shows, not looking into nested hook calls. */
 function readCall(node: CallNode): Reading {
-  let scheduled = false, icmpSent = false, snat = false, icmpHandled = false;
+  let scheduled = false, icmpSent = false, snat = false, response = false, icmpHandled = false;
   let xmit: string | null = null;
   const nestedHooks: CallNode[] = [];
   const stack = [...node.children];
@@ -102,14 +110,15 @@ function readCall(node: CallNode): Reading {
     }
     if (SCHEDULE.has(n.fn)) scheduled = true;
     else if (ICMP_SENDERS.has(n.fn)) icmpSent = true;
-    else if (n.fn === 'handle_response') snat = true;
+    else if (n.fn === 'handle_response') response = true;
+    else if (SNAT_RE.test(n.fn)) snat = true;
     else if (ICMP_HANDLERS.has(n.fn)) icmpHandled = true;
     if (xmit === null && XMIT_RE.test(n.fn)) xmit = n.fn;
     for (const c of n.children) stack.push(c);
   }
   nestedHooks.sort((a, b) => a.line - b.line);
-  const action: HookAction = icmpSent ? 'no-destination' : scheduled ? 'scheduled' : snat ? 'snat'
-    : icmpHandled ? 'icmp-related' : xmit !== null ? 'hit' : 'passed';
+  const action: HookAction = icmpSent ? (REPLY_HOOKS.has(node.fn) ? 'reply-icmp' : 'no-destination') : scheduled ? 'scheduled'
+    : snat ? 'snat' : response ? 'reply' : icmpHandled ? 'icmp-related' : xmit !== null ? 'hit' : 'passed';
   return { action, xmit, nestedHooks };
 }
 
@@ -145,6 +154,7 @@ export function flowsOf(roots: readonly CallNode[]): Flow[] {
   const calls: FlowHookCall[] = [];
   const keys: string[] = [];
   const groups = new Groups();
+  let previous: { skb: string | null; key: string; action: HookAction } | null = null;
   const visit = (node: CallNode, nested: boolean, outer: string | null): void => {
     if (node.packet === undefined) {
       for (const c of node.children) visit(c, nested, outer);
@@ -157,6 +167,9 @@ export function flowsOf(roots: readonly CallNode[]): Flow[] {
     const key = own !== null ? `kernel ${own}` : pairKey(p.inner ?? p);
     groups.find(key);
     if (outer !== null) groups.union(outer, key);
+    // The same skb at the next hook after IPVS rewrote it (local_reply's SNAT, then local_request).
+    else if (previous !== null && node.skb !== undefined && previous.skb === node.skb && REWRITING.has(previous.action)) groups.union(previous.key, key);
+    previous = { skb: node.skb ?? null, key, action: reading.action };
     calls.push({
       fn: node.fn, hook: node.hook ?? null, hookName: node.hook !== undefined ? HOOK_NAMES[node.hook] ?? null : null,
       line: node.line, timeUs: node.startUs, skb: node.skb ?? null, netns: node.netns ?? null,
@@ -173,8 +186,31 @@ export function flowsOf(roots: readonly CallNode[]): Flow[] {
     if (list) list.push(c);
     else byGroup.set(g, [c]);
   });
-  const flows = [...byGroup.values()].map((list) => list.sort((a, b) => a.line - b.line)).sort((a, b) => a[0]!.line - b[0]!.line);
-  return flows.map((list, i) => describeFlow(i + 1, list));
+  const lists = [...byGroup.values()].map((list) => list.sort((a, b) => a.line - b.line)).sort((a, b) => a[0]!.line - b[0]!.line);
+  return mergeBareIcmpErrors(lists).map((list, i) => describeFlow(i + 1, list));
+}
+
+/**
+ * An ICMP error whose quoted packet is beyond the bytes the probe copied (IPv6: 40 + 8 + 40 > 64)
+ * joins the latest earlier flow between the same two hosts (the error goes back to the client,
+ * from the VIP or the real server).
+ */
+function mergeBareIcmpErrors(lists: FlowHookCall[][]): FlowHookCall[][] {
+  const out: FlowHookCall[][] = [];
+  for (const list of lists) {
+    if (list.every((c) => isIcmpError(c.packet) && !c.packet.inner)) {
+      const p = list[0]!.packet;
+      const target = [...out].reverse().find((l) => l.some((c) => !isIcmpError(c.packet)
+        && ((c.packet.src === p.dst && c.packet.dst === p.src) || (c.packet.dst === p.dst && c.packet.src === p.src))));
+      if (target) {
+        target.push(...list);
+        target.sort((a, b) => a.line - b.line);
+        continue;
+      }
+    }
+    out.push(list);
+  }
+  return out;
 }
 
 function describeFlow(id: number, calls: FlowHookCall[]): Flow {
@@ -182,6 +218,7 @@ function describeFlow(id: number, calls: FlowHookCall[]): Flow {
   const kernelOwn = own.every((k) => k !== null) ? [...new Set(own)].join(', ') : null;
   // The request that IPVS acted on names the client and the service; else the first packet seen.
   const lead = calls.find((c) => !c.nested && (c.action === 'scheduled' || c.action === 'no-destination'))
+    ?? calls.find((c) => !c.nested && c.action === 'reply-icmp')
     ?? calls.find((c) => !c.nested && c.action === 'hit') ?? calls.find((c) => !c.nested) ?? calls[0]!;
   const p = lead.packet.inner && lead.packet.proto.startsWith('icmp') ? lead.packet.inner : lead.packet;
   const client = endpoint(p.src, p.sport);
@@ -195,7 +232,8 @@ function describeFlow(id: number, calls: FlowHookCall[]): Flow {
   const decision: FlowDecision = kernelOwn !== null ? 'kernel\'s own'
     : actions.has('no-destination') ? 'no destination: ICMP sent'
     : actions.has('scheduled') ? 'new connection scheduled'
-    : actions.has('hit') || actions.has('snat') || actions.has('icmp-related') ? 'existing connection'
+    : actions.has('hit') || actions.has('snat') || actions.has('reply') || actions.has('icmp-related') ? 'existing connection'
+    : actions.has('reply-icmp') ? 'reply without connection: ICMP sent'
     : 'not IPVS\'s: passed';
   const transmit = calls.find((c) => !c.nested && c.xmit !== null)?.xmit ?? null;
   const replySnat = snatCall ? `${fromServer} -> ${service}` : null;
@@ -211,6 +249,7 @@ function describeFlow(id: number, calls: FlowHookCall[]): Flow {
     if (transmit) parts.push(`via ${transmit}`);
     story = parts.join(' ');
     if (replySnat) story += `; reply SNATed ${replySnat}`;
+    if (decision !== 'reply without connection: ICMP sent' && actions.has('reply-icmp')) story += '; a reply without connection answered with ICMP (ip_vs_out)';
   }
   return {
     id, key, family: lead.packet.family, proto, client, service, realServer, decision, transmit, replySnat, kernelOwn,

@@ -90,7 +90,12 @@ function layer4(b: Uint8Array, l4: number, p: PacketHeader): void {
 
 /** ICMP (v4) errors: destination unreachable 3, time exceeded 11, parameter problem 12, source quench 4, redirect 5. */
 const ICMP_ERRORS = new Set([3, 4, 5, 11, 12]);
-/** ICMPv6 errors are the types below 128. */
+
+/** An ICMP or ICMPv6 error (ICMPv6 errors are the types below 128). */
+export function isIcmpError(p: { proto: ProtoName; icmp?: { type: number } }): boolean {
+  if (!p.icmp) return false;
+  return p.proto === 'icmp' ? ICMP_ERRORS.has(p.icmp.type) : p.proto === 'icmpv6' && p.icmp.type < 128;
+}
 
 /** Decodes a packet's first bytes; null when they are not an IPv4 or IPv6 header. */
 export function decodePacket(b: Uint8Array): PacketHeader | null {
@@ -100,7 +105,7 @@ export function decodePacket(b: Uint8Array): PacketHeader | null {
     if (ihl < 20) return null;
     const p: PacketHeader = { family: 4, proto: protoName(b[9]!), src: ipv4(b, 12), dst: ipv4(b, 16) };
     layer4(b, ihl, p);
-    if (p.proto === 'icmp' && p.icmp && ICMP_ERRORS.has(p.icmp.type)) {
+    if (p.proto === 'icmp' && isIcmpError(p)) {
       const at = ihl + 8;
       if (at + 20 <= b.length && b[at]! >> 4 === 4) {
         const inner: PacketHeader = { family: 4, proto: protoName(b[at + 9]!), src: ipv4(b, at + 12), dst: ipv4(b, at + 16) };
@@ -119,7 +124,7 @@ export function decodePacket(b: Uint8Array): PacketHeader | null {
     }
     const p: PacketHeader = { family: 6, proto: protoName(next), src: ipv6(b, 8), dst: ipv6(b, 24) };
     layer4(b, l4, p);
-    if (p.proto === 'icmpv6' && p.icmp && p.icmp.type < 128) {
+    if (isIcmpError(p)) {
       const at = l4 + 8;
       if (at + 40 <= b.length && b[at]! >> 4 === 6) {
         const inner: PacketHeader = { family: 6, proto: protoName(b[at + 6]!), src: ipv6(b, at + 8), dst: ipv6(b, at + 24) };
