@@ -7,6 +7,7 @@
 //    re-entering LOCAL_OUT after NAT (ip_vs_nat_xmit -> ip_local_out), so VIP and real server join;
 //  - an ICMP error joins the flow of the packet it quotes.
 // What IPVS decided is read from each call's own tree (not from the nested hook calls).
+import type { ConnEntry } from './conn-table.ts';
 import { HOOK_NAMES } from './ipvs-symbols.ts';
 import type { CallNode } from './model.ts';
 import { describePacket, endpoint, isIcmpError, type PacketEnds, type PacketHeader } from './packet-header.ts';
@@ -40,8 +41,10 @@ export interface FlowHookCall {
   action: HookAction;
   /** The transmitter the call used (ip_vs_nat_xmit, ip_vs_dr_xmit, ...). */
   xmit: string | null;
-  /** Inside another hook call's transmit: the same packet re-entering LOCAL_OUT after NAT. */
+  /** Inside another hook call's transmit: the packet re-entering LOCAL_OUT after NAT (or its tunnel packet). */
   nested: boolean;
+  /** For a nested call: the line of the hook call it ran inside. */
+  via: number | null;
 }
 
 export interface Flow {
@@ -67,6 +70,8 @@ export interface Flow {
   calls: FlowHookCall[];
   /** One sentence: client -> VIP, decision, real server, transmit, reply SNAT. */
   story: string;
+  /** The IPVS connection this flow created or hit, from `ipvsadm -Lnc` after its step (results folders only). */
+  connection?: ConnEntry;
 }
 
 const SCHEDULE = new Set(['ip_vs_schedule', 'ip_vs_conn_new']);
@@ -155,7 +160,7 @@ export function flowsOf(roots: readonly CallNode[]): Flow[] {
   const keys: string[] = [];
   const groups = new Groups();
   let previous: { skb: string | null; key: string; action: HookAction } | null = null;
-  const visit = (node: CallNode, nested: boolean, outer: string | null): void => {
+  const visit = (node: CallNode, nested: boolean, outer: { key: string; line: number } | null): void => {
     if (node.packet === undefined) {
       for (const c of node.children) visit(c, nested, outer);
       return;
@@ -166,17 +171,19 @@ export function flowsOf(roots: readonly CallNode[]): Flow[] {
     const own = kernelOwnPacket(p);
     const key = own !== null ? `kernel ${own}` : pairKey(p.inner ?? p);
     groups.find(key);
-    if (outer !== null) groups.union(outer, key);
+    if (outer !== null) groups.union(outer.key, key);
     // The same skb at the next hook after IPVS rewrote it (local_reply's SNAT, then local_request).
     else if (previous !== null && node.skb !== undefined && previous.skb === node.skb && REWRITING.has(previous.action)) groups.union(previous.key, key);
     previous = { skb: node.skb ?? null, key, action: reading.action };
     calls.push({
       fn: node.fn, hook: node.hook ?? null, hookName: node.hook !== undefined ? HOOK_NAMES[node.hook] ?? null : null,
       line: node.line, timeUs: node.startUs, skb: node.skb ?? null, netns: node.netns ?? null,
-      packet: p, summary: describePacket(p), action: reading.action, xmit: reading.xmit, nested,
+      packet: p, summary: describePacket(p), action: reading.action, xmit: reading.xmit, nested, via: outer?.line ?? null,
     });
     keys.push(key);
-    for (const inner of reading.nestedHooks) visit(inner, true, inner.skb !== undefined && inner.skb === node.skb ? key : null);
+    // What runs the hooks inside this call is the packet it transmitted (NATed, or wrapped in a tunnel
+    // on a fresh skb) or an ICMP error about it: the same flow.
+    for (const inner of reading.nestedHooks) visit(inner, true, { key, line: node.line });
   };
   for (const r of roots) visit(r, false, null);
   const byGroup = new Map<string, FlowHookCall[]>();
@@ -224,7 +231,7 @@ function describeFlow(id: number, calls: FlowHookCall[]): Flow {
   const client = endpoint(p.src, p.sport);
   const service = endpoint(p.dst, p.dport);
   // After NAT: the same skb seen again inside the transmit, to another destination.
-  const natted = calls.find((c) => c.nested && c.skb !== null && c.skb === lead.skb && endpoint(c.packet.dst, c.packet.dport) !== service);
+  const natted = calls.find((c) => c.nested && c.via === lead.line && !isIcmpError(c.packet) && endpoint(c.packet.dst, c.packet.dport) !== service);
   const snatCall = calls.find((c) => c.action === 'snat');
   const fromServer = snatCall ? endpoint(snatCall.packet.src, snatCall.packet.sport) : null;
   const realServer = natted ? endpoint(natted.packet.dst, natted.packet.dport) : fromServer !== null && fromServer !== service ? fromServer : null;

@@ -1,5 +1,6 @@
 // A trace's flows step by step: the hook calls between a step's two markers grouped into flows
 // (analysis/flows.ts), and those outside every step (late packets, the kernel's own traffic) apart.
+import type { ConnTable } from './conn-table.ts';
 import { flowsOf, type Flow } from './flows.ts';
 import type { CallNode, Trace } from './model.ts';
 import { inSection } from './section.ts';
@@ -40,4 +41,25 @@ export function flowsByStep(trace: Trace, steps: readonly StepSpan[] = stepsInTr
   const restFlows = flowsOf(rest);
   if (restFlows.length > 0 || out.length === 0) out.push({ step: null, flows: restFlows, unattributed: countUnattributed(rest) });
   return out;
+}
+
+/**
+ * Each flow's IPVS connection from the table after its step (`ipvsadm -Lnc` prints source, virtual,
+ * destination): its state and timeout, and the real server where no packet showed it (DR, where the
+ * request keeps the VIP as destination).
+ */
+export function attachConnections(steps: StepFlows[], tables: ReadonlyArray<{ name: string; connections?: { after: ConnTable } }>): void {
+  for (const s of steps) {
+    const table = tables.find((t) => t.name === s.step)?.connections?.after;
+    if (!table) continue;
+    for (const f of s.flows) {
+      const entry = table.entries.find((e) => e.source === f.client && e.virtual === f.service && e.proto.toLowerCase() === f.proto);
+      if (!entry) continue;
+      f.connection = entry;
+      if (f.realServer === null) {
+        f.realServer = entry.destination;
+        f.story = f.story.replace(/: (new connection scheduled|existing connection)/, `: $1 to ${entry.destination}`);
+      }
+    }
+  }
 }

@@ -64,12 +64,13 @@ function flowsHtml(c: ReportCell): string {
       const who = f.kernelOwn !== null ? `kernel's own: ${f.kernelOwn}` : `${f.client} → ${f.service}`;
       return `<tr class="flow" data-flow="${f.id}"><td>${f.id}</td><td>${h(f.proto)}</td><td>${h(who)}</td><td>${h(f.realServer ?? '')}</td>`
         + `<td>${h(f.decision)}</td><td>${h(f.transmit ?? '')}</td><td>${h(f.replySnat ?? '')}</td>`
+        + `<td>${f.connection ? h(`${f.connection.state}, expires in ${f.connection.expireS} s`) : ''}</td>`
         + `<td><details><summary>${f.calls.length} hook call(s), ${f.packets} packet(s)</summary><ol class="flow-hooks">${hooks}</ol></details></td></tr>`;
     });
     const heading = s.step === null ? 'outside the steps' : `step ${s.step}`;
     const note = s.unattributed > 0 ? `<div class="small muted">${s.unattributed} hook call(s) without a packet (no flow probe there)</div>` : '';
     out.push(`<div class="flows" data-step="${h(s.step ?? '')}"><h5>${h(heading)}</h5>`
-      + `<table class="flows"><tr><th>#</th><th>proto</th><th>client → service</th><th>real server</th><th>decision</th><th>transmit</th><th>reply SNAT</th><th>hooks in order</th></tr>${rows.join('')}</table>${note}</div>`);
+      + `<table class="flows"><tr><th>#</th><th>proto</th><th>client → service</th><th>real server</th><th>decision</th><th>transmit</th><th>reply SNAT</th><th>connection</th><th>hooks in order</th></tr>${rows.join('')}</table>${note}</div>`);
   }
   return out.join('\n');
 }

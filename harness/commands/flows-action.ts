@@ -1,7 +1,7 @@
 // The work of `ipvs-harness flows`, loaded only when the command runs.
 import { existsSync, statSync } from 'node:fs';
 import { flowMatches, parseFlowFilter, renderFlowsText, type FlowFilter } from '../../analysis/flows.ts';
-import { flowsByStep, type StepFlows } from '../../analysis/step-flows.ts';
+import { attachConnections, flowsByStep, type StepFlows } from '../../analysis/step-flows.ts';
 import { inputError } from '../errors.ts';
 import { loadTrace } from '../inputs/trace-file.ts';
 import { insideFolder } from '../report/load-run.ts';
@@ -27,7 +27,9 @@ export async function printFlows(input: string, opts: { flow?: string; calls?: b
       const rel = cell.artifacts.trace;
       const file = rel === undefined ? null : insideFolder(input, rel);
       if (file === null || !existsSync(file)) continue;
-      captures.push({ kernel: cell.kernel, scenario: cell.scenario, steps: flowsByStep(await loadTrace(file)) });
+      const steps = flowsByStep(await loadTrace(file));
+      attachConnections(steps, cell.steps);
+      captures.push({ kernel: cell.kernel, scenario: cell.scenario, steps });
     }
   } else {
     captures.push({ steps: flowsByStep(await loadTrace(input)) });
