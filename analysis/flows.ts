@@ -171,9 +171,10 @@ export function flowsOf(roots: readonly CallNode[]): Flow[] {
     const own = kernelOwnPacket(p);
     const key = own !== null ? `kernel ${own}` : pairKey(p.inner ?? p);
     groups.find(key);
-    if (outer !== null) groups.union(outer.key, key);
+    // The kernel's own packets (a neighbour solicitation sent while transmitting) stay in their kind's flow.
+    if (own === null && outer !== null) groups.union(outer.key, key);
     // The same skb at the next hook after IPVS rewrote it (local_reply's SNAT, then local_request).
-    else if (previous !== null && node.skb !== undefined && previous.skb === node.skb && REWRITING.has(previous.action)) groups.union(previous.key, key);
+    else if (own === null && previous !== null && node.skb !== undefined && previous.skb === node.skb && REWRITING.has(previous.action)) groups.union(previous.key, key);
     previous = { skb: node.skb ?? null, key, action: reading.action };
     calls.push({
       fn: node.fn, hook: node.hook ?? null, hookName: node.hook !== undefined ? HOOK_NAMES[node.hook] ?? null : null,
