@@ -1,0 +1,50 @@
+// `ipvs-harness flows` and `analyze --json`'s flows, run in-process through main(), on the real
+// captures of test/fixtures/traces/flows.
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { main } from '../../harness/cli.ts';
+
+const DIR = join(import.meta.dirname, '..', 'fixtures', 'traces', 'flows');
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  try {
+    return { code: await main(argv), out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+describe('ipvs-harness flows', () => {
+  it('prints each step\'s flows, the kernel\'s own apart', async () => {
+    const r = await run('flows', join(DIR, '5.10', 'pod-to-vip-ipv6.trace.txt'));
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^-- step request\n(flow \d+: .*\n)*flow \d+: \[fd00:244:2::2\]:\d+ -> \[fd00:96::10\]:80\/tcp: new connection scheduled to \[fd00:244:1::2\]:80/m);
+    expect(r.out).toContain("kernel's own: IPv6 neighbour discovery");
+  });
+
+  it('--flow filters pwru-style; --calls lists the hook calls', async () => {
+    const r = await run('flows', join(DIR, '5.10', 'pod-to-vip-ipv6.trace.txt'), '--flow', 'proto icmpv6', '--calls');
+    expect(r.code).toBe(0);
+    expect(r.out).not.toContain('/tcp');
+    expect(r.out).toMatch(/ip_vs_\w+@\w+ +icmpv6 /);
+  });
+
+  it('a malformed --flow is bad input (exit 2), naming the word', async () => {
+    const r = await run('flows', join(DIR, '6.1', 'pod-to-vip.trace.txt'), '--flow', 'port eighty');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('port "eighty" is not a number');
+  });
+
+  it('analyze --json carries the flows beside the trees', async () => {
+    const r = await run('analyze', join(DIR, '6.1', 'pod-to-vip.trace.txt'), '--json');
+    expect(r.code).toBe(0);
+    const t = JSON.parse(r.out);
+    expect(t.flows).toHaveLength(1);
+    expect(t.flows[0]).toMatchObject({ service: '10.96.0.10:80', realServer: '10.244.1.2:80', decision: 'new connection scheduled' });
+  });
+});
