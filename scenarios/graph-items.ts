@@ -3,17 +3,30 @@
 import { validateExpectedGraph } from '../analysis/expected-graph-validate.ts';
 import type { ExpectedGraph } from '../analysis/expected-graph-types.ts';
 import { knownRoleKeys, parseRoleKey } from '../analysis/roles.ts';
+import type { FlowSelector } from '../analysis/flow-scope.ts';
+
+interface ItemCommon {
+  role: string;
+  step?: string;
+  name?: string;
+  label?: string;
+  /** Judge only the calls of this flow (`flow: pod1 -> vip:80/tcp`), addresses resolved. */
+  flow?: FlowSelector;
+}
 
 export type GraphItem =
-  | { kind: 'path'; graph: ExpectedGraph; role: string; step?: string; name?: string; label?: string }
-  | { kind: 'order'; order: string[]; role: string; step?: string; name?: string; label?: string };
+  | ({ kind: 'path'; graph: ExpectedGraph } & ItemCommon)
+  | ({ kind: 'order'; order: string[] } & ItemCommon);
+
+/** Resolves a `flow:` against the scenario: the selector, or what is wrong. */
+export type FlowResolver = (text: string) => FlowSelector | string;
 
 export interface GraphItemProblem {
   path: (string | number)[];
   message: string;
 }
 
-const ORDER_KEYS = ['order', 'step', 'name', 'label'];
+const ORDER_KEYS = ['order', 'step', 'name', 'label', 'flow'];
 
 function common(item: Record<string, unknown>): { step?: string; name?: string; label?: string } {
   const out: { step?: string; name?: string; label?: string } = {};
@@ -42,9 +55,15 @@ function orderProblems(item: Record<string, unknown>): GraphItemProblem[] {
 }
 
 /** Reads one item; `problems` is empty when it is valid. */
-export function readGraphItem(item: Record<string, unknown>, scenarioName: string): { item: GraphItem | null; problems: GraphItemProblem[] } {
-  const base = common(item);
+export function readGraphItem(item: Record<string, unknown>, scenarioName: string, resolveFlow?: FlowResolver): { item: GraphItem | null; problems: GraphItemProblem[] } {
+  const base: Omit<ItemCommon, 'role'> = common(item);
   const problems: GraphItemProblem[] = [];
+  const flowText = item['flow'];
+  if (flowText !== undefined) {
+    const sel = typeof flowText !== 'string' ? 'expected a flow such as "pod1 -> vip:80/tcp"' : resolveFlow ? resolveFlow(flowText) : 'flows are resolved against a scenario';
+    if (typeof sel === 'string') problems.push({ path: ['flow'], message: sel });
+    else base.flow = sel;
+  }
   for (const key of ['step', 'name'] as const) {
     if (item[key] !== undefined && typeof item[key] !== 'string') problems.push({ path: [key], message: `expected a ${key} name` });
   }
@@ -54,7 +73,7 @@ export function readGraphItem(item: Record<string, unknown>, scenarioName: strin
     const order = (item['order'] as unknown[]).map(String);
     return { item: { kind: 'order', order, role: order.join(' -> '), ...base }, problems };
   }
-  const { step: _step, name, ...expectation } = item;
+  const { step: _step, name, flow: _flow, ...expectation } = item;
   const { graph, errors } = validateExpectedGraph({ version: 1, name: typeof name === 'string' ? name : scenarioName, expect: [expectation] });
   problems.push(...errors.map((e) => ({
     // The graph is wrapped as `expect[0]`; paths are reported relative to the item.
@@ -66,11 +85,11 @@ export function readGraphItem(item: Record<string, unknown>, scenarioName: strin
 }
 
 /** Every item in file order, typed; the problems carry the path below `graphs`. */
-export function readGraphItems(items: ReadonlyArray<Record<string, unknown>>, scenarioName: string): { items: GraphItem[]; problems: GraphItemProblem[] } {
+export function readGraphItems(items: ReadonlyArray<Record<string, unknown>>, scenarioName: string, resolveFlow?: FlowResolver): { items: GraphItem[]; problems: GraphItemProblem[] } {
   const out: GraphItem[] = [];
   const problems: GraphItemProblem[] = [];
   items.forEach((raw, i) => {
-    const read = readGraphItem(raw, scenarioName);
+    const read = readGraphItem(raw, scenarioName, resolveFlow);
     if (read.item !== null) out.push(read.item);
     problems.push(...read.problems.map((p) => ({ path: [i, ...p.path], message: p.message })));
   });

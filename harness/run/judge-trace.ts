@@ -6,7 +6,8 @@ import type { CellResult, GraphResult } from '../../analysis/report/results.ts';
 import { matchExpectedGraph } from '../../analysis/expected-graph-match.ts';
 import { judgedOrder, judgedPath } from '../../analysis/judged-graph.ts';
 import { parseFunctionGraph } from '../../analysis/function-graph-parser.ts';
-import type { Trace } from '../../analysis/model.ts';
+import { walkCalls, type Trace } from '../../analysis/model.ts';
+import { scopeToFlow } from '../../analysis/flow-scope.ts';
 import { markUntraceable } from '../../analysis/untraceable-steps.ts';
 import { describeRoleInstances } from '../../analysis/role-observations.ts';
 import { findRoleInstances, resolveGeneration } from '../../analysis/roles.ts';
@@ -51,12 +52,27 @@ export function judgeTrace(traceText: string, scenario: Scenario, kernelRelease:
   };
 }
 
-function judgeItem(trace: Trace, item: GraphItem, kernelRelease: string): GraphResult {
-  if (item.kind === 'order') return judgeOrder(trace, item, kernelRelease);
+/** The trace an item is judged on: its flow's calls only when it names one (and the trace has the flow probes). */
+function scopeOf(trace: Trace, item: GraphItem): { trace: Trace; notes: string[]; suffix: string } {
+  if (!item.flow) return { trace, notes: [], suffix: '' };
+  const suffix = ` [flow ${item.flow.text}]`;
+  let probed = false;
+  walkCalls(trace.roots, (n) => {
+    if (n.packet !== undefined) probed = true;
+  });
+  if (!probed) return { trace, notes: [`flow ${item.flow.text}: the trace has no flow probes (no packet on any hook call): judged on all calls`], suffix };
+  const scoped = scopeToFlow(trace, item.flow);
+  return { trace: scoped.trace, notes: [`flow ${item.flow.text}: ${scoped.flows} flow(s) of the trace selected`], suffix };
+}
+
+function judgeItem(full: Trace, item: GraphItem, kernelRelease: string): GraphResult {
+  if (item.kind === 'order') return judgeOrder(full, item, kernelRelease);
   const { step, label } = item;
-  const name = item.name ?? `${step ?? 'trace'}/${item.role}`;
+  const scope = scopeOf(full, item);
+  const trace = scope.trace;
+  const name = (item.name ?? `${step ?? 'trace'}/${item.role}`) + scope.suffix;
   const verdict = matchExpectedGraph(trace, item.graph, { kernelRelease, ...(step ? { section: stepSection(step) } : {}) });
-  const notes = [...verdict.notes, ...verdict.perRole.flatMap((r) => r.notes)];
+  const notes = [...scope.notes, ...verdict.notes, ...verdict.perRole.flatMap((r) => r.notes)];
   return {
     name: label ? `${name}: ${label}` : name,
     role: item.role,
@@ -70,8 +86,10 @@ function judgeItem(trace: Trace, item: GraphItem, kernelRelease: string): GraphR
   };
 }
 
-function judgeOrder(trace: Trace, item: Extract<GraphItem, { kind: 'order' }>, kernelRelease: string): GraphResult {
+function judgeOrder(full: Trace, item: Extract<GraphItem, { kind: 'order' }>, kernelRelease: string): GraphResult {
   const { order, step } = item;
+  const flowScope = scopeOf(full, item);
+  const trace = flowScope.trace;
   let scope = trace;
   if (step) {
     const found = findSection(trace, stepSection(step));
@@ -89,14 +107,14 @@ function judgeOrder(trace: Trace, item: Extract<GraphItem, { kind: 'order' }>, k
   // An order that fails where the section lost events or holds calls cut off may have missed the first call of a role.
   const hole = v.holds ? null : holesIn(scope, null, incompleteRootsIn(scope, null));
   return {
-    name: `${item.name ?? `${step ?? 'trace'}/order`}${label}`,
+    name: `${item.name ?? `${step ?? 'trace'}/order`}${flowScope.suffix}${label}`,
     role: order.join(' -> '),
     kind: 'order',
     holds: v.holds,
     ...(step ? { step } : {}),
     ...(hole !== null ? { incomplete: hole } : {}),
     ...(v.holds ? {} : { diff: v.diffText }),
-    notes: v.found.map((f) => `first ${f}`),
+    notes: [...flowScope.notes, ...v.found.map((f) => `first ${f}`)],
     judged: judgedOrder(v),
   };
 }
