@@ -26,7 +26,7 @@ ICMP sent / not IPVS's), the real server, the transmitter, the reply's SNAT. The
 (before this version, or a kernel without BTF) have hook calls but no flows.
 Exit code: 0 printed (also when no flow matched), 2 unreadable input or a malformed --flow.`)
     .action(async (input: string, opts: { flow?: string; calls?: boolean; json?: boolean }, command: Command) => {
-      const { printFlows } = await import('./flows-action.ts');
+      const { printFlows } = await import('../report/print-flows.ts');
       await printFlows(input, opts);
       setExitCode(command, EXIT.ok);
     });

@@ -1,10 +1,11 @@
-// The work of `ipvs-harness flows`, loaded only when the command runs.
+// The work of `ipvs-harness flows` (harness/commands/flows.ts), loaded only when the command runs:
+// a trace or a results folder read, its flows per step, filtered, printed.
 import { existsSync, statSync } from 'node:fs';
 import { flowMatches, parseFlowFilter, renderFlowsText, type FlowFilter } from '../../analysis/flows.ts';
 import { attachConnections, flowsByStep, type StepFlows } from '../../analysis/step-flows.ts';
 import { inputError } from '../errors.ts';
 import { loadTrace } from '../inputs/trace-file.ts';
-import { insideFolder } from '../report/load-run.ts';
+import { insideFolder } from './load-run.ts';
 import { readResults } from '../run/results-folder.ts';
 
 interface Capture {
