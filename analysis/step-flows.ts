@@ -59,6 +59,10 @@ export function attachConnections(steps: StepFlows[], tables: ReadonlyArray<{ na
       if (f.realServer === null) {
         f.realServer = entry.destination;
         f.story = f.story.replace(/: (new connection scheduled|existing connection)/, `: $1 to ${entry.destination}`);
+      } else if (entry.destination !== f.realServer && entry.destination.startsWith(`${f.realServer.includes(':') ? `[${f.realServer}]` : f.realServer}:`)) {
+        // A tunnel's outer header names the real server's address; the table adds its port.
+        f.story = f.story.replace(` to ${f.realServer} `, ` to ${entry.destination} `);
+        f.realServer = entry.destination;
       }
     }
   }

@@ -46,6 +46,7 @@ export async function printFlows(input: string, opts: { flow?: string; calls?: b
   }
   const out: string[] = [];
   for (const c of captures) {
+    if (filter !== null && c.steps.every((s) => s.flows.length === 0)) continue;
     if (c.kernel !== undefined) out.push(`== ${c.kernel} ${c.scenario}`);
     for (const s of c.steps) {
       if (s.flows.length === 0 && s.unattributed === 0) continue;
