@@ -6,8 +6,11 @@ import { fileURLToPath } from 'node:url';
 import type { BuiltReport } from '../analysis/report/build-report.ts';
 import { loadReport } from '../harness/report/load-run.ts';
 
-/** `traceable`: host-to-vip, no-destination, pod-to-vip on Debian 6.12.118 and 7.3.4 with what each kernel could trace (kernels[].traceable). */
-export type FixtureName = 'seed' | 'mixed' | 'weight0' | 'traceable' | 'new-kernels';
+/**
+ * `traceable`: host-to-vip, no-destination, pod-to-vip on Debian 6.12.118 and 7.3.4 with what each kernel could trace (kernels[].traceable);
+ * `flows`: pod-to-vip and pod-to-vip-dr on Debian 7.3.4 with the flow probes and the connection table.
+ */
+export type FixtureName = 'seed' | 'mixed' | 'weight0' | 'traceable' | 'new-kernels' | 'flows';
 export const RESULTS = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'results');
 export const FIXTURE = (name: FixtureName) => join(RESULTS, name);
 
