@@ -81,3 +81,16 @@ describe('Perfetto export', () => {
     checkNesting(out.traceEvents);
   });
 });
+
+describe('Perfetto export: a track per flow', () => {
+  it('puts each flow of a capture with the flow probes on its own track, its hook calls nested in time', () => {
+    const trace = parseFunctionGraph(readFileSync(join(FIXTURE('flows'), 'debian-latest', 'pod-to-vip', 'trace.txt'), 'utf8'));
+    const out = toChromeTrace([{ trace, label: 'debian:latest pod-to-vip', kernelRelease: '7.3.4+deb13-cloud-amd64' }]);
+    const names = out.traceEvents.filter((e) => e.name === 'thread_name').map((e) => String(e.args?.['name']));
+    expect(names.filter((n) => n.startsWith('flow '))).toEqual([expect.stringMatching(/^flow 1: 10\.244\.2\.2:\d+ -> 10\.96\.0\.10:80\/tcp: new connection scheduled to 10\.244\.1\.2:80 via ip_vs_nat_xmit/)]);
+    const slices = out.traceEvents.filter((e) => e.cat === 'ipvs-flow');
+    expect(slices.length).toBeGreaterThan(20);
+    expect(slices.filter((e) => e.args?.['action'] === 'scheduled')).toHaveLength(1);
+    checkNesting(slices);
+  });
+});

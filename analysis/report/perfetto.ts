@@ -3,7 +3,8 @@
 // real entry time (funcgraph-abstime) and duration; trace_marker lines as instant events; each step
 // section as a slice on a "steps" track. Slices are clamped into their parent so that they nest
 // exactly: the printed times are rounded to the microsecond while durations have nanoseconds.
-import type { CallNode, Trace } from '../model.ts';
+import { flowsOf } from '../flows.ts';
+import { walkCalls, type CallNode, type Trace } from '../model.ts';
 import { findRoleInstances, resolveGeneration, type RoleInstance } from '../roles.ts';
 import { findSection, type SectionSpec } from '../section.ts';
 import { roleLabel } from './call-tree-view.ts';
@@ -115,6 +116,36 @@ function emitCall(node: CallNode, parent: Span | null, prevEnd: number | null, t
   return span;
 }
 
+/** Each flow (analysis/flows.ts) on a track of its own: its hook calls, the packet each saw and what IPVS did. */
+function emitFlows(trace: Trace, tracks: Tracks, processName: string, sortIndex: number): void {
+  const flows = flowsOf(trace.roots);
+  if (flows.length === 0) return;
+  const byLine = new Map<number, CallNode>();
+  walkCalls(trace.roots, (n) => {
+    if (n.packet !== undefined) byLine.set(n.line, n);
+  });
+  const pid = tracks.process(processName, sortIndex);
+  for (const f of flows) {
+    const track = tracks.thread(pid, f.id, `flow ${f.id}: ${f.story}`.slice(0, 200));
+    // Clamped as the call tracks are: a top-level call starts after the previous one ends, a nested one inside its caller.
+    const spans = new Map<number, Span>();
+    // The end of the last call under each caller (-1: top level).
+    const lastEnd = new Map<number, number>();
+    for (const c of f.calls) {
+      if (c.timeUs === null) continue;
+      const parent = c.via !== null ? spans.get(c.via) ?? null : null;
+      const under = parent === null ? -1 : c.via!;
+      const span = spanOf({ startUs: c.timeUs, durationUs: byLine.get(c.line)?.durationUs ?? 0 } as CallNode, parent, lastEnd.get(under) ?? null, { t: 0 });
+      spans.set(c.line, span);
+      lastEnd.set(under, span.end);
+      tracks.events.push({
+        name: `${c.fn}@${c.hookName ?? '?'} ${c.summary}`, cat: 'ipvs-flow', ph: 'X', ts: us(span.start), dur: us(span.end - span.start), pid: track.pid, tid: track.tid,
+        args: { line: c.line, action: c.action, ...(c.xmit ? { xmit: c.xmit } : {}), ...(c.skb ? { skb: c.skb } : {}), nested: c.nested },
+      });
+    }
+  }
+}
+
 /** One or more traces as Chrome trace JSON. Calls without time stamps are laid out one after the other (metadata.synthetic_time). */
 export function toChromeTrace(inputs: readonly PerfettoInput[]): ChromeTrace {
   const tracks = new Tracks();
@@ -142,6 +173,7 @@ export function toChromeTrace(inputs: readonly PerfettoInput[]): ChromeTrace {
       if (m.timeUs === null) continue;
       tracks.events.push({ name: m.text.slice(0, 200), cat: m.kind, ph: 'i', s: 't', ts: us(ns(m.timeUs)), pid: markerTrack.pid, tid: markerTrack.tid, args: { line: m.line, task: m.task, cpu: m.cpu } });
     }
+    emitFlows(trace, tracks, `${input.label} flows`, k * 1000 + 998);
     const stepTrack = tracks.thread(markerPid, 2, 'steps');
     for (const step of input.steps ?? []) {
       const found = findSection(trace, step.section);
