@@ -72,6 +72,8 @@ export interface Flow {
   story: string;
   /** The IPVS connection this flow created or hit, from `ipvsadm -Lnc` after its step (results folders only). */
   connection?: ConnEntry;
+  /** The hosts by the scenario's names, `pod1 -> VIP:80 -> rs1` (results folders only: CellResult.hostNames). */
+  who?: string;
 }
 
 const SCHEDULE = new Set(['ip_vs_schedule', 'ip_vs_conn_new']);
@@ -265,6 +267,24 @@ function describeFlow(id: number, calls: FlowHookCall[]): Flow {
   };
 }
 
+function hostOf(endpoint: string): string {
+  const m = /^\[(.*)\]:\d+$/.exec(endpoint) ?? /^([^:]+):\d+$/.exec(endpoint);
+  return m ? m[1]! : endpoint;
+}
+
+/** `pod1 -> VIP:80 -> rs1` from the scenario's names of the addresses; unnamed hosts keep their address. */
+export function nameFlow(flow: Flow, names: Readonly<Record<string, string>>): string {
+  const name = (ep: string, keepPort: boolean): string => {
+    const host = hostOf(ep);
+    const n = names[host];
+    if (n === undefined) return ep;
+    return keepPort && ep !== host ? `${n}${ep.slice(ep.lastIndexOf(':'))}` : n;
+  };
+  const parts = [name(flow.client, false), name(flow.service, true)];
+  if (flow.realServer !== null) parts.push(name(flow.realServer, false));
+  return parts.join(' -> ');
+}
+
 /** Packets, not hook calls: one packet meets several hooks in a row (the same skb and bytes), and a NATed one re-enters LOCAL_OUT nested. */
 function countPackets(calls: readonly FlowHookCall[]): number {
   let n = 0;
@@ -322,7 +342,7 @@ export function flowMatches(flow: Flow, f: FlowFilter): boolean {
 export function renderFlowsText(flows: readonly Flow[]): string {
   const out: string[] = [];
   for (const f of flows) {
-    out.push(`flow ${f.id}: ${f.story}`);
+    out.push(`flow ${f.id}: ${f.who ? `(${f.who}) ` : ''}${f.story}`);
     for (const c of f.calls) {
       const where = `${c.fn}@${c.hookName ?? '?'}`;
       out.push(`  ${c.nested ? '  ' : ''}${where.padEnd(34)} ${c.summary}  ${c.action}${c.xmit ? ` (${c.xmit})` : ''}  [line ${c.line}]`);

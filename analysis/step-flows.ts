@@ -1,7 +1,7 @@
 // A trace's flows step by step: the hook calls between a step's two markers grouped into flows
 // (analysis/flows.ts), and those outside every step (late packets, the kernel's own traffic) apart.
 import type { ConnTable } from './conn-table.ts';
-import { flowsOf, type Flow } from './flows.ts';
+import { flowsOf, nameFlow, type Flow } from './flows.ts';
 import type { CallNode, Trace } from './model.ts';
 import { inSection } from './section.ts';
 import { stepRanges, stepsInTrace, type StepSpan } from './step-markers.ts';
@@ -66,4 +66,10 @@ export function attachConnections(steps: StepFlows[], tables: ReadonlyArray<{ na
       }
     }
   }
+}
+
+/** Each flow's hosts by the scenario's names (`pod1 -> VIP:80 -> rs1`), the kernel's own packets left alone. */
+export function attachNames(steps: StepFlows[], names: Readonly<Record<string, string>> | undefined): void {
+  if (names === undefined) return;
+  for (const s of steps) for (const f of s.flows) if (f.kernelOwn === null) f.who = nameFlow(f, names);
 }

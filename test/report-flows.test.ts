@@ -10,12 +10,12 @@ const $ = load(toHtml(fixtureReport('flows').report));
 const cell = (scenario: string) => $(`section.cell[data-scenario="${scenario}"]`);
 
 describe('flows in the HTML report', () => {
-  it('pod-to-vip: pod1 -> VIP -> rs1, scheduled, NAT, the reply SNATed, the connection from the table', () => {
+  it('pod-to-vip: pod1 -> VIP -> rs1 (the scenario\'s names, stored with the cell), scheduled, NAT, the reply SNATed, the connection from the table', () => {
     const rows = cell('pod-to-vip').find('div.flows[data-step="request"] tr.flow');
     expect(rows).toHaveLength(1);
     const cells = rows.first().find('> td').map((_, td) => $(td).text()).get();
     expect(cells.slice(1, 8)).toEqual([
-      'tcp', expect.stringMatching(/^10\.244\.2\.2:\d+ → 10\.96\.0\.10:80$/), '10.244.1.2:80', 'new connection scheduled', 'ip_vs_nat_xmit',
+      'tcp', expect.stringMatching(/^10\.244\.2\.2:\d+ → 10\.96\.0\.10:80 \(pod1 → VIP:80 → rs1\)$/), '10.244.1.2:80', 'new connection scheduled', 'ip_vs_nat_xmit',
       '10.244.1.2:80 -> 10.96.0.10:80', expect.stringMatching(/^\w+, expires in \d+ s$/),
     ]);
   });

@@ -3,7 +3,7 @@
 // parsing the saved traces and joining them with the verdict the run stored. Nothing is judged.
 import { parseFunctionGraph } from '../function-graph-parser.ts';
 import { walkCalls, type CallNode, type Trace } from '../model.ts';
-import { attachConnections, flowsByStep } from '../step-flows.ts';
+import { attachConnections, attachNames, flowsByStep } from '../step-flows.ts';
 import { findRoleInstances, resolveGeneration, type KernelGeneration } from '../roles.ts';
 import { stepRanges, stepSpans } from '../step-markers.ts';
 import { assignIds, sectionViews } from './call-tree-view.ts';
@@ -117,6 +117,7 @@ function buildCell(result: CellResult, index: number, input: CellInput): BuiltCe
   cell.sections = sectionViews(trace, ranges, { ids, instances, generation, marks });
   const flowSteps = flowsByStep(trace, steps);
   attachConnections(flowSteps, result.steps);
+  attachNames(flowSteps, result.hostNames);
   if (flowSteps.some((s) => s.flows.length > 0)) {
     const callIds: Record<number, string> = {};
     walkCalls(trace.roots, (n) => {

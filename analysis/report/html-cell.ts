@@ -61,7 +61,7 @@ function flowsHtml(c: ReportCell): string {
         const text = `${k.nested ? '↳ ' : ''}${k.fn}@${k.hookName ?? '?'} ${k.summary} → ${k.action}`;
         return `<li>${id ? `<a href="#${h(id)}">${h(text)}</a>` : h(text)}</li>`;
       }).join('');
-      const who = f.kernelOwn !== null ? `kernel's own: ${f.kernelOwn}` : `${f.client} → ${f.service}`;
+      const who = f.kernelOwn !== null ? `kernel's own: ${f.kernelOwn}` : `${f.client} → ${f.service}${f.who ? ` (${f.who.replaceAll(' -> ', ' → ')})` : ''}`;
       return `<tr class="flow" data-flow="${f.id}"><td>${f.id}</td><td>${h(f.proto)}</td><td>${h(who)}</td><td>${h(f.realServer ?? '')}</td>`
         + `<td>${h(f.decision)}</td><td>${h(f.transmit ?? '')}</td><td>${h(f.replySnat ?? '')}</td>`
         + `<td>${f.connection ? h(`${f.connection.state}, expires in ${f.connection.expireS} s`) : ''}</td>`

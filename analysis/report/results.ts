@@ -125,6 +125,8 @@ export interface CellResult {
   bpftrace?: { hooks: { fn: string; hook: number; count: number }[]; stacks: number };
   /** Files in the results folder, relative paths (`output`: a selftest's own output). */
   artifacts: { trace?: string; commands?: string; console?: string; output?: string; bpftrace?: string };
+  /** What the scenario calls each address (`10.244.2.2` -> `pod1`, a VIP -> `VIP`): the flows' host names. */
+  hostNames?: Record<string, string>;
 }
 
 export interface StepCheckResult {

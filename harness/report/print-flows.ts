@@ -2,7 +2,7 @@
 // a trace or a results folder read, its flows per step, filtered, printed.
 import { existsSync, statSync } from 'node:fs';
 import { flowMatches, parseFlowFilter, renderFlowsText, type FlowFilter } from '../../analysis/flows.ts';
-import { attachConnections, flowsByStep, type StepFlows } from '../../analysis/step-flows.ts';
+import { attachConnections, attachNames, flowsByStep, type StepFlows } from '../../analysis/step-flows.ts';
 import { inputError } from '../errors.ts';
 import { loadTrace } from '../inputs/trace-file.ts';
 import { insideFolder } from './load-run.ts';
@@ -30,6 +30,7 @@ export async function printFlows(input: string, opts: { flow?: string; calls?: b
       if (file === null || !existsSync(file)) continue;
       const steps = flowsByStep(await loadTrace(file));
       attachConnections(steps, cell.steps);
+      attachNames(steps, cell.hostNames);
       captures.push({ kernel: cell.kernel, scenario: cell.scenario, steps });
     }
   } else {
@@ -51,7 +52,7 @@ export async function printFlows(input: string, opts: { flow?: string; calls?: b
     for (const s of c.steps) {
       if (s.flows.length === 0 && s.unattributed === 0) continue;
       out.push(s.step === null ? '-- outside the steps' : `-- step ${s.step}`);
-      const text = opts.calls ? renderFlowsText(s.flows) : s.flows.map((f) => `flow ${f.id}: ${f.story}\n`).join('');
+      const text = opts.calls ? renderFlowsText(s.flows) : s.flows.map((f) => `flow ${f.id}: ${f.who ? `(${f.who}) ` : ''}${f.story}\n`).join('');
       if (text !== '') out.push(text.trimEnd());
       if (s.unattributed > 0) out.push(`(${s.unattributed} hook call(s) without a packet: the trace has no flow probes there)`);
     }

@@ -22,6 +22,7 @@ import { cellDir, kernelSlug, writeAtomic } from './results-folder.ts';
 import type { Reporter } from './reporter.ts';
 import { runScenario } from './run-scenario.ts';
 import { kernelFlowLayout, type FlowLayoutResult } from './kernel-btf.ts';
+import { hostNames } from '../../scenarios/host-names.ts';
 import type { RunPlan } from './run-plan.ts';
 import { outOfTreeIpvsInGuest, withOutOfTreeIpvs } from './own-ipvs.ts';
 import type { LoadedScenario } from '../scenario-loader.ts';
@@ -194,6 +195,7 @@ function scenarioCell(scenario: Scenario, file: string, tracer: RunPlan['tracer'
       if (outcome.kind === 'broken') return outcome;
       const { cell, artifacts, traceable } = outcome;
       if (flow && !flow.layout) cell.observations.push(`flows: hook calls carry no packet identity: ${flow.why}`);
+      cell.hostNames = hostNames(scenario);
       try {
         if (tracer.ftrace) {
           writeAtomic(join(ctx.out, ctx.dir, 'trace.txt'), artifacts.trace);
