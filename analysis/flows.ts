@@ -161,7 +161,8 @@ export function flowsOf(roots: readonly CallNode[]): Flow[] {
   const calls: FlowHookCall[] = [];
   const keys: string[] = [];
   const groups = new Groups();
-  let previous: { skb: string | null; key: string; action: HookAction } | null = null;
+  // The last hook call per CPU: a packet goes from hook to hook on one CPU.
+  const last = new Map<number, { skb: string | null; key: string; action: HookAction }>();
   const visit = (node: CallNode, nested: boolean, outer: { key: string; line: number } | null): void => {
     if (node.packet === undefined) {
       for (const c of node.children) visit(c, nested, outer);
@@ -176,8 +177,11 @@ export function flowsOf(roots: readonly CallNode[]): Flow[] {
     // The kernel's own packets (a neighbour solicitation sent while transmitting) stay in their kind's flow.
     if (own === null && outer !== null) groups.union(outer.key, key);
     // The same skb at the next hook after IPVS rewrote it (local_reply's SNAT, then local_request).
-    else if (own === null && previous !== null && node.skb !== undefined && previous.skb === node.skb && REWRITING.has(previous.action)) groups.union(previous.key, key);
-    previous = { skb: node.skb ?? null, key, action: reading.action };
+    else {
+      const previous = last.get(node.cpu ?? -1);
+      if (own === null && previous !== undefined && node.skb !== undefined && previous.skb === node.skb && REWRITING.has(previous.action)) groups.union(previous.key, key);
+    }
+    last.set(node.cpu ?? -1, { skb: node.skb ?? null, key, action: reading.action });
     calls.push({
       fn: node.fn, hook: node.hook ?? null, hookName: node.hook !== undefined ? HOOK_NAMES[node.hook] ?? null : null,
       line: node.line, timeUs: node.startUs, skb: node.skb ?? null, netns: node.netns ?? null,
