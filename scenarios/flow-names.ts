@@ -37,14 +37,30 @@ function splitEnd(text: string): { host: string; port?: number; proto?: string }
   return out;
 }
 
-export function resolveFlow(text: string, s: Pick<ScenarioData, 'topology' | 'services'>): FlowSelector | string {
+/** The names a flow may use: namespaces by name, the VIPs `vip` may stand for. */
+export interface FlowNames {
+  namespaces: ReadonlyMap<string, string>;
+  vips: readonly string[];
+}
+
+export function flowNamesOf(s: Pick<ScenarioData, 'topology' | 'services'>): FlowNames {
+  return {
+    namespaces: new Map(s.topology.namespaces.map((ns) => [ns.name, ns.address])),
+    vips: [...new Set(s.services.length > 0 ? s.services.map((x) => x.vip) : s.topology.vips)],
+  };
+}
+
+/** Outside a scenario (`check --flow`): addresses and `*` only. */
+export const NO_FLOW_NAMES: FlowNames = { namespaces: new Map(), vips: [] };
+
+export function resolveFlow(text: string, known: FlowNames): FlowSelector | string {
   const parts = text.split('->').map((p) => p.trim());
   if (parts.length !== 2 || parts[0] === '' || parts[1] === '') return `"${text}" is not a flow; ${FLOW_SYNTAX}`;
   const [clientText, serviceText] = parts as [string, string];
   const svc = splitEnd(serviceText);
   if (typeof svc === 'string') return svc;
-  const names = new Map(s.topology.namespaces.map((ns) => [ns.name, ns.address]));
-  const vips = [...new Set(s.services.length > 0 ? s.services.map((x) => x.vip) : s.topology.vips)];
+  const names = known.namespaces;
+  const vips = known.vips;
   let service: string;
   if (svc.host === 'vip') {
     if (vips.length !== 1) return `"vip" is ambiguous or unknown here (VIPs: ${vips.join(', ') || 'none'}); write the VIP's address`;

@@ -4,7 +4,7 @@
 import { lineFinder } from '../analysis/expected-graph-yaml.ts';
 import { readYaml } from '../analysis/yaml-input.ts';
 import { crossCheck } from './cross-checks.ts';
-import { resolveFlow } from './flow-names.ts';
+import { flowNamesOf, resolveFlow } from './flow-names.ts';
 import { readGraphItems } from './graph-items.ts';
 import { ScenarioError, type ScenarioIssue } from './errors.ts';
 import { allowedKeysRecorder, scenarioSchemaIssues, withoutRefused } from './scenario-issues.ts';
@@ -45,7 +45,7 @@ function checkScenario(data: unknown): { ok: true; scenario: Scenario } | { ok: 
   const result = scenarioSchema.safeParse(data, { error: recorder.map, reportInput: true });
   if (result.success) {
     const issues = crossCheck(result.data);
-    const graphs = readGraphItems(result.data.graphs, result.data.name, (t) => resolveFlow(t, result.data));
+    const graphs = readGraphItems(result.data.graphs, result.data.name, (t) => resolveFlow(t, flowNamesOf(result.data)));
     for (const p of graphs.problems) issues.push({ path: ['graphs', ...p.path], message: p.message });
     if (issues.length > 0) return { ok: false, issues };
     return { ok: true, scenario: { ...result.data, graphs: graphs.items } };
@@ -57,7 +57,7 @@ function checkScenario(data: unknown): { ok: true; scenario: Scenario } | { ok: 
     // A cross-check about a field the schema already refused would say the same thing twice.
     const under = (p: (string | number)[]) => issues.some((i) => i.path.length <= p.length && i.path.every((seg, k) => seg === p[k]));
     const more = crossCheck(repaired.data);
-    for (const p of readGraphItems(repaired.data.graphs, repaired.data.name, (t) => resolveFlow(t, repaired.data)).problems) more.push({ path: ['graphs', ...p.path], message: p.message });
+    for (const p of readGraphItems(repaired.data.graphs, repaired.data.name, (t) => resolveFlow(t, flowNamesOf(repaired.data))).problems) more.push({ path: ['graphs', ...p.path], message: p.message });
     issues.push(...more.filter((i) => !under(i.path)));
   }
   return { ok: false, issues };

@@ -15,6 +15,7 @@ interface CheckOptions {
   format?: string;
   includeIrq?: boolean;
   crossHooks?: boolean;
+  flow?: string;
   json?: boolean;
 }
 
@@ -29,10 +30,12 @@ export function registerCheck(program: Command): void {
     .option('--format <format>', `input format instead of detecting it (${TRACE_FORMAT_NAMES.join(', ')})`)
     .option('--include-irq', 'also search calls made in interrupts')
     .option('--cross-hooks', 'also search inside nested hook calls (by default each is judged as a root of its own)')
+    .option('--flow <flow>', 'judge only the calls of this flow (a trace with the flow probes): "<client address or *> -> <address>[:port][/proto]"')
     .option('--json', 'print the verdicts as JSON')
     .addHelpText('after', `
 Examples:
   $ ipvs-harness check trace.txt --expect analysis/graphs/local-request.yaml
+  $ ipvs-harness check trace.txt -e graph.yaml --section "step request" --flow '10.244.2.2 -> 10.96.0.10:80/tcp'
   $ ipvs-harness check trace.txt -e local-reply.yaml -e no-destination.yaml --kernel-release 5.10.0-46-cloud-amd64
   $ ipvs-harness check trace.txt -e graph.yaml --section "step connect"    # calls between the step's markers
   $ cat trace.txt | ipvs-harness check - -e graph.yaml
@@ -52,8 +55,17 @@ holes where the graphs failed: lost events, a file cut off; the verdict says INC
       const format = traceFormatOption(opts.format);
       // Graphs first: a broken graph is bad input whatever the trace says.
       const graphs = await loadGraphs(opts.expect);
-      const trace = await loadTrace(file, format);
+      let trace = await loadTrace(file, format);
       checkSectionOption(opts.section, trace);
+      if (opts.flow !== undefined) {
+        const { resolveFlow, NO_FLOW_NAMES } = await import('../../scenarios/flow-names.ts');
+        const { scopeToFlow } = await import('../../analysis/flow-scope.ts');
+        const sel = resolveFlow(opts.flow, NO_FLOW_NAMES);
+        if (typeof sel === 'string') throw new UsageError(`--flow "${opts.flow}": ${sel}`);
+        const scoped = scopeToFlow(trace, sel);
+        process.stderr.write(`--flow ${opts.flow}: ${scoped.flows} flow(s) of the trace selected\n`);
+        trace = scoped.trace;
+      }
       const verdicts: Verdict[] = graphs.map((g) =>
         matchExpectedGraph(trace, g, {
           kernelRelease,
