@@ -7,6 +7,8 @@
 //   matchExpectedGraph(trace, graph, { kernelRelease })   -> Verdict { holds, perRole, mismatches, diffText }
 //   findRoleInstances / resolveGeneration                 -> which IPVS role each hook call played
 //   findSection / sliceSection                            -> calls between trace_marker lines
+//   flowsOf(roots) / flowsByStep(trace) / scopeToFlow     -> hook calls grouped into connections
+//   parseBtf(bytes).member(struct, path) / flowLayoutOf   -> struct offsets from a kernel's BTF
 // The vitest matchers live in ./vitest-matchers.ts (it imports vitest, so it is not re-exported here).
 
 export * from './model.ts';
@@ -14,7 +16,14 @@ export { normaliseSymbol, splitModule } from './normalise.ts';
 export { FunctionGraphParser, parseFunctionGraph, type FunctionGraphParserOptions } from './function-graph-parser.ts';
 export { parseBpftrace } from './bpftrace-parser.ts';
 export { parseKprobeEvents } from './kprobe-events-parser.ts';
-export { parseProbeEvent, probeHookInfo } from './probe-event.ts';
+export { parseProbeEvent, probeFlowInfo, probeHookInfo, type ProbeFlowInfo } from './probe-event.ts';
+export { decodePacket, describePacket, parseByteArray, type PacketEnds, type PacketHeader } from './packet-header.ts';
+export { flowMatches, flowsOf, kernelOwnPacket, nameFlow, parseFlowFilter, renderFlowsText, type Flow, type FlowDecision, type FlowFilter, type FlowHookCall, type HookAction } from './flows.ts';
+export { attachConnections, attachNames, flowsByStep, type StepFlows } from './step-flows.ts';
+export { scopeToFlow, selectsFlow, type FlowSelector } from './flow-scope.ts';
+export { parseConnTable, parseIpvsadmConnections, changedEntries, type ConnEntry, type ConnTable } from './conn-table.ts';
+export { Btf, BtfError, parseBtf, type MemberLocation } from './btf.ts';
+export { flowLayoutOf, type FlowLayout } from './flow-layout.ts';
 export {
   CAPTURE_FUNCTION_GRAPH,
   detectTraceFormat,

@@ -1,6 +1,7 @@
 // Indented text view of a trace, the default output of `ipvs-harness analyze`. Markers print inline,
 // at their position: inside the root they were written in, or between roots.
 import type { CallNode, Trace, TraceMarker } from './model.ts';
+import { describePacket } from './packet-header.ts';
 
 export interface RenderTextOptions {
   /** Show durations (default true). Off for snapshot files, where they change on every run. */
@@ -27,6 +28,7 @@ export function formatCall(node: CallNode, opts: RenderTextOptions = {}): string
   if (node.retval !== undefined) out += `  = ${node.retval}`;
   if (node.hook !== undefined) out += `  hook=${node.hook}`;
   if (node.family !== undefined) out += `  ipv${node.family}`;
+  if (node.packet !== undefined) out += `  {${describePacket(node.packet)}${node.netns !== undefined ? ` netns ${node.netns}` : ''}}`;
   if (node.irq) out += '  [irq]';
   if (node.incomplete === 'no-entry') out += '  [incomplete: entry lost]';
   else if (node.incomplete === 'no-return') out += '  [incomplete: never returned]';
@@ -50,7 +52,9 @@ function formatMarker(m: TraceMarker, opts: RenderTextOptions): string {
   if (opts.lines !== false) where.push(`line ${m.line}`);
   if (opts.tasks !== false && m.task !== null) where.push(m.pid !== null ? `${m.task}-${m.pid}` : m.task);
   const kind = m.kind === 'marker' ? '' : `${m.kind}: `;
-  return `/* ${kind}${m.text} */${where.length > 0 ? `  (${where.join(', ')})` : ''}`;
+  // The packet bytes of a flow probe are on the call, decoded: here only their count.
+  const text = m.text.replace(/ pkt=\{([0-9,]*)\}/, (_all, bytes: string) => ` pkt=<${bytes.split(',').length} bytes>`);
+  return `/* ${kind}${text} */${where.length > 0 ? `  (${where.join(', ')})` : ''}`;
 }
 
 export function renderTreeText(trace: Trace, opts: RenderTextOptions = {}): string {

@@ -60,6 +60,12 @@ Exit code: 0 parsed (diagnostics are printed, not fatal), 2 unreadable file, unk
         for (const line of summarizeRoles(instances)) process.stdout.write(`#   ${line}\n`);
         if (generation.warning) process.stdout.write(`# warning: ${generation.warning}\n`);
       }
+      const { flowsOf } = await import('../../analysis/flows.ts');
+      const flows = flowsOf(trace.roots);
+      if (flows.length > 0) {
+        process.stdout.write('# flows (per step and with their hook calls: ipvs-harness flows <trace> --calls):\n');
+        for (const f of flows) process.stdout.write(`#   flow ${f.id}: ${f.story}\n`);
+      }
       setExitCode(command, EXIT.ok);
     });
 }
