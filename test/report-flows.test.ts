@@ -30,6 +30,12 @@ describe('flows in the HTML report', () => {
     expect(links.first().text()).toMatch(/^ip_vs_out_hook@LOCAL_IN tcp 10\.244\.2\.2:\d+ > 10\.96\.0\.10:80 \[S\] → passed$/);
   });
 
+  it('each hook call in the trees shows the packet it saw', () => {
+    const packets = cell('pod-to-vip').find('li.call span.packet, details.root span.packet').map((_, e) => $(e).text()).get();
+    expect(packets.length).toBeGreaterThan(10);
+    expect(packets).toContain(packets.find((p) => /^tcp 10\.244\.2\.2:\d+ > 10\.244\.1\.2:80 \[S\]$/.test(p)));
+  });
+
   it('pod-to-vip-dr: the real server from the connection table (DR keeps the VIP as destination), no SNAT', () => {
     const tds = cell('pod-to-vip-dr').find('tr.flow').first().find('> td').map((_, td) => $(td).text()).get();
     expect(tds[3]).toBe('10.244.1.2:80');

@@ -1,6 +1,7 @@
 // Observed call trees as the report shows them: each call with a stable id (for links from the
 // expected graphs), hook calls labelled with the IPVS role they played and the netfilter hook,
 // nested hook calls (a packet re-entering the hooks from ip_vs_nat_xmit, icmp_send, ...) flagged.
+import { describePacket } from '../packet-header.ts';
 import { HOOK_NAMES } from '../ipvs-symbols.ts';
 import type { CallNode, Trace } from '../model.ts';
 import { hookTable, type KernelGeneration, type RoleInstance } from '../roles.ts';
@@ -79,6 +80,7 @@ export function viewCall(node: CallNode, ctx: TreeViewContext, nested: boolean):
   if (node.incomplete !== undefined) v.incomplete = node.incomplete;
   if (node.irq) v.irq = true;
   if (node.retval !== undefined) v.retval = node.retval;
+  if (node.packet !== undefined) v.packet = describePacket(node.packet);
   const inst = ctx.instances.get(node);
   if (inst !== undefined) {
     v.role = roleLabel(inst, ctx.generation);

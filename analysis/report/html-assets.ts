@@ -41,6 +41,9 @@ details.root { margin: 2px 0; } details.root > summary { font-family: var(--mono
 .role { background: #ddf4ff; border: 1px solid #54aeff; border-radius: 4px; padding: 0 4px; font-weight: 600; }
 .reentry > details > summary .role, .reentry > .leaf .role { background: #fff8c5; border-color: #d4a72c; }
 .reentry-tag { color: #9a6700; font-size: 11px; }
+.packet { font-family: var(--mono); font-size: 11px; color: #0a3069; }
+table.flows td, table.conn-steps td { vertical-align: top; }
+ol.flow-hooks { margin: 2px 0; padding-left: 22px; font-family: var(--mono); font-size: 11px; }
 .dur { color: #57606a; } .mod { color: #6e7781; } .ln { color: #8c959f; font-size: 11px; }
 .call.matched > details > summary, .call.matched > .leaf { background: #dafbe1; }
 .call.problem > details > summary, .call.problem > .leaf { background: #ffebe9; }

@@ -23,6 +23,7 @@ function callLine(c: ViewCall, graphs: readonly ReportGraph[], isRoot: boolean):
   if (c.durationUs !== null) parts.push(`<span class="dur">${h(formatUs(c.durationUs))}</span>`);
   if (c.retval !== undefined) parts.push(`<span class="ret">= ${h(c.retval)}</span>`);
   if (c.reentry) parts.push('<span class="reentry-tag">re-entry</span>');
+  if (c.packet) parts.push(`<span class="packet">${h(c.packet)}</span>`);
   if (c.irq) parts.push('<span class="muted">[irq]</span>');
   if (c.incomplete) parts.push(`<span class="muted">[${c.incomplete === 'no-entry' ? 'entry lost' : 'never returned'}]</span>`);
   for (const m of c.marks ?? []) parts.push(markHtml(m, graphs));

@@ -111,6 +111,8 @@ export interface ViewCall {
   role?: RoleLabel;
   /** A hook call nested inside another call (a packet re-entering the hooks). */
   reentry?: boolean;
+  /** The packet the hook call saw (flow probes): `tcp 10.244.2.2:58168 > 10.96.0.10:80 [S]`. */
+  packet?: string;
   marks?: CallMark[];
   /** Number of calls in this subtree, this one included. */
   size: number;
