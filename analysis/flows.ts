@@ -74,6 +74,8 @@ export interface Flow {
   connection?: ConnEntry;
   /** The hosts by the scenario's names, `pod1 -> VIP:80 -> rs1` (results folders only: CellResult.hostNames). */
   who?: string;
+  /** A flow outside the steps that continues one of a step (its late packets, after the step's end marker). */
+  continues?: { step: string; flow: number };
 }
 
 const SCHEDULE = new Set(['ip_vs_schedule', 'ip_vs_conn_new']);
@@ -127,6 +129,11 @@ function readCall(node: CallNode): Reading {
   const action: HookAction = icmpSent ? (REPLY_HOOKS.has(node.fn) ? 'reply-icmp' : 'no-destination') : scheduled ? 'scheduled'
     : snat ? 'snat' : response ? 'reply' : icmpHandled ? 'icmp-related' : xmit !== null ? 'hit' : 'passed';
   return { action, xmit, nestedHooks };
+}
+
+/** The endpoint pairs a flow's packets travelled between (either direction). */
+export function flowPairs(flow: Flow): Set<string> {
+  return new Set(flow.calls.map((c) => pairKey(c.packet.inner ?? c.packet)));
 }
 
 function pairKey(p: PacketEnds): string {

@@ -1,7 +1,7 @@
 // A trace's flows step by step: the hook calls between a step's two markers grouped into flows
 // (analysis/flows.ts), and those outside every step (late packets, the kernel's own traffic) apart.
 import type { ConnTable } from './conn-table.ts';
-import { flowsOf, nameFlow, type Flow } from './flows.ts';
+import { flowPairs, flowsOf, nameFlow, type Flow } from './flows.ts';
 import type { CallNode, Trace } from './model.ts';
 import { inSection } from './section.ts';
 import { stepRanges, stepsInTrace, type StepSpan } from './step-markers.ts';
@@ -39,6 +39,18 @@ export function flowsByStep(trace: Trace, steps: readonly StepSpan[] = stepsInTr
   }
   const rest = trace.roots.filter((r) => !taken.has(r));
   const restFlows = flowsOf(rest);
+  // Late packets of a step's connection (after its end marker) continue that step's flow.
+  for (const f of restFlows) {
+    if (f.kernelOwn !== null) continue;
+    const pairs = flowPairs(f);
+    for (const s of out) {
+      const match = s.flows.find((g) => g.kernelOwn === null && [...flowPairs(g)].some((p) => pairs.has(p)));
+      if (match) {
+        f.continues = { step: s.step!, flow: match.id };
+        f.story = `late packets of step ${s.step}'s flow ${match.id}: ${f.story}`;
+      }
+    }
+  }
   if (restFlows.length > 0 || out.length === 0) out.push({ step: null, flows: restFlows, unattributed: countUnattributed(rest) });
   return out;
 }

@@ -95,3 +95,20 @@ describe('flow filters', () => {
     expect(text).toMatch(/\n {4}ip_vs_out_hook@LOCAL_OUT +tcp 10\.244\.2\.2:\d+ > 10\.244\.1\.2:80 \[S\] +passed/);
   });
 });
+
+describe('ICMP from the reply hooks, and late packets (icmp-from-ip_vs_out on 6.12)', () => {
+  const steps = flowsByStep(load('6.12', 'icmp-from-ip_vs_out'));
+  const story = (step: string | null) => steps.find((s) => s.step === step)!.flows.map((f) => f.story);
+
+  it('a real server\'s datagram without connection, answered by ip_vs_out with an ICMP error, only while nat_icmp_send is on', () => {
+    expect(story('udp-on')).toEqual(['10.244.1.2:53 -> 10.244.2.2:9999/udp: reply without connection: ICMP sent']);
+    expect(story('udp-off')).toEqual(['10.244.1.2:53 -> 10.244.2.2:9999/udp: not IPVS\'s: passed']);
+  });
+
+  it('a connection whose late reply got an ICMP error says so; the packets after the step\'s marker continue its flow', () => {
+    expect(story('tcp-late-on')).toEqual([expect.stringMatching(/new connection scheduled to 10\.244\.1\.3:81 via ip_vs_nat_xmit; reply SNATed .*; a reply without connection answered with ICMP \(ip_vs_out\)$/)]);
+    const late = steps.find((s) => s.step === null)!.flows;
+    expect(late.map((f) => f.continues)).toEqual([{ step: 'tcp-late-on', flow: 1 }]);
+    expect(late[0]!.story).toMatch(/^late packets of step tcp-late-on's flow 1: /);
+  });
+});
