@@ -27,6 +27,8 @@ export function flowLayoutOf(btf: Btf): FlowLayout {
   };
   for (const [name, loc] of Object.entries(layout)) {
     if (![1, 2, 4, 8].includes(loc.size)) throw new BtfError(`${name}: unexpected size ${loc.size} bytes`);
+    // The offsets go into the guest's kprobe definitions: plain small integers only.
+    if (!Number.isSafeInteger(loc.offset) || loc.offset < 0 || loc.offset > 65535) throw new BtfError(`${name}: offset ${loc.offset} out of range`);
   }
   if (layout.net.size !== 8 || layout.skbData.size !== 8) throw new BtfError('nf_hook_state.net and sk_buff.data must be 8-byte pointers (x86-64)');
   return layout;
