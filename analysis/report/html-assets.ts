@@ -43,6 +43,7 @@ details.root { margin: 2px 0; } details.root > summary { font-family: var(--mono
 .reentry-tag { color: #9a6700; font-size: 11px; }
 .packet { font-family: var(--mono); font-size: 11px; color: #0a3069; }
 table.flows td, table.conn-steps td { vertical-align: top; }
+table.flows td:last-child { min-width: 36em; }
 ol.flow-hooks { margin: 2px 0; padding-left: 22px; font-family: var(--mono); font-size: 11px; }
 .dur { color: #57606a; } .mod { color: #6e7781; } .ln { color: #8c959f; font-size: 11px; }
 .call.matched > details > summary, .call.matched > .leaf { background: #dafbe1; }
