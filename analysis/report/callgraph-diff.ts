@@ -14,7 +14,8 @@ import { isInlinable } from '../call-sequence.ts';
 import type { CallGraphEntry, CanonCall } from './callgraph-summary.ts';
 import { canonicalName } from './callgraph-summary.ts';
 import { groupChanges, type DistinctChange } from './callgraph-diff-groups.ts';
-import { reclassifyBoundaryMoves } from './step-boundary.ts';
+import { changeSides } from './change-sides.ts';
+import { reclassifyBoundaryMoves, timingOf, type StepTiming } from './step-boundary.ts';
 import { traceability, type Traceability } from './traceable.ts';
 
 export type ChangeKind = 'added' | 'removed' | 'renamed' | 'inlining' | 'clone' | 'order' | 'role-added' | 'role-removed' | 'hook' | 'count';
@@ -90,6 +91,8 @@ export interface DiffInput {
   entries: readonly CallGraphEntry[];
   /** What the kernel's trace filter selected (results.json kernels[].traceable); absent when not recorded. */
   traceable?: readonly string[] | undefined;
+  /** The steps of each scenario as the run recorded them (kind, what was in flight at the end marker); absent for a baseline. */
+  steps?: ReadonlyMap<string, readonly StepTiming[]> | undefined;
 }
 
 /** The semantic tree of a role: paths from the hook (root excluded) with helpers that kernels inline lifted away. */
@@ -344,12 +347,23 @@ export function diffCallGraphs(a: DiffInput, b: DiffInput, scenarios: readonly s
     const roles: RoleDiff[] = [];
     for (const g of groups.values()) {
       const { step, role, context } = g.first;
-      const stepless = step === '';
+      // Outside the steps, or in a step that sends nothing itself, every hook call is a late packet of
+      // an earlier step (or the kernel's own): where it lands is timing, not the kernel.
+      const timing = timingOf(step, [a.steps?.get(scenario), b.steps?.get(scenario)]);
+      const stepless = step === '' || timing.silent !== null;
       const d: RoleDiff = { scenario, step, role, context, a: g.a.length > 0 ? sideOf(g.a) : null, b: g.b.length > 0 ? sideOf(g.b) : null, changes: [] };
-      const where = `${role}${context === 'top' ? '' : ` nested in ${context}`}${stepless ? ' outside the steps' : ` in step ${step}`}`;
-      if (d.a === null) d.changes.push({ kind: 'role-added', relevance: stepless ? 'info' : 'behaviour', path: '', message: `${where}: ${d.b!.calls} hook call(s) on ${labels.b}, none on ${labels.a}` });
-      else if (d.b === null) d.changes.push({ kind: 'role-removed', relevance: stepless ? 'info' : 'behaviour', path: '', message: `${where}: ${d.a.calls} hook call(s) on ${labels.a}, none on ${labels.b}` });
-      else d.changes = roleChanges(g.a, g.b, labels, stepless, tr);
+      const where = `${role}${context === 'top' ? '' : ` nested in ${context}`}${step === '' ? ' outside the steps' : ` in step ${step}`}`;
+      const late = timing.silent ?? timing.inFlight;
+      const roleChange = (kind: 'role-added' | 'role-removed', message: string): CallChange => (
+        stepless || late !== null
+          ? { kind, relevance: 'info', path: '', message: late ? `${message}; ${late}` : message, ...(late ? { reason: late } : {}) }
+          : { kind, relevance: 'behaviour', path: '', message });
+      if (d.a === null) d.changes.push(roleChange('role-added', `${where}: ${d.b!.calls} hook call(s) on ${labels.b}, none on ${labels.a}`));
+      else if (d.b === null) d.changes.push(roleChange('role-removed', `${where}: ${d.a.calls} hook call(s) on ${labels.a}, none on ${labels.b}`));
+      else {
+        d.changes = roleChanges(g.a, g.b, labels, stepless, tr);
+        if (timing.silent) for (const c of d.changes) if (c.relevance === 'info' && c.kind !== 'count') c.reason ??= timing.silent;
+      }
       roles.push(d);
     }
     reclassifyBoundaryMoves(roles, labels);
@@ -358,6 +372,11 @@ export function diffCallGraphs(a: DiffInput, b: DiffInput, scenarios: readonly s
     out.push({ scenario, roles, totals: t });
   }
   const changes = groupChanges(out, labels);
+  for (const c of changes) {
+    if (c.relevance !== 'behaviour') continue;
+    const sides = changeSides(c, { a: a.entries, b: b.entries });
+    if (sides) c.sides = sides;
+  }
   const note = tr.note(labels);
   return {
     a: a.side, b: b.side, scenarios: out, notCompared: [...notCompared], changes,

@@ -143,6 +143,17 @@ export interface StepResult {
   detail?: string;
   checks: StepCheckResult[];
   durationMs: number;
+  /**
+   * TCP sockets that still had something in flight when the step's end marker was written (the
+   * runner waits up to a deadline first): `rs2: 10.244.1.3:81 -> 10.244.2.2:40412 ESTABLISHED,
+   * retransmitting`. Their packets reach the hooks in a later section of the trace.
+   */
+  inFlight?: string[];
+}
+
+/** Whether a step of this kind sends packets of its own (the rest only change settings or wait). */
+export function sendsTraffic(kind: StepResult['kind']): boolean {
+  return kind === 'connect' || kind === 'send' || kind === 'subtest';
 }
 
 export interface GraphResult {

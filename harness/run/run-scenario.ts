@@ -1,7 +1,7 @@
 // Runs one scenario on one booted guest: build the topology, trace, drive the steps, collect, judge.
 // Returns the cell result, or, when the guest fails under it (panic, lost SSH), the phase it broke
 // in, so the kernel runner can classify it and boot a fresh guest for the remaining scenarios.
-import type { CellPhase, CellResult, StepResult } from '../../analysis/report/results.ts';
+import { sendsTraffic, type CellPhase, type CellResult, type StepResult } from '../../analysis/report/results.ts';
 import { parseSnapshot, snapshotCommand, type CounterSnapshot } from '../../scenarios/counters.ts';
 import {
   observerCommands, serverCommands, serviceCommands, stepCommand, sysctlCommands, topologyCommands,
@@ -12,6 +12,7 @@ import type { Scenario, Step } from '../../scenarios/schema.ts';
 import { familyOf, parseEndpoint } from '../../scenarios/values.ts';
 import { stepMarker, TRACE_END_MARKER } from '../../analysis/step-markers.ts';
 import { markerCommand, planTracing } from '../../scenarios/trace-plan.ts';
+import { drainCommand, parseDrain } from '../../scenarios/drain.ts';
 import { LIST_BUILTIN_IPVS_LINES, parseLineNumbers } from '../../scenarios/builtin-ipvs-lines.ts';
 import { markLostEvents, parseRingBufferStats, RING_BUFFER_STATS } from '../../scenarios/ring-buffer.ts';
 import { bpftraceProgram, bpftraceStart, bpftraceStop, hookCounts, kstackWorks, stackCount } from '../../scenarios/bpftrace-plan.ts';
@@ -148,6 +149,8 @@ async function runStep(shell: LoggedShell, s: Scenario, step: Step, tracing: boo
   if (tracing) await shell.run(markerCommand(stepMarker(step.name, 'begin')));
   const command = stepCommand(s, step);
   const run = await shell.runAllowingFailure(command);
+  // The step's last packets reach their hooks before the end marker, or are named as still in flight.
+  const drain = sendsTraffic(kind) ? parseDrain((await shell.run(drainCommand(s))).stdout) : null;
   if (tracing) await shell.run(markerCommand(stepMarker(step.name, 'end')));
   const delivered = observer ? (await shell.run(observer.collect)).stdout.includes(step.send!.payload) : undefined;
   const after: CounterSnapshot = parseSnapshot((await shell.run(snapshot)).stdout);
@@ -164,6 +167,7 @@ async function runStep(shell: LoggedShell, s: Scenario, step: Step, tracing: boo
   const result: StepResult = {
     name: step.name, kind, status: checks.every((c) => c.ok) ? 'passed' : 'failed', checks, durationMs: Date.now() - started,
   };
+  if (drain && !drain.quiet) result.inFlight = drain.inFlight;
   if (observation) {
     result.outcome = observation.outcome;
     result.answeredBy = observation.answeredBy;
