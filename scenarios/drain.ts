@@ -33,25 +33,26 @@ const AWK = `$1 ~ /^[0-9]+:$/ && ($4 ~ /^(02|03|04|09|0B|0C)$/ || $6 ~ /^0[14]:/
  * `busy <ms>`, then (when busy) one line per socket still in flight: `<namespace> <st> <tr> <txq> <local> <remote>`.
  */
 export function drainCommand(s: Scenario, deadlineS: number = DRAIN_DEADLINE_S, tools: GuestTools = DEFAULT_TOOLS): GuestCommand {
-  const tries = Math.max(1, Math.ceil(deadlineS / POLL_S));
+  // The deadline is on the guest's clock (/proc/uptime in centiseconds), not a count of polls: under
+  // TCG on a loaded host one scan of a few namespaces can take longer than the poll interval.
+  const deadlineCs = Math.max(1, Math.round(deadlineS * 100));
   const scan = namespacesOf(s).map((ns) => `${inNamespace(tools, ns)}cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '${AWK}' | sed 's/^/${ns} /'`);
   const script = [
     'scan() {',
     ...scan.map((l) => `  ${l}`),
     '}',
-    'start=$(cut -d" " -f1 /proc/uptime)',
-    'i=0',
+    'now() { read up rest < /proc/uptime; echo "${up%.*}${up#*.}"; }',
+    'start=$(now)',
     'while :; do',
     '  out=$(scan)',
     '  [ -n "$out" ] || break',
-    `  i=$((i+1)); [ $i -lt ${tries} ] || break`,
+    `  [ $(( $(now) - start )) -lt ${deadlineCs} ] || break`,
     `  sleep ${POLL_S}`,
     'done',
-    'end=$(cut -d" " -f1 /proc/uptime)',
-    'ms=$(awk -v a="$start" -v b="$end" \'BEGIN { printf "%d", (b - a) * 1000 }\')',
+    'ms=$(( ($(now) - start) * 10 ))',
     'if [ -z "$out" ]; then echo "quiet $ms"; else echo "busy $ms"; printf \'%s\\n\' "$out"; fi',
   ].join('\n');
-  return { label: 'drain', script, timeoutMs: (deadlineS + 15) * 1000 };
+  return { label: 'drain', script, timeoutMs: (deadlineS + 30) * 1000 };
 }
 
 export interface DrainResult {
