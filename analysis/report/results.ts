@@ -151,9 +151,15 @@ export interface StepResult {
   inFlight?: string[];
 }
 
-/** Whether a step of this kind sends packets of its own (the rest only change settings or wait). */
+/** Steps that send no packets of their own: they change settings or wait. */
+const SILENT_STEP_KINDS: ReadonlySet<string> = new Set(['wait', 'sysctls']);
+
+/**
+ * Whether a step of this kind sends packets of its own. A kind not known to be silent counts as
+ * sending: the runner drains it, and the diff keeps its hook calls behaviour-relevant.
+ */
 export function sendsTraffic(kind: StepResult['kind']): boolean {
-  return kind === 'connect' || kind === 'send' || kind === 'subtest';
+  return !SILENT_STEP_KINDS.has(kind);
 }
 
 export interface GraphResult {
