@@ -1,8 +1,11 @@
-// npm run soak [-- --runs N] [-k spec ...] [--keep]: the seed suite N times (default 10) on the default
+// npm run soak [-- --runs N] [-k spec ...] [-s scenario ...] [--keep]: the seed suite N times (default 10) on the default
 // kernels, in one process, each run in its own results folder. A cell's verdict is its status plus the
 // verdict of every step check and graph; per kernel x scenario it prints how many runs gave the most
 // common verdict, and every other verdict with the runs that gave it. Last line:
-// `soak-agreement: <runs whose every cell gave the common verdict>/<runs>`.
+// `soak-agreement: <runs whose every cell gave the common verdict>/<runs>`. Then each run's call graphs
+// are diffed against the first run's, kernel by kernel, as `ipvs-harness diff run-1 run-N` would:
+// the distinct behaviour-relevant changes per run, and a last line
+// `soak-diff: <runs with no behaviour-relevant change against run 1>/<runs - 1>`.
 // A measurement, not a test: flaky verdicts are for fixing at their cause, never for retrying.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,17 +14,19 @@ import type { CellResult, RunResults } from '../analysis/report/results.ts';
 import { interruptSignal } from '../harness/interrupt.ts';
 import { runMatrix } from '../harness/run/run-matrix.ts';
 import { planRun } from '../harness/run/run-plan.ts';
+import { diffRuns } from '../harness/report/run-diffs.ts';
 import { defaultCacheDir } from '../vm/cache-dir.ts';
 import { DEFAULT_KERNEL_SPECS } from '../vm/kernel-spec.ts';
 
 interface SoakArgs {
   runs: number;
   kernels: string[];
+  scenarios: string[];
   keep: boolean;
 }
 
 function parseArgs(argv: readonly string[]): SoakArgs {
-  const out: SoakArgs = { runs: 10, kernels: [], keep: false };
+  const out: SoakArgs = { runs: 10, kernels: [], scenarios: [], keep: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--runs') {
@@ -29,8 +34,9 @@ function parseArgs(argv: readonly string[]): SoakArgs {
       if (!Number.isInteger(n) || n < 1 || n > 1000) throw new Error(`--runs ${argv[i]}: expected a whole number from 1 to 1000`);
       out.runs = n;
     } else if (a === '-k' || a === '--kernel') out.kernels.push(argv[++i] ?? '');
+    else if (a === '-s' || a === '--scenario') out.scenarios.push(argv[++i] ?? '');
     else if (a === '--keep') out.keep = true;
-    else throw new Error(`unknown argument ${a}; usage: npm run soak -- [--runs N] [-k spec ...] [--keep]`);
+    else throw new Error(`unknown argument ${a}; usage: npm run soak -- [--runs N] [-k spec ...] [-s scenario ...] [--keep]`);
   }
   if (out.kernels.length === 0) out.kernels = [...DEFAULT_KERNEL_SPECS];
   return out;
@@ -62,7 +68,7 @@ async function main(): Promise<void> {
   try {
     for (let i = 1; i <= args.runs && !interrupt.signal.aborted; i++) {
       const started = performance.now();
-      const plan = planRun({ kernel: args.kernels, out: join(work, `run-${i}`), cacheDir, jobs: '1' });
+      const plan = planRun({ kernel: args.kernels, ...(args.scenarios.length > 0 ? { scenario: args.scenarios } : {}), out: join(work, `run-${i}`), cacheDir, jobs: '1' });
       const r = await runMatrix(plan, { reporters: [], signal: interrupt.signal });
       if (interrupt.signal.aborted) break;
       runs.push(r);
@@ -89,9 +95,23 @@ async function main(): Promise<void> {
         console.log(`      runs ${which.join(',')}: ${difference(common, text)}${why ? ` (${why})` : ''}`);
       }
     }
-    if (disagreeingRuns.size > 0) keep = true;
-    if (keep) console.log(`\nresults kept in ${work} (run-N/results.json, traces, console logs)`);
     console.log(`soak-agreement: ${runs.length - disagreeingRuns.size}/${runs.length}`);
+    if (disagreeingRuns.size > 0) keep = true;
+    if (runs.length > 1) {
+      console.log('\ncall graphs of each run against run 1 (distinct changes, as `ipvs-harness diff` counts them):');
+      let same = 0;
+      for (let i = 2; i <= runs.length; i++) {
+        const diffs = diffRuns(join(work, 'run-1'), join(work, `run-${i}`), undefined);
+        const behaviour = diffs.reduce((n, d) => n + d.totals.behaviour, 0);
+        const info = diffs.reduce((n, d) => n + d.totals.info, 0);
+        if (behaviour === 0) same++;
+        else keep = true;
+        console.log(`  run ${i}: ${behaviour} behaviour-relevant, ${info} informational`);
+        for (const d of diffs) for (const c of d.changes.filter((x) => x.relevance === 'behaviour')) console.log(`      ${d.b.kernel}: ${c.kind} ${c.summary} ${c.where}`);
+      }
+      console.log(`soak-diff: ${same}/${runs.length - 1}`);
+    }
+    if (keep) console.log(`\nresults kept in ${work} (run-N/results.json, traces, console logs)`);
   } finally {
     interrupt.dispose();
     if (!keep) rmSync(work, { recursive: true, force: true });

@@ -1,6 +1,8 @@
 // bench:suite — the seed suite on the three default kernels, measured in one run:
 //   traced wall time, the same suite with tracing off, and the sum of the kernels' bare boot times.
-// Prints seconds per kernel x scenario and, last, `suite-ratio: <traced wall / untraced wall>`.
+// Prints seconds per kernel x scenario, the median traced cell of each kernel next to its bare boot,
+// `suite-ratio: <traced wall / untraced wall>` and, last, `cell-ratio: <max over kernels of median
+// traced cell / bare boot>` (what a scenario costs in boots).
 // A benchmark, not a test: it prints numbers, it asserts nothing.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,10 +28,12 @@ async function suite(tracing: boolean): Promise<{ wallMs: number; results: RunRe
 
 try {
   let bareSumMs = 0;
+  const bareMs = new Map<string, number>();
   for (const spec of kernels) {
     const kernel = await resolveKernel(spec, { cacheDir });
     const bare = await runBareBoot(kernel, { cacheDir });
     bareSumMs += bare.durationMs;
+    bareMs.set(spec, bare.durationMs);
     console.log(`bare boot ${spec}: ${(bare.durationMs / 1000).toFixed(2)} s`);
   }
   const traced = await suite(true);
@@ -44,6 +48,18 @@ try {
   console.log(`untraced suite: ${(untraced.wallMs / 1000).toFixed(1)} s wall (${untraced.results.summary.passed}/${untraced.results.summary.total} passed)`);
   console.log(`bare boots:     ${(bareSumMs / 1000).toFixed(1)} s (sum over ${kernels.length} kernels)`);
   console.log(`suite-ratio: ${(traced.wallMs / untraced.wallMs).toFixed(2)}`);
+  console.log('\nmedian traced cell per kernel, against its bare boot:');
+  let cellRatio = 0;
+  for (const spec of kernels) {
+    const walls = traced.results.cells.filter((c) => c.kernel === spec).map((c) => c.durationMs).sort((x, y) => x - y);
+    if (walls.length === 0) continue;
+    const mid = walls.length % 2 === 1 ? walls[(walls.length - 1) / 2]! : (walls[walls.length / 2 - 1]! + walls[walls.length / 2]!) / 2;
+    const bare = bareMs.get(spec)!;
+    const ratio = mid / bare;
+    cellRatio = Math.max(cellRatio, ratio);
+    console.log(`  ${spec.padEnd(16)} median cell ${(mid / 1000).toFixed(2)} s, bare boot ${(bare / 1000).toFixed(2)} s, ratio ${ratio.toFixed(2)}`);
+  }
+  console.log(`cell-ratio: ${cellRatio.toFixed(2)}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -200,7 +200,8 @@ export function stepCommand(s: Scenario, step: Step, tools: GuestTools = DEFAULT
     return { label: `step ${step.name}`, script, timeoutMs: 15_000 };
   }
   if (step.sysctls) {
-    const lines = Object.entries(step.sysctls).map(([k, v]) => `sysctl -q -w ${k}=${v}`);
+    // In the step's namespace (`from`): a namespace has its own net.* sysctls (net.ipv4.vs.* too).
+    const lines = Object.entries(step.sysctls).map(([k, v]) => `${ns}sysctl -q -w ${k}=${v}`);
     return { label: `step ${step.name}`, script: ['set -e', ...lines].join('\n'), timeoutMs: 10_000 };
   }
   return { label: `step ${step.name}`, script: `sleep ${step.wait ?? 0}`, timeoutMs: ((step.wait ?? 0) + 10) * 1000 };

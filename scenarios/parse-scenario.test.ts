@@ -126,3 +126,13 @@ describe('guest command plans', () => {
     expect(script).toContain("netstat -lnt | grep -q ':80 '");
   });
 });
+
+describe('a sysctls step', () => {
+  it('writes its sysctls in the namespace it runs from (the node: no prefix)', () => {
+    const s = parseScenario(readFileSync(join(seedDir, 'icmp-from-ip_vs_out.yaml'), 'utf8'), 'icmp-from-ip_vs_out.yaml');
+    const off = s.steps.find((x) => x.name === 'icmp-off')!;
+    expect(stepCommand(s, off).script).toBe('set -e\nsysctl -q -w net.ipv4.vs.nat_icmp_send=0');
+    expect(stepCommand(s, { ...off, from: 'rs2', sysctls: { 'net.ipv4.tcp_retries2': 3 } }).script)
+      .toBe('set -e\n/usr/sbin/ip netns exec rs2 sysctl -q -w net.ipv4.tcp_retries2=3');
+  });
+});

@@ -55,3 +55,38 @@ describe('hook calls on the other side of a step marker', () => {
     expect(d.changes.find((c) => c.kind === 'role-added')?.reason).toBe('not a hook call: estimation_timer runs outside the netfilter hooks, in whichever step its time falls');
   });
 });
+
+const icmp = (e: CallGraphEntry, step: string, role: string): boolean => e.kernel === 'debian:6.1' && e.scenario === 'icmp-from-ip_vs_out' && e.step === step && e.role === role && e.context === 'top';
+
+describe('late packets of an earlier step (issue 19: icmp-from-ip_vs_out, two runs of one kernel)', () => {
+  it('hook calls in a step that sends nothing itself (the sysctls step icmp-off) are informational, with the reason', () => {
+    const a = side('run-1');
+    const b = side('run-2');
+    const late = b.entries.find((e) => icmp(e, 'tcp-late-on', 'reply'))!;
+    b.entries = [...b.entries, { ...late, step: 'icmp-off', calls: 2 }];
+    const d = diffRunSides(a, b);
+    expect(a.results.cells.find((c) => c.kernel === 'debian:6.1' && c.scenario === 'icmp-from-ip_vs_out')!.steps.find((s) => s.name === 'icmp-off')!.kind).toBe('sysctls');
+    expect(d.totals.behaviour).toBe(0);
+    const change = d.changes.find((c) => c.kind === 'role-added')!;
+    expect(change.relevance).toBe('info');
+    expect(change.reason).toBe('step icmp-off sends no packets of its own (a sysctls step): its hook calls are late packets of an earlier step');
+  });
+
+  it('a role missing from a traffic step after a step that did not drain is informational, naming what was in flight', () => {
+    const a = side('run-1');
+    const b = side('run-2');
+    b.entries = b.entries.filter((e) => !icmp(e, 'udp-off', 'reply'));
+    const strict = diffRunSides(a, b);
+    expect(strict.changes.filter((c) => c.relevance === 'behaviour').map((c) => `${c.kind} ${c.summary}`)).toEqual(['role-removed reply hook calls on run-1 only']);
+    // The same change when run-2's runner recorded that tcp-late-on's real server was still retransmitting.
+    b.results = {
+      ...b.results,
+      cells: b.results.cells.map((c) => (c.kernel === 'debian:6.1' && c.scenario === 'icmp-from-ip_vs_out'
+        ? { ...c, steps: c.steps.map((s) => (s.name === 'tcp-late-on' ? { ...s, inFlight: ['rs2: 10.244.1.3:81 -> 10.244.2.2:40412 ESTABLISHED, retransmitting, 11 byte(s) unacknowledged'] } : s)) }
+        : c)),
+    };
+    const d = diffRunSides(a, b);
+    expect(d.totals.behaviour).toBe(0);
+    expect(d.changes.find((c) => c.kind === 'role-removed')!.reason).toBe('step tcp-late-on still had packets in flight at its end marker (rs2: 10.244.1.3:81 -> 10.244.2.2:40412 ESTABLISHED, retransmitting, 11 byte(s) unacknowledged): late packets land in whichever later step their time falls');
+  });
+});

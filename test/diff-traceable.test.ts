@@ -108,3 +108,23 @@ describe('traceability rules', () => {
     expect(t.note(labels)).toBeNull();
   });
 });
+
+describe('a behaviour-relevant change on both kernels, side by side', () => {
+  it('6.12 -> 7.3: ip_vs_rht_hash_linfo under ip_vs_service_find on 7.3, absent on 6.12, from the hook function down', () => {
+    const d = diffRunSides(side('seed', 'debian:6.12'), side('traceable', 'debian:7.3'));
+    const change = d.changes.find((c) => c.relevance === 'behaviour')!;
+    expect(change.sides!.at).toBe('host-to-vip step request, role local_request');
+    const a = change.sides!.a!.join('\n');
+    const b = change.sides!.b!.join('\n');
+    expect(a).toMatch(/^ip_vs_in_hook\n(.*\n)*\s+ip_vs_service_find/);
+    expect(a).not.toContain('ip_vs_rht_hash_linfo');
+    expect(b).toMatch(/^ip_vs_in_hook\n(.*\n)*\s+ip_vs_service_find\n\s+ip_vs_rht_hash_linfo {3}<== here/);
+    // Cosmetic changes carry no excerpt; the HTML puts the two sides in one table, with a link to the trees.
+    expect(d.changes.filter((c) => c.relevance !== 'behaviour').every((c) => c.sides === undefined)).toBe(true);
+    const $ = load(diffHtml(d, 0));
+    const table = $('li[data-relevance="behaviour"] table.change-sides');
+    expect(table.find('th').map((_, e) => $(e).text()).get()).toEqual(['debian:6.12', 'debian:7.3']);
+    expect(table.find('pre.calls').eq(1).text()).toContain('ip_vs_rht_hash_linfo   <== here');
+    expect(table.find('a').attr('href')).toBe('#sbs-host-to-vip');
+  });
+});

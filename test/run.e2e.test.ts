@@ -93,6 +93,19 @@ describe('ipvs-harness run (seed suite on real kernels)', () => {
     }
   });
 
+  it('drains each traffic step before its end marker, and names what did not drain (issue 19)', () => {
+    for (const kernel of kernels) {
+      const steps = results.cells.find((c) => c.kernel === kernel && c.scenario === 'icmp-from-ip_vs_out')!.steps;
+      // The real server's late data is answered with ICMP errors while nat_icmp_send is on: it retransmits.
+      expect(steps.find((x) => x.name === 'tcp-late-on')!.inFlight, kernel).toEqual([expect.stringMatching(/^rs2: 10\.244\.1\.3:81 -> 10\.244\.2\.2:\d+ ESTABLISHED, retransmitting, \d+ byte\(s\) unacknowledged$/)]);
+      // A plain request and its answer drain before the marker.
+      for (const scenario of ['pod-to-vip', 'host-to-vip', 'pod-to-vip-ipv6']) {
+        const cell = results.cells.find((c) => c.kernel === kernel && c.scenario === scenario)!;
+        expect(cell.steps.map((x) => x.inFlight ?? []).flat(), `${kernel} ${scenario}`).toEqual([]);
+      }
+    }
+  });
+
   it('leaves no QEMU process and no temp folder behind', async () => {
     const ps = await execa('ps', ['-eo', 'args'], { reject: false });
     expect(ps.stdout.split('\n').filter((l) => l.startsWith('qemu-system') && l.includes(tmp))).toEqual([]);

@@ -5,12 +5,15 @@
 // function under the same caller (added, removed), the same role (role-added, role-removed, hook) or
 // say the same thing (renames, inlining, clones, order); hook-call counts are one informational change.
 import type { ChangeKind, Relevance, ScenarioDiff } from './callgraph-diff.ts';
+import type { ChangeSides } from './change-sides.ts';
 
 export interface ChangePlace {
   scenario: string;
   /** `""`: outside every step. */
   step: string;
   role: string;
+  /** `top`, or the caller chain of a nested hook call (as in RoleDiff). */
+  context: string;
   /** Where in the role's tree (`tcp_conn_schedule > ip_vs_service_find > ip_vs_rht_hash_linfo`). */
   path: string;
   message: string;
@@ -26,6 +29,11 @@ export interface DistinctChange {
   /** `in 9 steps of 5 scenarios (roles remote_request, local_request)`. */
   where: string;
   places: ChangePlace[];
+  /** added / removed: the function and its caller, as in CallChange. */
+  fn?: string;
+  caller?: string;
+  /** Behaviour-relevant changes: the calls around it on each kernel, at its first place. */
+  sides?: ChangeSides;
 }
 
 const RANK: Record<Relevance, number> = { behaviour: 0, info: 1, cosmetic: 2 };
@@ -75,8 +83,13 @@ export function groupChanges(scenarios: readonly ScenarioDiff[], labels: { a: st
         }
         const k = `${c.kind}\u0000${c.relevance}\u0000${key}`;
         let g = groups.get(k);
-        if (g === undefined) groups.set(k, (g = { kind: c.kind, relevance: c.relevance, summary, ...(c.reason ? { reason: c.reason } : {}), places: [] }));
-        g.places.push({ scenario: s.scenario, step: r.step, role: r.role, path: c.path, message: c.message });
+        if (g === undefined) {
+          groups.set(k, (g = {
+            kind: c.kind, relevance: c.relevance, summary, ...(c.reason ? { reason: c.reason } : {}), places: [],
+            ...(c.fn !== undefined ? { fn: c.fn } : {}), ...(c.caller !== undefined ? { caller: c.caller } : {}),
+          }));
+        }
+        g.places.push({ scenario: s.scenario, step: r.step, role: r.role, context: r.context, path: c.path, message: c.message });
       }
     }
   }

@@ -1,5 +1,6 @@
 // The call-graph diff as text, for `ipvs-harness diff`: the verdict first (distinct changes), then
 // each distinct change once with where it occurs, then per scenario what differs step by step.
+import type { ChangeSides } from './change-sides.ts';
 import type { DistinctChange } from './callgraph-diff-groups.ts';
 import type { CallChange, CallGraphDiff, DiffSide, DiffTotals, RoleDiff } from './callgraph-diff.ts';
 
@@ -33,6 +34,16 @@ export function roleHeading(r: RoleDiff): string {
 
 const MARK: Record<CallChange['relevance'], string> = { behaviour: '!!', cosmetic: '~ ', info: 'i ' };
 
+/** The calls around a change on each kernel, one column each. */
+function sidesText(s: ChangeSides, d: CallGraphDiff): string[] {
+  const a = s.a ?? ['(no hook call of this role)'];
+  const b = s.b ?? ['(no hook call of this role)'];
+  const width = Math.max(d.a.label.length, ...a.map((l) => l.length)) + 4;
+  const out = [`       at ${s.at}:`, `         ${d.a.label.padEnd(width)}${d.b.label}`];
+  for (let i = 0; i < Math.max(a.length, b.length); i++) out.push(`         ${(a[i] ?? '').padEnd(width)}${b[i] ?? ''}`.trimEnd());
+  return out;
+}
+
 export function renderCallGraphDiffText(d: CallGraphDiff, opts: { verbose?: boolean } = {}): string {
   const out: string[] = [];
   out.push(`call-graph diff: ${sideText(d.a)} -> ${sideText(d.b)}`);
@@ -50,6 +61,7 @@ export function renderCallGraphDiffText(d: CallGraphDiff, opts: { verbose?: bool
     for (const c of list) {
       out.push(`  ${MARK[relevance]} ${c.kind.padEnd(12)} ${distinctText(c)}`);
       if (opts.verbose) for (const p of c.places) out.push(`       ${p.scenario} ${p.step === '' ? '(outside the steps)' : `step ${p.step}`}: ${p.role}${p.path ? ` > ${p.path}` : ''}`);
+      if (opts.verbose && c.sides) out.push(...sidesText(c.sides, d));
     }
   }
   out.push('', `per step (${totalsText(d.occurrences)} occurrence(s)):`);

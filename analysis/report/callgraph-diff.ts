@@ -14,7 +14,8 @@ import { isInlinable } from '../call-sequence.ts';
 import type { CallGraphEntry, CanonCall } from './callgraph-summary.ts';
 import { canonicalName } from './callgraph-summary.ts';
 import { groupChanges, type DistinctChange } from './callgraph-diff-groups.ts';
-import { reclassifyBoundaryMoves } from './step-boundary.ts';
+import { changeSides } from './change-sides.ts';
+import { reclassifyBoundaryMoves, timingOf, type StepTiming } from './step-boundary.ts';
 import { traceability, type Traceability } from './traceable.ts';
 
 export type ChangeKind = 'added' | 'removed' | 'renamed' | 'inlining' | 'clone' | 'order' | 'role-added' | 'role-removed' | 'hook' | 'count';
@@ -90,6 +91,8 @@ export interface DiffInput {
   entries: readonly CallGraphEntry[];
   /** What the kernel's trace filter selected (results.json kernels[].traceable); absent when not recorded. */
   traceable?: readonly string[] | undefined;
+  /** The steps of each scenario as the run recorded them (kind, what was in flight at the end marker); absent for a baseline. */
+  steps?: ReadonlyMap<string, readonly StepTiming[]> | undefined;
 }
 
 /** The semantic tree of a role: paths from the hook (root excluded) with helpers that kernels inline lifted away. */
@@ -206,7 +209,8 @@ function topmost(paths: readonly string[]): Array<{ path: string; inside: number
   return tops.map((t) => ({ path: t, inside: paths.filter((p) => p.startsWith(`${t}${SEP}`)).length }));
 }
 
-function compareShapes(a: RoleShape, b: RoleShape, labels: { a: string; b: string }, stepless: boolean, tr: Traceability): CallChange[] {
+/** `stepless`: why the role's calls are timing, not the kernel (outside the steps, a silent step); null: a step's own. */
+function compareShapes(a: RoleShape, b: RoleShape, labels: { a: string; b: string }, stepless: string | null, tr: Traceability): CallChange[] {
   const changes: CallChange[] = [];
   const onlyA = [...a.paths.keys()].filter((p) => !b.paths.has(p));
   const onlyB = [...b.paths.keys()].filter((p) => !a.paths.has(p));
@@ -221,11 +225,12 @@ function compareShapes(a: RoleShape, b: RoleShape, labels: { a: string; b: strin
     changes.push({ kind: 'renamed', relevance: 'cosmetic', path: r.path, message: `${leafOf(r.path)} on ${labels.a} is ${leafOf(match.path)} on ${labels.b} (same calls inside)` });
     return false;
   });
-  const relevance = (): Relevance => (stepless ? 'info' : 'behaviour');
+  const relevance = (): Relevance => (stepless !== null ? 'info' : 'behaviour');
   const oneSided = (kind: 'removed' | 'added', p: { path: string; inside: number }, shape: RoleShape): CallChange => {
     const [on, off] = kind === 'removed' ? [labels.a, labels.b] : [labels.b, labels.a];
     const fn = shape.paths.get(p.path)?.fn ?? leafOf(p.path);
-    const reason = tr.reason(kind === 'removed' ? 'a' : 'b', fn, labels);
+    // Outside a step's own traffic, a call seen on one side is a late packet's, whatever the kernel could trace.
+    const reason = stepless ?? tr.reason(kind === 'removed' ? 'a' : 'b', fn, labels);
     const inside = p.inside > 0 ? ` (and ${p.inside} call(s) inside it)` : '';
     const parent = parentOf(p.path);
     return {
@@ -291,7 +296,7 @@ function sideOf(entries: readonly CallGraphEntry[]): RoleSide {
   return { symbols, hooks, calls: entries.reduce((n, e) => n + e.calls, 0), variants: entries.reduce((n, e) => n + e.variants.length, 0) };
 }
 
-function roleChanges(ea: readonly CallGraphEntry[], eb: readonly CallGraphEntry[], labels: { a: string; b: string }, stepless: boolean, tr: Traceability): CallChange[] {
+function roleChanges(ea: readonly CallGraphEntry[], eb: readonly CallGraphEntry[], labels: { a: string; b: string }, stepless: string | null, tr: Traceability): CallChange[] {
   const a = sideOf(ea);
   const b = sideOf(eb);
   const changes: CallChange[] = [];
@@ -300,7 +305,7 @@ function roleChanges(ea: readonly CallGraphEntry[], eb: readonly CallGraphEntry[
   }
   const known = (h: Array<string | null>) => h.every((x) => x !== null);
   if (known(a.hooks) && known(b.hooks) && a.hooks.join() !== b.hooks.join()) {
-    changes.push({ kind: 'hook', relevance: stepless ? 'info' : 'behaviour', path: '', message: `runs at ${a.hooks.join(', ')} on ${labels.a} and at ${b.hooks.join(', ')} on ${labels.b}` });
+    changes.push({ kind: 'hook', relevance: stepless !== null ? 'info' : 'behaviour', path: '', message: `runs at ${a.hooks.join(', ')} on ${labels.a} and at ${b.hooks.join(', ')} on ${labels.b}` });
   }
   const lift = (fn: string) => isInlinable(fn) || tr.inlinedOnNewer(fn);
   changes.push(...compareShapes(shapeOf(ea, lift), shapeOf(eb, lift), labels, stepless, tr));
@@ -319,6 +324,8 @@ function addTotals(into: DiffTotals, t: DiffTotals): void {
   into.cosmetic += t.cosmetic;
   into.info += t.info;
 }
+
+const OUTSIDE_STEPS = 'outside every step: late packets of a step or the kernel\'s own, where they land is timing';
 
 const keyOf = (e: CallGraphEntry) => JSON.stringify([e.step, e.role, e.context]);
 
@@ -344,12 +351,23 @@ export function diffCallGraphs(a: DiffInput, b: DiffInput, scenarios: readonly s
     const roles: RoleDiff[] = [];
     for (const g of groups.values()) {
       const { step, role, context } = g.first;
-      const stepless = step === '';
+      // Outside the steps, or in a step that sends nothing itself, every hook call is a late packet of
+      // an earlier step (or the kernel's own): where it lands is timing, not the kernel.
+      const timing = timingOf(step, [a.steps?.get(scenario), b.steps?.get(scenario)]);
+      const stepless = step === '' || timing.silent !== null;
+      const steplessWhy = step === '' ? OUTSIDE_STEPS : timing.silent;
       const d: RoleDiff = { scenario, step, role, context, a: g.a.length > 0 ? sideOf(g.a) : null, b: g.b.length > 0 ? sideOf(g.b) : null, changes: [] };
-      const where = `${role}${context === 'top' ? '' : ` nested in ${context}`}${stepless ? ' outside the steps' : ` in step ${step}`}`;
-      if (d.a === null) d.changes.push({ kind: 'role-added', relevance: stepless ? 'info' : 'behaviour', path: '', message: `${where}: ${d.b!.calls} hook call(s) on ${labels.b}, none on ${labels.a}` });
-      else if (d.b === null) d.changes.push({ kind: 'role-removed', relevance: stepless ? 'info' : 'behaviour', path: '', message: `${where}: ${d.a.calls} hook call(s) on ${labels.a}, none on ${labels.b}` });
-      else d.changes = roleChanges(g.a, g.b, labels, stepless, tr);
+      const where = `${role}${context === 'top' ? '' : ` nested in ${context}`}${step === '' ? ' outside the steps' : ` in step ${step}`}`;
+      const late = steplessWhy ?? timing.inFlight;
+      const roleChange = (kind: 'role-added' | 'role-removed', message: string): CallChange => (
+        stepless || late !== null
+          ? { kind, relevance: 'info', path: '', message: late ? `${message}; ${late}` : message, ...(late ? { reason: late } : {}) }
+          : { kind, relevance: 'behaviour', path: '', message });
+      if (d.a === null) d.changes.push(roleChange('role-added', `${where}: ${d.b!.calls} hook call(s) on ${labels.b}, none on ${labels.a}`));
+      else if (d.b === null) d.changes.push(roleChange('role-removed', `${where}: ${d.a.calls} hook call(s) on ${labels.a}, none on ${labels.b}`));
+      else {
+        d.changes = roleChanges(g.a, g.b, labels, steplessWhy, tr);
+      }
       roles.push(d);
     }
     reclassifyBoundaryMoves(roles, labels);
@@ -358,6 +376,11 @@ export function diffCallGraphs(a: DiffInput, b: DiffInput, scenarios: readonly s
     out.push({ scenario, roles, totals: t });
   }
   const changes = groupChanges(out, labels);
+  for (const c of changes) {
+    if (c.relevance !== 'behaviour') continue;
+    const sides = changeSides(c, { a: a.entries, b: b.entries });
+    if (sides) c.sides = sides;
+  }
   const note = tr.note(labels);
   return {
     a: a.side, b: b.side, scenarios: out, notCompared: [...notCompared], changes,

@@ -45,9 +45,10 @@ export function diffRunSides(a: RunSide, b: RunSide): CallGraphDiff {
     else scenarios.push(name);
   }
   const traceable = (s: RunSide) => s.results.kernels.find((x) => x.spec === s.kernel)?.traceable?.functions;
+  const steps = (s: RunSide) => new Map(s.results.cells.filter((c) => c.kernel === s.kernel).map((c) => [c.scenario, c.steps] as const));
   return diffCallGraphs(
-    { side: info(a), entries: a.entries.filter((e) => e.kernel === a.kernel), traceable: traceable(a) },
-    { side: info(b), entries: b.entries.filter((e) => e.kernel === b.kernel), traceable: traceable(b) },
+    { side: info(a), entries: a.entries.filter((e) => e.kernel === a.kernel), traceable: traceable(a), steps: steps(a) },
+    { side: info(b), entries: b.entries.filter((e) => e.kernel === b.kernel), traceable: traceable(b), steps: steps(b) },
     scenarios,
     notCompared,
   );

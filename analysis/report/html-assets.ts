@@ -51,6 +51,7 @@ ol.flow-hooks { margin: 2px 0; padding-left: 22px; font-family: var(--mono); fon
 .mark { font-size: 11px; border-radius: 3px; padding: 0 3px; margin-left: 4px; }
 .mark.ok { color: var(--ok); border: 1px solid var(--ok); } .mark.bad { color: var(--fail); border: 1px solid var(--fail); }
 :target, .flash { outline: 2px solid #0969da; }
+.change-sides { width: 100%; table-layout: fixed; margin: 4px 0; } .change-sides td { vertical-align: top; } .change-sides pre.calls { margin: 0; max-height: 260px; }
 .sbs { overflow-x: auto; } .sbs table { width: 100%; table-layout: fixed; } .sbs td pre { white-space: pre; overflow-x: auto; max-height: 360px; }
 .sbs td.absent { background: #ffebe9; }
 .change.behaviour { color: var(--fail); font-weight: 600; } .change.info { color: #57606a; }

@@ -44,7 +44,8 @@ function stepsHtml(c: ReportCell): string {
   const rows = steps.map((s) => {
     const checks = s.checks.map((k) => `<div class="${k.ok ? '' : 'change behaviour'}">${k.ok ? '✓' : '✗'} ${h(k.what)}: expected ${h(k.expected)}, got ${h(k.actual)}</div>`).join('');
     const outcome = [s.outcome, s.answeredBy?.length ? `answered by ${s.answeredBy.join(', ')}` : null, s.detail].filter(Boolean).join('; ');
-    return `<tr data-step="${h(s.name)}"><td>${h(s.name)}</td><td>${h(s.kind)}</td><td><span class="badge ${h(s.status)}">${h(s.status)}</span></td><td>${h(outcome)}</td><td>${checks}</td><td>${(s.durationMs / 1000).toFixed(2)} s</td></tr>`;
+    const inFlight = s.inFlight?.length ? `<div class="small muted" data-in-flight="${s.inFlight.length}" title="the runner waited for the step's packets before its end marker; these were still in flight: their hook calls land in a later section">still in flight at the end marker: ${s.inFlight.map(h).join('; ')}</div>` : '';
+    return `<tr data-step="${h(s.name)}"><td>${h(s.name)}</td><td>${h(s.kind)}</td><td><span class="badge ${h(s.status)}">${h(s.status)}</span></td><td>${h(outcome)}${inFlight}</td><td>${checks}</td><td>${(s.durationMs / 1000).toFixed(2)} s</td></tr>`;
   });
   return `<table class="steps"><tr><th>step</th><th>kind</th><th>status</th><th>outcome</th><th>checks</th><th>time</th></tr>${rows.join('')}</table>`;
 }

@@ -2,6 +2,7 @@
 // a side-by-side view of one scenario across kernels built from the canonical call graphs.
 import type { CallGraphDiff, CallChange } from './callgraph-diff.ts';
 import type { DistinctChange } from './callgraph-diff-groups.ts';
+import type { ChangeSides } from './change-sides.ts';
 import { roleHeading, totalsText } from './callgraph-diff-text.ts';
 import type { CallGraphEntry, CanonCall } from './callgraph-summary.ts';
 import type { Report } from './model.ts';
@@ -12,24 +13,31 @@ function changeHtml(c: CallChange): string {
 }
 
 /** A distinct change: what and where, its places folded below. */
-function distinctHtml(c: DistinctChange): string {
+function distinctHtml(c: DistinctChange, labels: { a: string; b: string }): string {
   const places = c.places.map((p) => `<li><a href="#sbs-${h(p.scenario)}">${h(p.scenario)}</a> ${h(p.step === '' ? '(outside the steps)' : `step ${p.step}`)}: ${h(p.role)}${p.path ? ` &gt; ${h(p.path)}` : ''}</li>`).join('');
-  return `<li class="change ${c.relevance}" data-kind="${h(c.kind)}" data-relevance="${c.relevance}" data-places="${c.places.length}"><span class="badge ${c.relevance}">${c.relevance}</span> <b>${h(c.kind)}</b> ${h(c.summary)} <span class="muted">${h(c.where)}</span>${c.reason ? ` <span class="small">(${h(c.reason)})</span>` : ''}<details><summary class="small">${c.places.length} place(s)</summary><ul class="small">${places}</ul></details></li>`;
+  return `<li class="change ${c.relevance}" data-kind="${h(c.kind)}" data-relevance="${c.relevance}" data-places="${c.places.length}"><span class="badge ${c.relevance}">${c.relevance}</span> <b>${h(c.kind)}</b> ${h(c.summary)} <span class="muted">${h(c.where)}</span>${c.reason ? ` <span class="small">(${h(c.reason)})</span>` : ''}${c.sides ? sidesHtml(c.sides, labels, c.places[0]!.scenario) : ''}<details><summary class="small">${c.places.length} place(s)</summary><ul class="small">${places}</ul></details></li>`;
+}
+
+/** The calls around a change on each kernel, side by side, with a link to the scenario's trees. */
+function sidesHtml(s: ChangeSides, labels: { a: string; b: string }, scenario: string): string {
+  const col = (lines: string[] | null) => (lines === null ? '<span class="muted">no hook call of this role</span>' : `<pre class="calls">${h(lines.join('\n'))}</pre>`);
+  return `<table class="change-sides"><tr><th>${h(labels.a)}</th><th>${h(labels.b)}</th></tr><tr><td>${col(s.a)}</td><td>${col(s.b)}</td></tr><tr><td colspan="2" class="muted small">${h(s.at)}; <a href="#sbs-${h(scenario)}">all trees of ${h(scenario)}</a></td></tr></table>`;
 }
 
 export function diffHtml(d: CallGraphDiff, index: number): string {
   const out: string[] = [];
   const behaviour = d.totals.behaviour > 0;
+  const labels = { a: d.a.label, b: d.b.label };
   out.push(`<div class="diff-pair" id="diff-${index}" data-a="${h(d.a.kernel)}" data-b="${h(d.b.kernel)}" data-behaviour="${d.totals.behaviour}">`);
   out.push(`<h3>${h(d.a.label)} → ${h(d.b.label)} <span class="badge ${behaviour ? 'behaviour' : 'ok'}">${behaviour ? 'behaviour differs' : 'same behaviour'}</span></h3>`);
   out.push(`<p class="meta">${h(d.a.release ?? '')} (${h(d.a.generation)}) → ${h(d.b.release ?? '')} (${h(d.b.generation)}): ${h(totalsText(d.totals))} distinct change(s)</p>`);
   if (d.traceabilityNote) out.push(`<p class="muted small">${h(d.traceabilityNote)}</p>`);
   const leading = d.changes.filter((c) => c.relevance !== 'cosmetic');
-  if (leading.length > 0) out.push(`<ul class="changes distinct">${leading.map(distinctHtml).join('')}</ul>`);
+  if (leading.length > 0) out.push(`<ul class="changes distinct">${leading.map((c) => distinctHtml(c, labels)).join('')}</ul>`);
   const cosmetic = d.changes.filter((c) => c.relevance === 'cosmetic');
   if (cosmetic.length > 0) {
     out.push('<details><summary>cosmetic differences (renames, inlining, compiler clones)</summary><ul class="changes distinct">');
-    out.push(...cosmetic.map(distinctHtml), '</ul></details>');
+    out.push(...cosmetic.map((c) => distinctHtml(c, labels)), '</ul></details>');
   }
   out.push('<p class="muted small">per step and role:</p>');
   out.push('<table class="diff-scenarios"><tr><th>scenario</th><th>behaviour</th><th>cosmetic</th><th>info</th><th>behaviour-relevant and informational changes</th></tr>');

@@ -148,6 +148,23 @@ export interface StepResult {
   durationMs: number;
   /** IPVS's connection table before and after the step (ipvsadm -Lnc; 7.x: ip_vs_status, lfactors). */
   connections?: { before: ConnTable; after: ConnTable };
+  /**
+   * TCP sockets that still had something in flight when the step's end marker was written (the
+   * runner waits up to a deadline first): `rs2: 10.244.1.3:81 -> 10.244.2.2:40412 ESTABLISHED,
+   * retransmitting`. Their packets reach the hooks in a later section of the trace.
+   */
+  inFlight?: string[];
+}
+
+/** Steps that send no packets of their own: they change settings or wait. */
+const SILENT_STEP_KINDS: ReadonlySet<string> = new Set(['wait', 'sysctls']);
+
+/**
+ * Whether a step of this kind sends packets of its own. A kind not known to be silent counts as
+ * sending: the runner drains it, and the diff keeps its hook calls behaviour-relevant.
+ */
+export function sendsTraffic(kind: StepResult['kind']): boolean {
+  return !SILENT_STEP_KINDS.has(kind);
 }
 
 export interface GraphResult {

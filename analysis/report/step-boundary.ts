@@ -8,6 +8,32 @@
 // not a hook call (`call:estimation_timer`, IPVS's rate estimator timer every 2 s): it runs in
 // whichever step its time falls, not on the step's packet path.
 import type { CallChange, RoleDiff } from './callgraph-diff.ts';
+import { sendsTraffic, type StepResult } from './results.ts';
+
+/** What the diff needs of a recorded step. */
+export type StepTiming = Pick<StepResult, 'name' | 'kind' | 'inFlight'>;
+
+/**
+ * Why hook calls in `step` are timing rather than the kernel, from the steps both runs recorded:
+ * `silent` when the step sends no packets of its own (a sysctls or wait step), `inFlight` when an
+ * earlier step still had packets in flight at its end marker (the runner drains each step first and
+ * records what did not drain). Null when neither run says so (or the steps were not recorded).
+ */
+export function timingOf(step: string, sides: ReadonlyArray<readonly StepTiming[] | undefined>): { silent: string | null; inFlight: string | null } {
+  let silent: string | null = null;
+  let inFlight: string | null = null;
+  if (step === '') return { silent, inFlight };
+  for (const steps of sides) {
+    if (!steps) continue;
+    const i = steps.findIndex((x) => x.name === step);
+    if (i < 0) continue;
+    const here = steps[i]!;
+    if (!sendsTraffic(here.kind)) silent ??= `step ${step} sends no packets of its own (a ${here.kind} step): its hook calls are late packets of an earlier step`;
+    const earlier = steps.slice(0, i).reverse().find((x) => (x.inFlight?.length ?? 0) > 0);
+    if (earlier) inFlight ??= `step ${earlier.name} still had packets in flight at its end marker (${earlier.inFlight![0]}${earlier.inFlight!.length > 1 ? `, +${earlier.inFlight!.length - 1} more` : ''}): late packets land in whichever later step their time falls`;
+  }
+  return { silent, inFlight };
+}
 
 type Counts = Map<string, { a: number; b: number }>;
 

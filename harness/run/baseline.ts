@@ -64,7 +64,7 @@ export function compareWithBaseline(opts: BaselineOptions, results: RunResults, 
     const mine = entries.filter((e) => e.kernel === cell.kernel && e.scenario === cell.scenario);
     const diff = diffCallGraphs(
       { side: sideOf(`baseline ${baseKernel}`, baseKernel, base), entries: base.map((e) => ({ ...e, scenario: cell.scenario })) },
-      { side: sideOf(cell.kernel, cell.kernel, mine), entries: mine },
+      { side: sideOf(cell.kernel, cell.kernel, mine), entries: mine, steps: new Map([[cell.scenario, cell.steps]]) },
       [cell.scenario],
     );
     const changed = hasBehaviourChange(diff);

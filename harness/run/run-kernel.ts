@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mergeTraceable, type CellPhase, type CellResult, type ErrorInfo, type KernelRun, type StepResult } from '../../analysis/report/results.ts';
 import { cleanCheckCommand, resetCommand } from '../../scenarios/guest-state.ts';
+import { batchCommand } from '../../scenarios/batch.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import { ipvsBuildOf, kernelBuiltinModules } from '../../vm/builtin-modules.ts';
 import type { KernelSpec } from '../../vm/kernel-spec.ts';
@@ -20,7 +21,7 @@ import type { GuestCell } from './guest-cell.ts';
 import { LoggedShell } from './guest-shell.ts';
 import { cellDir, kernelSlug, writeAtomic } from './results-folder.ts';
 import type { Reporter } from './reporter.ts';
-import { runScenario } from './run-scenario.ts';
+import { newGuestMemo, runScenario, type GuestMemo } from './run-scenario.ts';
 import { kernelFlowLayout, type FlowLayoutResult } from './kernel-btf.ts';
 import { hostNames } from '../../scenarios/host-names.ts';
 import type { RunPlan } from './run-plan.ts';
@@ -172,6 +173,14 @@ function refusal(resolved: ResolvedKernel, item: GuestCell): ErrorInfo | undefin
   return notBuilt.length === 0 ? undefined : toErrorInfo(missingModulesError(notBuilt, label, `scenario ${item.name}`), 'kernel');
 }
 
+// What a booted guest answered once (its traceable functions), for its later cells; a fresh guest starts empty.
+const memos = new WeakMap<Guest, GuestMemo>();
+function memoOf(guest: Guest): GuestMemo {
+  let m = memos.get(guest);
+  if (m === undefined) memos.set(guest, (m = newGuestMemo()));
+  return m;
+}
+
 /** A scenario as a guest cell: topology, traffic, trace, judged; the raw trace saved beside it. */
 function scenarioCell(scenario: Scenario, file: string, tracer: RunPlan['tracer'], cacheDir: string): GuestCell {
   return {
@@ -189,6 +198,7 @@ function scenarioCell(scenario: Scenario, file: string, tracer: RunPlan['tracer'
       const outcome = await runScenario(ctx.shell, scenario, {
         kernel: ctx.kernel, kernelRelease: release, tracer,
         builtInModules: kernelBuiltinModules(ctx.guest.kernel),
+        memo: memoOf(ctx.guest),
         onStep: (_s, r) => ctx.onStep(r),
         ...(flow?.layout ? { flowLayout: flow.layout } : {}),
       });
@@ -261,9 +271,9 @@ async function resetGuest(guest: Guest, signal: AbortSignal | undefined): Promis
   try {
     const shell = new LoggedShell(guest, signal);
     const builtIn = kernelBuiltinModules(guest.kernel);
-    await shell.run(resetCommand(builtIn));
-    const check = await shell.run(cleanCheckCommand(builtIn));
-    return check.exitCode === 0;
+    // One round trip: reset, then the check that proves it clean.
+    const check = await shell.runAllowingFailure(batchCommand('reset', [{ name: 'reset', command: resetCommand(builtIn) }, { name: 'check', command: cleanCheckCommand(builtIn) }]));
+    return check.exitCode === 0 && !check.timedOut;
   } catch {
     return false;
   }

@@ -1,7 +1,7 @@
 // Runs one scenario on one booted guest: build the topology, trace, drive the steps, collect, judge.
 // Returns the cell result, or, when the guest fails under it (panic, lost SSH), the phase it broke
 // in, so the kernel runner can classify it and boot a fresh guest for the remaining scenarios.
-import type { CellPhase, CellResult, StepResult } from '../../analysis/report/results.ts';
+import { sendsTraffic, type CellPhase, type CellResult, type StepResult } from '../../analysis/report/results.ts';
 import { parseSnapshot, snapshotCommand, type CounterSnapshot } from '../../scenarios/counters.ts';
 import {
   observerCommands, serverCommands, serviceCommands, stepCommand, sysctlCommands, topologyCommands,
@@ -12,6 +12,9 @@ import type { Scenario, Step } from '../../scenarios/schema.ts';
 import { familyOf, parseEndpoint } from '../../scenarios/values.ts';
 import { stepMarker, TRACE_END_MARKER } from '../../analysis/step-markers.ts';
 import { markerCommand, planTracing } from '../../scenarios/trace-plan.ts';
+import { drainCommand, parseDrain } from '../../scenarios/drain.ts';
+import { batchCommand, splitBatch, type BatchPart } from '../../scenarios/batch.ts';
+import type { GuestCommand } from '../../scenarios/guest-commands.ts';
 import { LIST_BUILTIN_IPVS_LINES, parseLineNumbers } from '../../scenarios/builtin-ipvs-lines.ts';
 import { markLostEvents, parseRingBufferStats, RING_BUFFER_STATS } from '../../scenarios/ring-buffer.ts';
 import { bpftraceProgram, bpftraceStart, bpftraceStop, hookCounts, kstackWorks, stackCount } from '../../scenarios/bpftrace-plan.ts';
@@ -33,6 +36,40 @@ export interface ScenarioRunOptions {
   builtInModules?: ReadonlySet<string>;
   /** The kernel's flow layout (from its BTF): the hook probes then carry skb, netns and packet bytes. */
   flowLayout?: FlowLayout;
+  /** What this booted guest answered before, for the cells after (one per guest). */
+  memo?: GuestMemo;
+}
+
+/** Answers that do not change between cells of one booted guest. */
+export interface GuestMemo {
+  /** The traceable functions, by the list of ip_vs modules loaded when they were read. */
+  traceable: Map<string, Set<string>>;
+}
+
+export function newGuestMemo(): GuestMemo {
+  return { traceable: new Map() };
+}
+
+const LIST_FAILED = '### ipvsh-list-failed';
+
+function withNewline(text: string): string {
+  return text === '' || text.endsWith('\n') ? text : `${text}\n`;
+}
+
+/** The ip_vs modules loaded, the built-in IPVS's source lines, and what the guest can trace (read once per module set). */
+async function traceableState(shell: LoggedShell, builtIn: ReadonlySet<string>, memo: GuestMemo | undefined): Promise<{ traceable: Set<string>; modules: string[]; builtinLines: number[] }> {
+  const parts: BatchPart[] = [{ name: 'modules', command: LIST_MODULES }];
+  if (builtIn.has('ip_vs')) parts.push({ name: 'lines', command: LIST_BUILTIN_IPVS_LINES });
+  const first = splitBatch((await shell.run(batchCommand('guest state', parts))).stdout);
+  const modules = (first.get('modules') ?? '').split('\n').filter(Boolean);
+  const builtinLines = builtIn.has('ip_vs') ? parseLineNumbers(first.get('lines') ?? '') : [];
+  const key = [...modules].sort().join(' ');
+  let traceable = memo?.traceable.get(key);
+  if (traceable === undefined) {
+    traceable = new Set((await shell.run(LIST_TRACEABLE)).stdout.split('\n').filter(Boolean));
+    memo?.traceable.set(key, traceable);
+  }
+  return { traceable, modules, builtinLines };
 }
 
 export interface ScenarioArtifacts {
@@ -62,21 +99,26 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
   let phase: CellPhase = 'setup';
   try {
     await inPhase('setup', async () => {
-      await shell.run(moduleCommand(s.services.map((svc) => svc.scheduler), s.services.some((svc) => svc.method === 'tun'), builtIn));
-      for (const c of [...topologyCommands(s), ...sysctlCommands(s), ...serviceCommands(s), ...serverCommands(s)]) await shell.run(c);
+      // One round trip: modules, topology, sysctls, services and servers in one batch.
+      const parts = [
+        moduleCommand(s.services.map((svc) => svc.scheduler), s.services.some((svc) => svc.method === 'tun'), builtIn),
+        ...topologyCommands(s), ...sysctlCommands(s), ...serviceCommands(s), ...serverCommands(s),
+      ];
+      await shell.run(batchCommand('setup', parts.map((command, i) => ({ name: `p${i}`, command }))));
     });
     phase = 'trace';
-    const traceable = opts.tracer.ftrace || opts.tracer.bpftrace
-      ? await inPhase('trace', async () => new Set((await shell.run(LIST_TRACEABLE)).stdout.split('\n').filter(Boolean)))
-      : new Set<string>();
+    // What the guest can trace depends only on the modules loaded: read once per set of modules per guest.
+    const state = opts.tracer.ftrace || opts.tracer.bpftrace
+      ? await inPhase('trace', () => traceableState(shell, builtIn, opts.memo))
+      : { traceable: new Set<string>(), modules: [], builtinLines: [] };
+    const traceable = state.traceable;
     const plan = opts.tracer.ftrace ? await inPhase('trace', async () => {
-      const modules = (await shell.run(LIST_MODULES)).stdout.split('\n').filter(Boolean);
-      const builtinLines = builtIn.has('ip_vs') ? parseLineNumbers((await shell.run(LIST_BUILTIN_IPVS_LINES)).stdout) : [];
-      const p = planTracing(s, traceable, modules, builtinLines, opts.flowLayout);
-      await shell.run(p.start);
-      // What the filter selected: recorded per kernel so that a diff tells inlined from not called.
-      const listed = await shell.runAllowingFailure(p.listFiltered);
-      if (listed.exitCode === 0) filtered = listed.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+      const p = planTracing(s, traceable, state.modules, state.builtinLines, opts.flowLayout);
+      // Start, then what the filter selected: recorded per kernel so that a diff tells inlined from not called.
+      const listed = { ...p.listFiltered, script: `{\n${p.listFiltered.script}\n} || echo '${LIST_FAILED}'` };
+      const out = splitBatch((await shell.run(batchCommand('start tracing', [{ name: 'start', command: p.start }, { name: 'listed', command: listed }]))).stdout);
+      const lines = (out.get('listed') ?? LIST_FAILED).split('\n').map((l) => l.trim()).filter(Boolean);
+      if (!lines.includes(LIST_FAILED)) filtered = lines;
       return p;
     }) : undefined;
     // bpftrace is a second opinion: when it cannot start or stop, the cell says so and goes on.
@@ -101,13 +143,14 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       if (stopped.exitCode !== 0) bpftraceNotes.push(`bpftrace did not stop cleanly: ${lastLines(stopped.stderr) || (stopped.timedOut ? 'timed out' : `exit ${stopped.exitCode}`)}`);
       else cell.bpftrace = { hooks: hookCounts(bpftraceText), stacks: stackCount(bpftraceText) };
     }
-    if (plan) {
-      await shell.run(plan.stop);
-      const losses = parseRingBufferStats((await shell.runAllowingFailure(RING_BUFFER_STATS)).stdout);
-      traceText = markLostEvents((await shell.run(plan.collect)).stdout, losses);
-    }
-    const stats = await shell.runAllowingFailure({ label: 'ipvs counters', script: 'cat /proc/net/ip_vs_stats; echo; ipvsadm -Ln --stats; echo; ipvsadm -Lnc', timeoutMs: 15_000 });
-    cell.counters = { ipvsStats: stats.stdout };
+    // One round trip: stop tracing, the ring buffer's losses, the trace, IPVS's own counters.
+    const ipvsCounters: GuestCommand = { label: 'ipvs counters', script: '{ cat /proc/net/ip_vs_stats; echo; ipvsadm -Ln --stats; echo; ipvsadm -Lnc; } || true', timeoutMs: 15_000 };
+    const ringStats: GuestCommand = { ...RING_BUFFER_STATS, script: `{\n${RING_BUFFER_STATS.script}\n} || true` };
+    const collected = splitBatch((await shell.run(batchCommand('collect', plan
+      ? [{ name: 'stop', command: plan.stop }, { name: 'losses', command: ringStats }, { name: 'trace', command: plan.collect }, { name: 'ipvs', command: ipvsCounters }]
+      : [{ name: 'ipvs', command: ipvsCounters }]))).stdout);
+    if (plan) traceText = markLostEvents(withNewline(collected.get('trace') ?? ''), parseRingBufferStats(collected.get('losses') ?? ''));
+    cell.counters = { ipvsStats: collected.get('ipvs') ?? '' };
   } catch (err) {
     if (!(err instanceof SetupFailed)) return { kind: 'broken', phase, error: err };
     cell.status = 'error';
@@ -147,17 +190,28 @@ async function runStep(shell: LoggedShell, s: Scenario, step: Step, tracing: boo
   const started = Date.now();
   const kind = step.connect ? 'connect' : step.send ? 'send' : step.sysctls ? 'sysctls' : 'wait';
   const snapshot = snapshotCommand(s);
-  const before: CounterSnapshot = parseSnapshot((await shell.run(snapshot)).stdout);
-  const connsBefore = parseConnTable((await shell.run(connTableCommand())).stdout);
   const observer = observerCommands(step);
-  if (observer) await shell.run(observer.start);
-  if (tracing) await shell.run(markerCommand(stepMarker(step.name, 'begin')));
+  // One round trip before the step (counters, observer, begin marker) and one after it (drain, end
+  // marker, observer's datagrams, counters); the step's own command runs alone, for its exit status.
+  const pre: BatchPart[] = [{ name: 'counters', command: snapshot }, { name: 'conns', command: connTableCommand() }];
+  if (observer) pre.push({ name: 'observer', command: observer.start });
+  if (tracing) pre.push({ name: 'marker', command: markerCommand(stepMarker(step.name, 'begin')) });
+  const ready = splitBatch((await shell.run(batchCommand(`before ${step.name}`, pre))).stdout);
+  const before: CounterSnapshot = parseSnapshot(ready.get('counters') ?? '');
+  const connsBefore = parseConnTable(ready.get('conns') ?? '');
   const command = stepCommand(s, step);
   const run = await shell.runAllowingFailure(command);
-  if (tracing) await shell.run(markerCommand(stepMarker(step.name, 'end')));
-  const delivered = observer ? (await shell.run(observer.collect)).stdout.includes(step.send!.payload) : undefined;
-  const after: CounterSnapshot = parseSnapshot((await shell.run(snapshot)).stdout);
-  const connections = { before: connsBefore, after: parseConnTable((await shell.run(connTableCommand())).stdout) };
+  // The step's last packets reach their hooks before the end marker, or are named as still in flight.
+  const post: BatchPart[] = [];
+  if (sendsTraffic(kind)) post.push({ name: 'drain', command: drainCommand(s) });
+  if (tracing) post.push({ name: 'marker', command: markerCommand(stepMarker(step.name, 'end')) });
+  if (observer) post.push({ name: 'observer', command: observer.collect });
+  post.push({ name: 'counters', command: snapshot }, { name: 'conns', command: connTableCommand() });
+  const done = splitBatch((await shell.run(batchCommand(`after ${step.name}`, post))).stdout);
+  const drain = done.has('drain') ? parseDrain(done.get('drain')!) : null;
+  const delivered = observer ? (done.get('observer') ?? '').includes(step.send!.payload) : undefined;
+  const after: CounterSnapshot = parseSnapshot(done.get('counters') ?? '');
+  const connections = { before: connsBefore, after: parseConnTable(done.get('conns') ?? '') };
   let observation: Observation | undefined;
   if (step.connect) {
     const family = familyOf(parseEndpoint(step.connect.to)!.address);
@@ -171,6 +225,7 @@ async function runStep(shell: LoggedShell, s: Scenario, step: Step, tracing: boo
   const result: StepResult = {
     name: step.name, kind, status: checks.every((c) => c.ok) ? 'passed' : 'failed', checks, durationMs: Date.now() - started, connections,
   };
+  if (drain && !drain.quiet) result.inFlight = drain.inFlight;
   if (observation) {
     result.outcome = observation.outcome;
     result.answeredBy = observation.answeredBy;
