@@ -10,7 +10,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CellResult, RunResults } from '../analysis/report/results.ts';
+import type { RunResults } from '../analysis/report/results.ts';
+import { cellVerdict } from './cell-verdict.ts';
 import { interruptSignal } from '../harness/interrupt.ts';
 import { runMatrix } from '../harness/run/run-matrix.ts';
 import { planRun } from '../harness/run/run-plan.ts';
@@ -40,16 +41,6 @@ function parseArgs(argv: readonly string[]): SoakArgs {
   }
   if (out.kernels.length === 0) out.kernels = [...DEFAULT_KERNEL_SPECS];
   return out;
-}
-
-/** What must be equal between runs: status, error code and phase, each step check and each graph verdict. */
-export function cellVerdict(c: CellResult): string {
-  const parts: string[] = [c.status];
-  if (c.error) parts.push(`error ${c.error.code} in ${c.error.phase}`);
-  if (c.skipReason) parts.push(`skipped: ${c.skipReason}`);
-  for (const s of c.steps) parts.push(`step ${s.name} ${s.status}${s.outcome ? ` ${s.outcome}` : ''} ${s.checks.map((k) => `${k.what}=${k.ok ? 'ok' : `${k.actual}`}`).join(',')}`);
-  for (const g of c.graphs) parts.push(`graph ${g.name} ${g.holds ? 'holds' : 'does not hold'}`);
-  return parts.join('\n');
 }
 
 /** The lines that differ from the common verdict, to say briefly how a run disagreed. */

@@ -142,3 +142,18 @@ describe('one self-contained, safe file', () => {
     expect(html).not.toContain('<script>alert');
   });
 });
+
+describe('kernels started from a snapshot (run --snapshot)', () => {
+  it('shows the save, the restores and a fallback beside the boot times', () => {
+    const { report } = fixtureReport('seed');
+    const kernels = report.kernels.map((k, i) => (i === 0
+      ? { ...k, snapshot: { saveMs: 812, sizeBytes: 123_882_460, restoreMs: [574, 402, 690] } }
+      : i === 1 ? { ...k, snapshot: { saveMs: 900, sizeBytes: 133_000_000, restoreMs: [558], fallback: 'restore failed, cold boots from here on: QEMU exited while restoring' } } : k));
+    const $ = load(toHtml({ ...report, kernels }));
+    const notes = $('[data-snapshot]').map((_, e) => $(e).text()).get();
+    expect(notes).toEqual([
+      'snapshot: saved in 0.8 s (124 MB), 3 restore(s) of 0.4-0.7 s',
+      'snapshot: saved in 0.9 s (133 MB), 1 restore(s) of 0.6-0.6 s; restore failed, cold boots from here on: QEMU exited while restoring',
+    ]);
+  });
+});

@@ -12,6 +12,7 @@ export type VmPhase =
   | 'boot'
   | 'ssh'
   | 'command'
+  | 'snapshot'
   | 'power-off';
 
 export type VmErrorCode =
@@ -36,6 +37,7 @@ export type VmErrorCode =
   | 'COMMAND_TIMEOUT'
   | 'TRANSFER_FAILED'
   | 'CACHE_FULL'
+  | 'SNAPSHOT_FAILED'
   | 'ABORTED';
 
 /** Codes that mean "the input was wrong and nothing was booted" (exit code 2). */

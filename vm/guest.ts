@@ -11,12 +11,12 @@ import { throwIfAborted } from './deadline.ts';
 import { consoleTailDetails, VmError } from './errors.ts';
 import { emitter, type OnVmEvent, type VmEvent } from './events.ts';
 import { writeBootInitrd } from './guest-secrets.ts';
-import { generateBootKeys } from './host-keys.ts';
+import { generateBootKeys, type BootKeys } from './host-keys.ts';
 import { buildGuestImage } from './initramfs.ts';
 import type { KernelSpec } from './kernel-spec.ts';
 import { decideAccel } from './kvm-probe.ts';
 import { preflightKernel } from './preflight.ts';
-import type { Accel } from './qemu-args.ts';
+import type { Accel, QemuArgsInput } from './qemu-args.ts';
 import { launchQemu } from './qemu-launch.ts';
 import type { QmpClient } from './qmp-client.ts';
 import { describeExit, type SupervisedProcess } from './qemu-process.ts';
@@ -99,12 +99,13 @@ export async function bootGuest(opts: BootGuestOptions): Promise<Guest> {
     const consoleLogPath = join(tmp, 'serial.log');
     const timeoutMs = opts.timeoutMs ?? (accel === 'kvm' ? 30_000 : 60_000);
     const deadline = performance.now() + timeoutMs;
+    const launchInput: GuestLaunch['input'] = {
+      kernelImage: kernel.image, initrd, accel,
+      memoryMb: opts.memoryMb ?? (opts.withBpftrace ? BPFTRACE_MEMORY_MB : 512), name: `ipvs-harness-${id}`,
+      kernelArgs: [...(opts.preloadModules?.length ? [`ipvsharness.modules=${opts.preloadModules.join(',')}`] : []), ...(opts.kernelArgs ?? [])],
+    };
     const { qemu, watcher, qmp, sshPort: port, startedAt: tQemu } = await launchQemu(
-      {
-        kernelImage: kernel.image, initrd, consoleLog: consoleLogPath, qmpSocket: join(tmp, 'qmp.sock'), accel,
-        memoryMb: opts.memoryMb ?? (opts.withBpftrace ? BPFTRACE_MEMORY_MB : 512), name: `ipvs-harness-${id}`,
-        kernelArgs: [...(opts.preloadModules?.length ? [`ipvsharness.modules=${opts.preloadModules.join(',')}`] : []), ...(opts.kernelArgs ?? [])],
-      },
+      { ...launchInput, consoleLog: consoleLogPath, qmpSocket: join(tmp, 'qmp.sock') },
       { deadline, emit, defer: (fn) => cleanup.push(fn), ...(opts.qemuBinary ? { binary: opts.qemuBinary } : {}), ...(opts.signal ? { signal: opts.signal } : {}) },
     );
 
@@ -135,14 +136,22 @@ export async function bootGuest(opts: BootGuestOptions): Promise<Guest> {
       sshConnectMs: Math.round(tSsh - tReady),
       totalMs: Math.round(tSsh - t0),
     };
-    return new Guest({ kernel, ssh, qmp, qemu, console: watcher, consoleLogPath, timings, emit, unwind, sshPort: port, accel, name: `ipvs-harness-${id}`, hostKeyLine: keys.hostKeyLine });
+    const launch: GuestLaunch = { input: launchInput, keys, ...(opts.qemuBinary ? { binary: opts.qemuBinary } : {}) };
+    return new Guest({ kernel, ssh, qmp, qemu, console: watcher, consoleLogPath, timings, emit, unwind, sshPort: port, accel, name: `ipvs-harness-${id}`, hostKeyLine: keys.hostKeyLine, launch });
   } catch (err) {
     await unwind();
     throw err;
   }
 }
 
-interface GuestParts {
+/** How a guest's QEMU was started and the keys it trusts: what a restore from its snapshot must repeat. */
+export interface GuestLaunch {
+  input: Omit<QemuArgsInput, 'consoleLog' | 'qmpSocket'>;
+  keys: BootKeys;
+  binary?: string;
+}
+
+export interface GuestParts {
   kernel: ResolvedKernel;
   ssh: SshSession;
   qmp: QmpClient;
@@ -156,6 +165,7 @@ interface GuestParts {
   accel: Accel;
   name: string;
   hostKeyLine: string;
+  launch: GuestLaunch;
 }
 
 /** Rejects with GUEST_PANIC or QEMU_EXITED once QEMU exits unasked (a powerOff never rejects it). */
@@ -195,6 +205,11 @@ export class Guest extends GuestSsh implements AsyncDisposable {
     this.hostKeyLine = parts.hostKeyLine;
   }
 
+  /** Internals for a snapshot of this guest (vm/guest-snapshot.ts). */
+  get snapshotSource(): { qmp: QmpClient; ssh: SshSession; launch: GuestLaunch; emit: (e: VmEvent) => void } {
+    return { qmp: this.parts.qmp, ssh: this.parts.ssh, launch: this.parts.launch, emit: this.parts.emit };
+  }
+
   /** Where QEMU writes the serial console; gone after powerOff(). */
   get consoleLogPath(): string {
     return this.parts.consoleLogPath;
@@ -203,6 +218,11 @@ export class Guest extends GuestSsh implements AsyncDisposable {
   consoleTail(n = 50): string[] {
     this.parts.console.poll();
     return this.parts.console.lastLines(n);
+  }
+
+  /** QEMU runs and nobody asked it to power off. */
+  get running(): boolean {
+    return this.parts.qemu.running && this.powerOffPromise === undefined;
   }
 
   get qemuPid(): number | undefined {

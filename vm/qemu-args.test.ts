@@ -47,3 +47,12 @@ describe('shellQuote', () => {
     expect(wrapGuestCommand('ip addr', 'management')).not.toContain('nsenter');
   });
 });
+
+describe('qemuArgs for a restore', () => {
+  it('waits for the migration stream (-incoming defer) with the same machine otherwise', () => {
+    const base = { kernelImage: 'k', initrd: 'i', consoleLog: 'c', qmpSocket: 'q', accel: 'tcg' as const, memoryMb: 512, name: 'n' };
+    const restored = qemuArgs({ ...base, incoming: true });
+    expect(restored.slice(restored.indexOf('-incoming'), restored.indexOf('-incoming') + 2)).toEqual(['-incoming', 'defer']);
+    expect(restored.filter((a) => a !== '-incoming' && a !== 'defer')).toEqual(qemuArgs(base));
+  });
+});

@@ -14,6 +14,8 @@ export interface QemuArgsInput {
   kernelArgs?: string[];
   /** false: no network device (bare boots). */
   network?: boolean;
+  /** Start paused, waiting for a migration stream (`migrate-incoming`): a guest restored from a snapshot. */
+  incoming?: boolean;
 }
 
 // no_timer_check: on a busy host the emulated timer misses the kernel's early IO-APIC check window and
@@ -41,6 +43,7 @@ export function qemuArgs(i: QemuArgsInput): string[] {
     '-append', [...BASE_KERNEL_ARGS, ...(i.kernelArgs ?? [])].join(' '),
     '-qmp', `unix:${i.qmpSocket},server=on,wait=off`,
   ];
+  if (i.incoming) args.push('-incoming', 'defer');
   if (i.network !== false) {
     // Port 0: the host picks a free port (no race between parallel VMs); we read it back over QMP.
     args.push('-netdev', 'user,id=n0,hostfwd=tcp:127.0.0.1:0-:22', '-device', 'virtio-net-pci,netdev=n0,romfile=');

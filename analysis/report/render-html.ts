@@ -47,7 +47,7 @@ function kernelsHtml(r: Report): string {
     const tail = k.consoleTail ? `<details><summary>console tail</summary><pre class="console">${h(k.consoleTail)}</pre></details>` : '';
     const pkgs = (k.packages ?? []).map((p) => `<div class="small"><code>${h(p.name)}</code> ${h(p.version)} <span class="muted">(${h(p.suite)})</span></div>`).join('');
     const build = `${pkgs || (k.source ? `<div class="small">${h(k.source)}</div>` : '')}${k.imageSha256 ? `<div class="small muted" title="SHA-256 of the kernel image">image sha256 <code class="sha256">${h(k.imageSha256)}</code></div>` : ''}`;
-    return `<tr data-kernel="${h(k.spec)}"><td>${h(k.spec)}</td><td>${h(k.release ?? '')}</td><td class="build">${build}</td><td>${h(ipvsText(k))}${outOfTreeIpvsHtml(k)}</td><td>${h(k.accel ?? '')}</td><td>${k.bootMs.map((b) => `${(b / 1000).toFixed(1)} s`).join(', ')}</td><td>${error}${consoleLink ? `<div>${consoleLink}</div>` : ''}${tail}</td></tr>`;
+    return `<tr data-kernel="${h(k.spec)}"><td>${h(k.spec)}</td><td>${h(k.release ?? '')}</td><td class="build">${build}</td><td>${h(ipvsText(k))}${outOfTreeIpvsHtml(k)}</td><td>${h(k.accel ?? '')}</td><td>${k.bootMs.map((b) => `${(b / 1000).toFixed(1)} s`).join(', ')}${snapshotHtml(k)}</td><td>${error}${consoleLink ? `<div>${consoleLink}</div>` : ''}${tail}</td></tr>`;
   });
   return `<h2 id="kernels">Kernels</h2><table class="kernels"><tr><th>spec</th><th>release</th><th>build (pinned)</th><th>IPVS</th><th>accel</th><th>boot to SSH</th><th>console</th></tr>${rows.join('')}</table>${r.run.defaultKernels ? `<details class="default-kernels"><summary>the default kernels (no -k given): why these</summary><pre>${h(r.run.defaultKernels)}</pre></details>` : ''}`;
 }
@@ -106,4 +106,13 @@ export function toHtml(r: Report): string {
     '</body></html>',
     '',
   ].join('\n');
+}
+
+/** `run --snapshot`: the kernel's snapshot, or why its cells fell back to resets or boots. */
+function snapshotHtml(k: Report['kernels'][number]): string {
+  const sn = k.snapshot;
+  if (!sn) return '';
+  const restores = sn.restoreMs.length > 0 ? `, ${sn.restoreMs.length} restore(s) of ${(Math.min(...sn.restoreMs) / 1000).toFixed(1)}-${(Math.max(...sn.restoreMs) / 1000).toFixed(1)} s` : '';
+  const saved = sn.sizeBytes > 0 ? `snapshot: saved in ${(sn.saveMs / 1000).toFixed(1)} s (${Math.round(sn.sizeBytes / 1e6)} MB)${restores}` : 'snapshot: not saved';
+  return `<div class="small muted" data-snapshot="${sn.restoreMs.length}">${h(saved)}${sn.fallback ? `; ${h(sn.fallback)}` : ''}</div>`;
 }

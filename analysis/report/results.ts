@@ -75,6 +75,11 @@ export interface KernelRun {
   traceable?: { functions: string[] };
   /** Boot to SSH-ready, per boot of this kernel in the run. */
   bootMs: number[];
+  /**
+   * Cells started from a snapshot of the kernel's booted guest: how long saving took, its size, each
+   * restore's time (ms); `fallback` says why the kernel's cells (or the rest of them) used resets instead.
+   */
+  snapshot?: { saveMs: number; sizeBytes: number; restoreMs: number[]; fallback?: string };
   error?: ErrorInfo;
   /** Console log of the kernel's boots, relative to the results folder. */
   console?: string;

@@ -37,6 +37,7 @@ export function registerRun(program: Command): void {
     .option('--no-trace', 'run the traffic without ftrace (outcomes only)')
     .option('--bpftrace', 'also count hook calls per netfilter hook and their kernel stacks with bpftrace (boots the larger bpftrace image; needs `setup --with-bpftrace`)')
     .option('--fresh-boot', 'boot a fresh guest for every scenario instead of reusing one per kernel')
+    .option('--snapshot', 'start every scenario from a snapshot of the kernel\'s booted guest instead of resetting one guest between scenarios (no leftover state; under TCG not faster: see docs/vm.md)')
     .addHelpText('after', `
 Examples:
   $ ipvs-harness run                                   # seed suite on debian:5.10, debian:6.1, debian:6.12

@@ -24,6 +24,7 @@ import type { Reporter } from './reporter.ts';
 import { newGuestMemo, runScenario, type GuestMemo } from './run-scenario.ts';
 import { kernelFlowLayout, type FlowLayoutResult } from './kernel-btf.ts';
 import { hostNames } from '../../scenarios/host-names.ts';
+import { GuestSnapshot } from '../../vm/guest-snapshot.ts';
 import type { RunPlan } from './run-plan.ts';
 import { outOfTreeIpvsInGuest, withOutOfTreeIpvs } from './own-ipvs.ts';
 import type { LoadedScenario } from '../scenario-loader.ts';
@@ -50,6 +51,11 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
   const kernel: KernelRun = { spec, bootMs: [] };
   const cells: CellResult[] = [];
   let guest: Guest | undefined;
+  // Every cell from a snapshot of the booted guest; undefined until saved, and for good once it fails.
+  let snapshot: GuestSnapshot | undefined;
+  let snapshotOff: string | undefined = !guests.snapshots ? 'off' : tracer.bpftrace ? 'off: the bpftrace image is too large to save per kernel' : undefined;
+  // What the kernel's guests answered once (their traceable functions), for every later cell.
+  const memo = newGuestMemo();
   let bootError: ErrorInfo | undefined;
   let consoleParts: string[] = [];
 
@@ -81,7 +87,7 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
   }
 
   try {
-    for (const item of [...opts.scenarios.map((s) => scenarioCell(s.scenario, s.file, tracer, guests.cacheDir ?? defaultCacheDir())), ...opts.guestCells]) {
+    for (const item of [...opts.scenarios.map((s) => scenarioCell(s.scenario, s.file, tracer, memo, guests.cacheDir ?? defaultCacheDir())), ...opts.guestCells]) {
       const ref = { kernel: spec, scenario: item.name };
       if (opts.signal?.aborted) {
         cells.push(skipped(spec, item.name, 'the run was interrupted'));
@@ -98,9 +104,36 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
         opts.reporter.onScenarioEnd(cells[cells.length - 1]!);
         continue;
       }
+      if (!guest && snapshot) {
+        try {
+          guest = await snapshot.restore({ ...(opts.signal ? { signal: opts.signal } : {}), onEvent: vmEvents(opts) });
+          kernel.snapshot!.restoreMs.push(guest.bootTimings.totalMs);
+        } catch (err) {
+          if (opts.signal?.aborted) {
+            cells.push(skipped(spec, item.name, 'the run was interrupted'));
+            continue;
+          }
+          snapshotOff = `restore failed, cold boots from here on: ${(err as Error).message}`;
+          kernel.snapshot!.fallback = snapshotOff;
+          opts.reporter.onKernelStage(spec, 'snapshot', snapshotOff);
+          snapshot.dispose();
+          snapshot = undefined;
+        }
+      }
       if (!guest) {
         try {
           guest = await boot(opts, kernel, resolved);
+          if (snapshotOff === undefined && !snapshot) {
+            const saved = await saveSnapshot(guest, opts, kernel, (text) => consoleParts.push(text));
+            if (typeof saved === 'string') {
+              snapshotOff = saved;
+              if (!guest.running) guest = await boot(opts, kernel, resolved);
+            } else {
+              snapshot = saved;
+              guest = await snapshot.restore({ ...(opts.signal ? { signal: opts.signal } : {}), onEvent: vmEvents(opts) });
+              kernel.snapshot!.restoreMs.push(guest.bootTimings.totalMs);
+            }
+          }
         } catch (err) {
           bootError = toErrorInfo(err, opts.signal?.aborted ? 'interrupted' : isBadInput(err) ? 'kernel' : 'boot');
           cells.push(errorCell(spec, item.name, bootError, kernel.release));
@@ -145,6 +178,8 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
         writeAtomic(join(out, dir, 'console.log'), readConsole(guest).slice(consoleStart));
         cell.artifacts.console = join(dir, 'console.log');
       }
+      // From a snapshot, the next cell gets a restored guest: nothing to reset.
+      if (snapshot) keepGuest = false;
       if (guest && keepGuest && !opts.signal?.aborted) keepGuest = await resetGuest(guest, opts.signal);
       if (!keepGuest) await powerOff();
       cells.push(cell);
@@ -152,6 +187,7 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
     }
   } finally {
     await powerOff();
+    snapshot?.dispose();
     const text = consoleParts.join('\n--- next boot ---\n');
     if (text) {
       const name = opts.consoleName;
@@ -173,16 +209,8 @@ function refusal(resolved: ResolvedKernel, item: GuestCell): ErrorInfo | undefin
   return notBuilt.length === 0 ? undefined : toErrorInfo(missingModulesError(notBuilt, label, `scenario ${item.name}`), 'kernel');
 }
 
-// What a booted guest answered once (its traceable functions), for its later cells; a fresh guest starts empty.
-const memos = new WeakMap<Guest, GuestMemo>();
-function memoOf(guest: Guest): GuestMemo {
-  let m = memos.get(guest);
-  if (m === undefined) memos.set(guest, (m = newGuestMemo()));
-  return m;
-}
-
 /** A scenario as a guest cell: topology, traffic, trace, judged; the raw trace saved beside it. */
-function scenarioCell(scenario: Scenario, file: string, tracer: RunPlan['tracer'], cacheDir: string): GuestCell {
+function scenarioCell(scenario: Scenario, file: string, tracer: RunPlan['tracer'], memo: GuestMemo, cacheDir: string): GuestCell {
   return {
     name: scenario.name,
     kernelOptions: scenarioKernelOptions(scenario),
@@ -198,7 +226,7 @@ function scenarioCell(scenario: Scenario, file: string, tracer: RunPlan['tracer'
       const outcome = await runScenario(ctx.shell, scenario, {
         kernel: ctx.kernel, kernelRelease: release, tracer,
         builtInModules: kernelBuiltinModules(ctx.guest.kernel),
-        memo: memoOf(ctx.guest),
+        memo,
         onStep: (_s, r) => ctx.onStep(r),
         ...(flow?.layout ? { flowLayout: flow.layout } : {}),
       });
@@ -264,6 +292,29 @@ async function boot(opts: KernelRunOptions, kernel: KernelRun, resolved: Resolve
   const ipvs = kernel.ipvs.core === 'built-in' ? ', IPVS built in' : '';
   opts.reporter.onKernelStage(spec, 'ready', `${guest.kernel.release}, ${(guest.bootTimings.totalMs / 1000).toFixed(1)} s, ${guest.accel}${ipvs}`);
   return guest;
+}
+
+/**
+ * Brings a freshly booted guest to the state every cell starts from (IPVS loaded, unless built in) and
+ * saves it, which powers it off. Returns the snapshot, or why there is none (the run goes on with
+ * resets between cells; the guest may then be powered off already).
+ */
+async function saveSnapshot(guest: Guest, opts: KernelRunOptions, kernel: KernelRun, keepConsole: (text: string) => void): Promise<GuestSnapshot | string> {
+  const spec = opts.kernel.text;
+  try {
+    if (!kernelBuiltinModules(guest.kernel).has('ip_vs')) await new LoggedShell(guest, opts.signal).run({ label: 'load ip_vs', script: 'modprobe ip_vs', timeoutMs: 30_000 });
+    keepConsole(readConsole(guest));
+    const snap = await GuestSnapshot.save(guest, opts.signal ? { signal: opts.signal } : {});
+    kernel.snapshot = { saveMs: snap.info.saveMs, sizeBytes: snap.info.sizeBytes, restoreMs: [] };
+    opts.reporter.onKernelStage(spec, 'snapshot', `saved in ${(snap.info.saveMs / 1000).toFixed(1)} s (${Math.round(snap.info.sizeBytes / 1e6)} MB); every cell starts from it`);
+    return snap;
+  } catch (err) {
+    if (opts.signal?.aborted) throw err;
+    const why = `not saved, resets between cells instead: ${(err as Error).message}`;
+    kernel.snapshot = { saveMs: 0, sizeBytes: 0, restoreMs: [], fallback: why };
+    opts.reporter.onKernelStage(spec, 'snapshot', why);
+    return why;
+  }
 }
 
 /** Resets the guest and proves it clean; false means "boot a fresh one". */

@@ -73,3 +73,11 @@ describe('defaultJobs', () => {
     expect(defaultJobs(4, 100 * 1024 ** 2)).toBe(1);
   });
 });
+
+describe('snapshots in the plan', () => {
+  it('are off unless asked for, and never with --fresh-boot', () => {
+    expect(planRun({ out: 'r', jobs: '1' }).guests.snapshots).toBe(false);
+    expect(planRun({ out: 'r', jobs: '1', snapshot: true }).guests.snapshots).toBe(true);
+    expect(planRun({ out: 'r', jobs: '1', snapshot: true, freshBoot: true }).guests.snapshots).toBe(false);
+  });
+});

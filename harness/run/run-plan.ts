@@ -50,6 +50,8 @@ export interface GuestPlan {
   jobs: number;
   /** A fresh guest for every cell instead of one per kernel, reset between cells. */
   freshBoot: boolean;
+  /** Every cell starts from a snapshot of the kernel's booted guest (vm/guest-snapshot.ts); off (the default): reset between cells. */
+  snapshots: boolean;
   cacheDir: string;
   bootTimeoutMs?: number;
 }
@@ -72,6 +74,8 @@ export interface RunRequest {
   trace?: boolean;
   bpftrace?: boolean;
   freshBoot?: boolean;
+  /** `--snapshot`: every cell from a snapshot of the kernel's booted guest. */
+  snapshot?: boolean;
   /** `selftest --timeout`: the selftests' deadline instead of their settings file's. */
   selftestTimeoutS?: number;
   /** `--ipvs-source <dir|debian>`. */
@@ -99,7 +103,7 @@ export function planRun(req: RunRequest, env: NodeJS.ProcessEnv = process.env): 
     cells: shard ? shardCells(all, shard, ...recordedDurations(req.durations)) : all,
     ...(shard ? { shard } : {}),
     tracer: { ftrace: req.trace ?? true, bpftrace: req.bpftrace ?? false },
-    guests: { jobs: req.jobs !== undefined ? parseJobs(req.jobs) : defaultJobs(availableParallelism(), freemem()), freshBoot: req.freshBoot ?? false, cacheDir },
+    guests: { jobs: req.jobs !== undefined ? parseJobs(req.jobs) : defaultJobs(availableParallelism(), freemem()), freshBoot: req.freshBoot ?? false, snapshots: req.snapshot === true && req.freshBoot !== true, cacheDir },
     out: resolve(req.out),
     ...(testFault ? { testFault } : {}),
     ...(req.ipvsSource ? { outOfTreeIpvs: planOutOfTreeIpvs(req.ipvsSource, scenarios.map((s) => s.scenario), selftests.length > 0) } : {}),
