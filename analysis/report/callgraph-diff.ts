@@ -327,7 +327,8 @@ function addTotals(into: DiffTotals, t: DiffTotals): void {
 
 const OUTSIDE_STEPS = 'outside every step: late packets of a step or the kernel\'s own, where they land is timing';
 
-const keyOf = (e: CallGraphEntry) => JSON.stringify([e.step, e.role, e.context]);
+// The kernel's own packets (flow probes) apart: they never make a step's role appear or change.
+const keyOf = (e: CallGraphEntry) => JSON.stringify([e.step, e.role, e.context, e.kernelOwn ?? null]);
 
 /**
  * Compares the entries of two kernels, scenario by scenario (only `scenarios` are compared; the
@@ -358,7 +359,10 @@ export function diffCallGraphs(a: DiffInput, b: DiffInput, scenarios: readonly s
       const steplessWhy = step === '' ? OUTSIDE_STEPS : timing.silent;
       const d: RoleDiff = { scenario, step, role, context, a: g.a.length > 0 ? sideOf(g.a) : null, b: g.b.length > 0 ? sideOf(g.b) : null, changes: [] };
       const where = `${role}${context === 'top' ? '' : ` nested in ${context}`}${step === '' ? ' outside the steps' : ` in step ${step}`}`;
-      const late = steplessWhy ?? timing.inFlight;
+      // Hook calls that carried only the kernel's own packets (flow probes): sent when the kernel decides.
+      const both = [...g.a, ...g.b];
+      const own = both.every((e) => e.kernelOwn !== undefined) ? `the kernel's own packets (${[...new Set(both.map((e) => e.kernelOwn))].join(', ')}): sent when the kernel decides, not by the step` : null;
+      const late = steplessWhy ?? timing.inFlight ?? own;
       const roleChange = (kind: 'role-added' | 'role-removed', message: string): CallChange => (
         stepless || late !== null
           ? { kind, relevance: 'info', path: '', message: late ? `${message}; ${late}` : message, ...(late ? { reason: late } : {}) }
@@ -366,7 +370,7 @@ export function diffCallGraphs(a: DiffInput, b: DiffInput, scenarios: readonly s
       if (d.a === null) d.changes.push(roleChange('role-added', `${where}: ${d.b!.calls} hook call(s) on ${labels.b}, none on ${labels.a}`));
       else if (d.b === null) d.changes.push(roleChange('role-removed', `${where}: ${d.a.calls} hook call(s) on ${labels.a}, none on ${labels.b}`));
       else {
-        d.changes = roleChanges(g.a, g.b, labels, steplessWhy, tr);
+        d.changes = roleChanges(g.a, g.b, labels, steplessWhy ?? own, tr);
       }
       roles.push(d);
     }

@@ -8,6 +8,7 @@ import { findRoleInstances, resolveGeneration, type RoleInstance } from '../role
 import { inSection, type SectionRange } from '../section.ts';
 import { stepRanges, type StepSpan } from '../step-markers.ts';
 import { isInlinable } from '../call-sequence.ts';
+import { kernelOwnPacket } from '../flows.ts';
 
 export const CALLGRAPH_SUMMARY_FORMAT = 'ipvs-harness/callgraph-summary';
 /** Bump when a field changes meaning; stored baselines of another version are refused, not misread. */
@@ -49,6 +50,11 @@ export interface CallGraphEntry {
   context: string;
   /** Hook function symbols that played the role (`ip_vs_local_request4`, `ip_vs_in_hook`). */
   symbols: string[];
+  /**
+   * Every call of this entry carried one of the kernel's own packets (IPv6 neighbour discovery, MLD,
+   * IGMP), known from the flow probes: what they were. The kernel sends them when it decides, not the step.
+   */
+  kernelOwn?: string;
   /** Number of hook calls. */
   calls: number;
   variants: CallGraphVariant[];
@@ -137,12 +143,13 @@ export function summarizeCell(input: SummarizeInput): CallGraphEntry[] {
     const hook = inst !== undefined ? hookText(inst.hook) : null;
     const family = inst?.family ?? null;
     const context = contextOf(ancestors, instances);
-    const key = JSON.stringify([step, role, hook, family, context]);
+    const own = inst !== undefined && node.packet !== undefined ? kernelOwnPacket(node.packet) : null;
+    const key = JSON.stringify([step, role, hook, family, context, own]);
     let b = buckets.get(key);
     if (b === undefined) {
       const entry: CallGraphEntry = {
         kernel: input.kernel, release: input.release, generation: generation.id, scenario: input.scenario,
-        step, role, hook, family, context, symbols: [], calls: 0, variants: [],
+        step, role, hook, family, context, symbols: [], calls: 0, variants: [], ...(own !== null ? { kernelOwn: own } : {}),
       };
       b = { entry, byTree: new Map(), firstLine: node.line };
       buckets.set(key, b);
