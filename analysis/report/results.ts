@@ -42,6 +42,8 @@ export interface ScenarioInfo {
   name: string;
   summary: string;
   description?: string;
+  /** The Kubernetes setting the scenario models (its `kubernetes:` line). */
+  kubernetes?: string;
   tags: string[];
   /** 'selftest': a kernel selftest run in the guest (`selftest:ipvs.sh`), no file and no expected graphs. Absent: a scenario. */
   kind?: 'scenario' | 'selftest';
@@ -136,7 +138,7 @@ export interface StepCheckResult {
 export interface StepResult {
   name: string;
   /** 'subtest': one sub-test of a kernel selftest (e.g. ipvs.sh's DR mode), parsed from its output. */
-  kind: 'connect' | 'send' | 'wait' | 'sysctls' | 'subtest';
+  kind: 'connect' | 'send' | 'wait' | 'sysctls' | 'setWeight' | 'removeRealServer' | 'finish' | 'subtest';
   status: 'passed' | 'failed' | 'error' | 'skipped';
   outcome?: string;
   answeredBy?: string[];

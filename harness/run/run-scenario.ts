@@ -9,7 +9,7 @@ import {
 import { LIST_MODULES, LIST_TRACEABLE, moduleCommand } from '../../scenarios/guest-state.ts';
 import { classifyClient, DEST_UNREACH_COUNTER, judgeStep, type Observation } from '../../scenarios/outcome.ts';
 import type { Scenario, Step } from '../../scenarios/schema.ts';
-import { familyOf, parseEndpoint } from '../../scenarios/values.ts';
+import { familyOf, parseEndpoint, STEP_KINDS } from '../../scenarios/values.ts';
 import { stepMarker, TRACE_END_MARKER } from '../../analysis/step-markers.ts';
 import { markerCommand, planTracing } from '../../scenarios/trace-plan.ts';
 import { LIST_BUILTIN_IPVS_LINES, parseLineNumbers } from '../../scenarios/builtin-ipvs-lines.ts';
@@ -140,7 +140,7 @@ async function inPhase<T>(phase: 'setup' | 'trace', fn: () => Promise<T>): Promi
 
 async function runStep(shell: LoggedShell, s: Scenario, step: Step, tracing: boolean): Promise<StepResult> {
   const started = Date.now();
-  const kind = step.connect ? 'connect' : step.send ? 'send' : step.sysctls ? 'sysctls' : 'wait';
+  const kind = stepKind(step);
   const snapshot = snapshotCommand(s);
   const before: CounterSnapshot = parseSnapshot((await shell.run(snapshot)).stdout);
   const observer = observerCommands(step);
@@ -152,11 +152,14 @@ async function runStep(shell: LoggedShell, s: Scenario, step: Step, tracing: boo
   const delivered = observer ? (await shell.run(observer.collect)).stdout.includes(step.send!.payload) : undefined;
   const after: CounterSnapshot = parseSnapshot((await shell.run(snapshot)).stdout);
   let observation: Observation | undefined;
-  if (step.connect) {
-    const family = familyOf(parseEndpoint(step.connect.to)!.address);
+  // A client: a connect step, or the finish of one kept open (judged on all the connection received).
+  const client = step.connect ?? (step.finish !== undefined ? s.steps.find((x) => x.name === step.finish)?.connect : undefined);
+  if (client) {
+    const family = familyOf(parseEndpoint(client.to)!.address);
     const counter = DEST_UNREACH_COUNTER[family];
     const icmpIn = (after[step.from]?.[counter] ?? 0) - (before[step.from]?.[counter] ?? 0);
-    observation = classifyClient(run, icmpIn, family);
+    // A connection kept open has had one exchange when its connect step ends.
+    observation = classifyClient(run, icmpIn, family, step.connect?.keepOpen ? 1 : client.exchanges);
   } else if (run.exitCode !== 0) {
     return { name: step.name, kind, status: 'error', detail: `${command.label} exited ${run.exitCode}: ${run.stderr.trim().split('\n').pop() ?? ''}`, checks: [], durationMs: Date.now() - started };
   }
@@ -172,6 +175,10 @@ async function runStep(shell: LoggedShell, s: Scenario, step: Step, tracing: boo
     result.detail = delivered ? 'datagram delivered' : 'datagram not delivered';
   }
   return result;
+}
+
+function stepKind(step: Step): StepResult['kind'] {
+  return STEP_KINDS.find((k) => step[k] !== undefined) ?? 'wait';
 }
 
 function lastLines(text: string): string {
