@@ -7,7 +7,7 @@ import {
   observerCommands, serverCommands, serviceCommands, stepCommand, sysctlCommands, topologyCommands,
 } from '../../scenarios/guest-commands.ts';
 import { LIST_MODULES, LIST_TRACEABLE, moduleCommand } from '../../scenarios/guest-state.ts';
-import { classifyClient, DEST_UNREACH_COUNTER, judgeStep, type Observation } from '../../scenarios/outcome.ts';
+import { classifyClient, DEST_UNREACH_COUNTER, ESTAB_RESETS_COUNTER, judgeStep, type Observation } from '../../scenarios/outcome.ts';
 import type { Scenario, Step } from '../../scenarios/schema.ts';
 import { familyOf, parseEndpoint, STEP_KINDS } from '../../scenarios/values.ts';
 import { stepMarker, TRACE_END_MARKER } from '../../analysis/step-markers.ts';
@@ -157,9 +157,10 @@ async function runStep(shell: LoggedShell, s: Scenario, step: Step, tracing: boo
   if (client) {
     const family = familyOf(parseEndpoint(client.to)!.address);
     const counter = DEST_UNREACH_COUNTER[family];
-    const icmpIn = (after[step.from]?.[counter] ?? 0) - (before[step.from]?.[counter] ?? 0);
+    const delta = (name: string) => (after[step.from]?.[name] ?? 0) - (before[step.from]?.[name] ?? 0);
+    const resets = client.protocol === 'tcp' ? delta(ESTAB_RESETS_COUNTER) : 0;
     // A connection kept open has had one exchange when its connect step ends.
-    observation = classifyClient(run, icmpIn, family, step.connect?.keepOpen ? 1 : client.exchanges);
+    observation = classifyClient(run, delta(counter), family, step.connect?.keepOpen ? 1 : client.exchanges, resets);
   } else if (run.exitCode !== 0) {
     return { name: step.name, kind, status: 'error', detail: `${command.label} exited ${run.exitCode}: ${run.stderr.trim().split('\n').pop() ?? ''}`, checks: [], durationMs: Date.now() - started };
   }
