@@ -108,7 +108,7 @@ export function crossCheck(s: ScenarioData): ScenarioIssue[] {
     if (step.finish !== undefined) {
       const held = open.get(step.finish);
       if (held === undefined) {
-        add([...p, 'finish'], finished.has(step.finish) ? `connection "${step.finish}" was finished by an earlier step; expected each finished once` : unknownName('connection kept open by an earlier step', step.finish, [...open.keys()]));
+        add([...p, 'finish'], finished.has(step.finish) ? `connection "${step.finish}" was finished by an earlier step; expected each finished once` : unknownName('held connection (a connect step with keepOpen before this one)', step.finish, [...open.keys()]));
       } else {
         if (held.from !== step.from) add([...p, 'from'], `connection "${step.finish}" runs in ${held.from}; expected from: ${held.from}`);
         open.delete(step.finish);
