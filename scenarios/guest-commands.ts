@@ -194,7 +194,9 @@ type Connect = NonNullable<Step['connect']>;
 function clientPipeline(step: Step, c: Connect, tools: GuestTools, release?: string): string {
   const ns = inNamespace(tools, step.from);
   const ep = parseEndpoint(c.to)!;
-  const src = c.sourcePort ? `,sourceport=${c.sourcePort}` : '';
+  // TCP binds its source port with SO_REUSEADDR, so that a later step can bind it again while the
+  // earlier connection sits in TIME_WAIT (connect then needs net.ipv4.tcp_tw_reuse=1 and a second).
+  const src = c.sourcePort ? `,sourceport=${c.sourcePort}${c.protocol === 'tcp' ? ',reuseaddr' : ''}` : '';
   const feed: string[] = [];
   for (let i = 0; i < c.exchanges; i++) {
     if (i === 1 && release !== undefined) feed.push(pollUntil(release, HOLD_LIMIT_S));

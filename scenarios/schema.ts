@@ -94,7 +94,10 @@ export const counterExpectationSchema = z.strictObject({
 const connectSchema = z.strictObject({
   protocol,
   to: endpoint,
-  /** Source port for the client (e.g. to send from a real server's service port). */
+  /**
+   * Source port for the client (e.g. to send from a real server's service port, or a client that reuses
+   * its port: TCP binds it with SO_REUSEADDR).
+   */
   sourcePort: port.optional(),
   payload: text.default('ping'),
   /** Several request/response exchanges over one connection (one flow). */
