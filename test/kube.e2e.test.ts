@@ -1,5 +1,6 @@
 // kube-proxy's IPVS settings end to end: the seed scenarios tagged `kubernetes` (session affinity,
-// graceful termination, an endpoint removed under open connections, NodePort, connection reuse) on
+// graceful termination, an endpoint removed under open connections, NodePort, connection reuse,
+// hairpin without masquerade) on
 // the oldest and the newest default kernel, through the CLI, in one run. Boots real
 // kernels in QEMU. (test/run.e2e.test.ts runs the rest of the seed suite on every default kernel.)
 import { execa } from 'execa';
@@ -36,8 +37,8 @@ describe('kube-proxy settings on real kernels', () => {
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('runs the five kube-proxy scenarios and passes them all', () => {
-    expect(kube).toEqual(['conn-reuse', 'endpoint-removed', 'graceful-termination', 'nodeport', 'session-affinity']);
+  it('runs the six kube-proxy scenarios and passes them all', () => {
+    expect(kube).toEqual(['conn-reuse', 'endpoint-removed', 'graceful-termination', 'hairpin-no-masquerade', 'nodeport', 'session-affinity']);
     expect(result.exitCode, String(result.stderr)).toBe(0);
   });
 
