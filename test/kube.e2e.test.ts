@@ -57,8 +57,11 @@ describe('kube-proxy settings on real kernels', () => {
     const lookup = flat(hit.judged!.steps).find((s) => s.expected === 'ip_vs_ct_in_get')!;
     expect(lookup.status).toBe('matched');
     expect(lookup.call!.fn).toBe('ip_vs_ct_in_get');
-    // The template is listed with port 0 among the IPVS connections at the end.
-    expect(cell(kernel, 'session-affinity').counters!.ipvsStats).toMatch(/TCP .*10\.244\.2\.2:0 +10\.96\.0\.10:80 +10\.244\.1\.3:80/);
+    // Templates are listed with client port 0 among the IPVS connections at the end: rs2's, invalidated
+    // when rs2 went to weight 0 (destination port 65535), and the new one to rs1.
+    const entries = cell(kernel, 'session-affinity').counters!.ipvsStats!;
+    expect(entries).toMatch(/TCP .*10\.244\.2\.2:0 +10\.96\.0\.10:(80|65535) +10\.244\.1\.3:65535/);
+    expect(entries).toMatch(/TCP .*10\.244\.2\.2:0 +10\.96\.0\.10:80 +10\.244\.1\.2:80/);
   });
 
   it.each(kernels)('%s: graceful termination: the held connection stays on rs2, new ones go to rs1', (kernel) => {
