@@ -2,12 +2,22 @@
 import { closest } from '../analysis/expected-graph-validate.ts';
 import type { ScenarioIssue } from './errors.ts';
 import type { ScenarioData } from './schema.ts';
-import { familyOf, MANAGEMENT_NS, NODE, parseEndpoint } from './values.ts';
+import { familyOf, MANAGEMENT_NS, NODE, parseEndpoint, STEP_KINDS } from './values.ts';
 
 /** `unknown namespace "pdo" (did you mean "pod"?); known: node, pod` */
 function unknownName(kind: string, value: unknown, known: readonly string[]): string {
   const hint = typeof value === 'string' ? closest(value, known) : null;
   return `unknown ${kind} ${JSON.stringify(value)}${hint ? ` (did you mean "${hint}"?)` : ''}; known: ${known.join(', ') || 'none'}`;
+}
+
+/** `10.96.0.10:80` or `[fd00::1]:80` as `address:port` for comparing (IPv6 unbracketed, lowercase). */
+function endpointKey(value: string): string {
+  const ep = parseEndpoint(value);
+  return ep ? `${ep.address.toLowerCase()}:${ep.port}` : value;
+}
+
+function endpointText(address: string, port: number): string {
+  return familyOf(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 export function crossCheck(s: ScenarioData): ScenarioIssue[] {
@@ -39,9 +49,12 @@ export function crossCheck(s: ScenarioData): ScenarioIssue[] {
     if (srv.address !== undefined && fam !== undefined && familyOf(srv.address) !== fam) add(['servers', i, 'address'], `${srv.address} is IPv${familyOf(srv.address)} but namespace ${srv.in} is IPv${fam}; expected an address of its family`);
   });
 
+  // The node's own addresses: the node's end of each veth. A NodePort service listens on them (kube-proxy
+  // creates a virtual service per node address and binds nothing: the address is the node's already).
+  const nodeAddresses = new Set(s.topology.namespaces.map((ns) => ns.gateway));
   s.services.forEach((svc, i) => {
-    if (!s.topology.vips.includes(svc.vip) && svc.method === 'nat') {
-      add(['services', i, 'vip'], `VIP ${svc.vip} is not bound on kube-ipvs0; expected it under topology.vips (${s.topology.vips.join(', ') || 'none declared'})`);
+    if (!s.topology.vips.includes(svc.vip) && !nodeAddresses.has(svc.vip) && svc.method === 'nat') {
+      add(['services', i, 'vip'], `VIP ${svc.vip} is not bound on kube-ipvs0 nor a node address; expected it under topology.vips (${s.topology.vips.join(', ') || 'none declared'}) or, for a NodePort, a namespace's gateway (${[...nodeAddresses].join(', ') || 'none declared'})`);
     }
     if (svc.method !== 'nat' && familyOf(svc.vip) === 6) {
       add(['services', i, 'method'], `${svc.method.toUpperCase()} with an IPv6 VIP is not supported by the harness yet; expected nat for ${svc.vip}`);
@@ -67,16 +80,44 @@ export function crossCheck(s: ScenarioData): ScenarioIssue[] {
   if (serviceKeys.size !== s.services.length) add(['services'], 'two services share protocol, VIP and port; expected each once');
 
   const stepNames = new Set<string>();
+  // Real servers removed by earlier steps, and connections held open that no step finished yet.
+  const removed = new Set<string>();
+  const open = new Map<string, { from: string; index: number }>();
+  const finished = new Set<string>();
   s.steps.forEach((step, i) => {
     const p = ['steps', i];
     if (stepNames.has(step.name)) add([...p, 'name'], `duplicate step "${step.name}"; expected unique names`);
     stepNames.add(step.name);
     if (!knownPlace(step.from)) add([...p, 'from'], unknownPlace(step.from));
-    const kinds = (['connect', 'send', 'wait', 'sysctls'] as const).filter((k) => step[k] !== undefined);
-    if (kinds.length !== 1) add(p, `a step does exactly one thing; expected one of connect, send, wait, sysctls (found ${kinds.join(', ') || 'none'})`);
+    const kinds = STEP_KINDS.filter((k) => step[k] !== undefined);
+    if (kinds.length !== 1) add(p, `a step does exactly one thing; expected one of ${STEP_KINDS.join(', ')} (found ${kinds.join(', ') || 'none'})`);
+    const ref = step.setWeight ?? step.removeRealServer;
+    if (ref) {
+      const key = step.setWeight ? 'setWeight' : 'removeRealServer';
+      const svc = s.services.find((x) => x.protocol === ref.protocol && `${x.vip.toLowerCase()}:${x.port}` === endpointKey(ref.service));
+      const rs = endpointKey(ref.realServer);
+      if (!svc) add([...p, key, 'service'], `no ${ref.protocol} service ${ref.service}; expected one of: ${s.services.map((x) => `${x.protocol} ${endpointText(x.vip, x.port)}`).join(', ') || 'none declared'}`);
+      else if (!svc.realServers.some((r) => `${r.address.toLowerCase()}:${r.port}` === rs)) add([...p, key, 'realServer'], `${ref.realServer} is not a real server of ${ref.protocol} ${ref.service}; expected one of: ${svc.realServers.map((r) => endpointText(r.address, r.port)).join(', ')}`);
+      else if (removed.has(`${ref.protocol} ${endpointKey(ref.service)} ${rs}`)) add([...p, key, 'realServer'], `${ref.realServer} was removed by an earlier step; expected a real server still in ${ref.protocol} ${ref.service}`);
+      if (step.removeRealServer) removed.add(`${ref.protocol} ${endpointKey(ref.service)} ${rs}`);
+    }
+    if (step.connect?.keepOpen) {
+      if (step.connect.exchanges < 2) add([...p, 'connect', 'exchanges'], `a connection kept open sends its first exchange now and the others when a finish step closes it; expected exchanges of at least 2 (is ${step.connect.exchanges})`);
+      open.set(step.name, { from: step.from, index: i });
+    }
+    if (step.finish !== undefined) {
+      const held = open.get(step.finish);
+      if (held === undefined) {
+        add([...p, 'finish'], finished.has(step.finish) ? `connection "${step.finish}" was finished by an earlier step; expected each finished once` : unknownName('held connection (a connect step with keepOpen before this one)', step.finish, [...open.keys()]));
+      } else {
+        if (held.from !== step.from) add([...p, 'from'], `connection "${step.finish}" runs in ${held.from}; expected from: ${held.from}`);
+        open.delete(step.finish);
+        finished.add(step.finish);
+      }
+    }
     const e = step.expect;
     if (e.answeredBy !== undefined && !serverNames.has(e.answeredBy)) add([...p, 'expect', 'answeredBy'], unknownName('server', e.answeredBy, [...serverNames]));
-    if ((e.outcome !== undefined || e.answeredBy !== undefined) && !step.connect) add([...p, 'expect'], 'outcome and answeredBy judge a connect step; expected them only with connect');
+    if ((e.outcome !== undefined || e.answeredBy !== undefined) && !step.connect && step.finish === undefined) add([...p, 'expect'], 'outcome and answeredBy judge a connect or finish step; expected them only with connect or finish');
     if (e.delivered !== undefined && !step.send?.observe) add([...p, 'expect', 'delivered'], 'delivered needs send.observe (the namespace that listens); expected both or neither');
     if (step.send?.observe !== undefined && !knownPlace(step.send.observe)) add([...p, 'send', 'observe'], unknownPlace(step.send.observe));
     if (step.send && parseEndpoint(step.send.from) && step.send.protocol !== 'udp') add([...p, 'send', 'protocol'], 'expected udp');
@@ -93,6 +134,8 @@ export function crossCheck(s: ScenarioData): ScenarioIssue[] {
       if (c.delta === undefined && c.min === undefined && c.max === undefined) add([...p, 'expect', 'counters', j], 'expected delta, min or max');
     });
   });
+
+  for (const [name, held] of open) add(['steps', held.index, 'connect', 'keepOpen'], `connection "${name}" is kept open but no later step finishes it; expected a step with finish: ${name}`);
 
   s.graphs.forEach((g, i) => {
     const step = g['step'];

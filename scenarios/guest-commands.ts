@@ -126,8 +126,9 @@ const METHOD_FLAG = { nat: '-m', dr: '-g', tun: '-i' } as const;
 function serviceLines(svc: Service, tools: GuestTools): string[] {
   const flag = svc.protocol === 'tcp' ? '-t' : '-u';
   const vs = `${bracketed(svc.vip)}:${svc.port}`;
+  const persistent = svc.persistence !== undefined ? ` -p ${svc.persistence}` : '';
   return [
-    `${tools.ipvsadm} -A ${flag} ${vs} -s ${svc.scheduler}`,
+    `${tools.ipvsadm} -A ${flag} ${vs} -s ${svc.scheduler}${persistent}`,
     ...svc.realServers.map((rs) => `${tools.ipvsadm} -a ${flag} ${vs} -r ${bracketed(rs.address)}:${rs.port} ${METHOD_FLAG[svc.method]} -w ${rs.weight}`),
   ];
 }
@@ -170,28 +171,117 @@ export function serverCommands(s: Scenario, tools: GuestTools = DEFAULT_TOOLS): 
   });
 }
 
+/** How long a connection kept open waits for its finish step before it closes on its own. */
+export const HOLD_LIMIT_S = 120;
+
+/** The files of a connection kept open: its client script, output, exit code and the flag that releases it. */
+export function heldFiles(stepName: string): { script: string; out: string; err: string; rc: string; go: string; pid: string } {
+  const base = `${RUN_DIR}/held-${stepName}`;
+  return { script: `${base}.sh`, out: `${base}.out`, err: `${base}.err`, rc: `${base}.rc`, go: `${base}.go`, pid: `${base}.pid` };
+}
+
+/** `until <cond>; do ...; sleep 0.05; done`, giving up after `seconds`. */
+function pollUntil(condition: string, seconds: number): string {
+  return `i=0; until ${condition}; do i=$((i+1)); [ $i -lt ${Math.ceil(seconds * 20)} ] || break; sleep 0.05; done`;
+}
+
+type Connect = NonNullable<Step['connect']>;
+
+/**
+ * The client: the exchanges' lines fed to socat. `release`, for a connection kept open, is a shell
+ * condition the feed waits for after the first line (the finish step makes it true).
+ */
+function clientPipeline(step: Step, c: Connect, tools: GuestTools, release?: string): string {
+  const ns = inNamespace(tools, step.from);
+  const ep = parseEndpoint(c.to)!;
+  // TCP binds its source port with SO_REUSEADDR, so that a later step can bind it again while the
+  // earlier connection sits in TIME_WAIT (connect then needs net.ipv4.tcp_tw_reuse=1 and a second).
+  const src = c.sourcePort ? `,sourceport=${c.sourcePort}${c.protocol === 'tcp' ? ',reuseaddr' : ''}` : '';
+  const feed: string[] = [];
+  for (let i = 0; i < c.exchanges; i++) {
+    if (i === 1 && release !== undefined) feed.push(pollUntil(release, HOLD_LIMIT_S));
+    if (i > 0) feed.push(`sleep ${c.interval}`);
+    feed.push(`printf '%s\\n' ${shellQuote(c.payload)}`);
+  }
+  // Without half-close, stdin stays open past socat's inactivity timeout (-T), which then ends the client.
+  if (!c.halfClose) feed.push(`sleep ${c.timeout + 2}`);
+  // TCP: socat waits up to -t after our EOF for the server to finish answering and close.
+  // UDP: nothing closes, so -t is the time we give replies (or an ICMP error) to arrive.
+  const v = familyOf(ep.address);
+  const target = `${bracketed(ep.address)}:${ep.port}`;
+  const addr = c.protocol === 'tcp' ? `TCP${v}:${target},connect-timeout=${c.timeout}${src}` : `UDP${v}:${target}${src}`;
+  const wait = c.protocol === 'tcp' ? c.timeout : Math.min(c.timeout, 1.5);
+  // A held connection is idle until released: its inactivity limit covers the hold.
+  const hold = release !== undefined ? HOLD_LIMIT_S : 0;
+  const idle = c.timeout + c.interval + hold;
+  return `{ ${feed.join('; ')}; } | ${ns}timeout ${Math.ceil(c.timeout + c.exchanges * c.interval + 5 + hold)} ${tools.socat} -t ${wait} -T ${idle} - ${addr}`;
+}
+
+/**
+ * A connection kept open: the client runs in the background, its first exchange answered before the
+ * step ends (the step prints it); the rest waits for the finish step.
+ */
+function keepOpenCommand(step: Step, c: Connect, tools: GuestTools): GuestCommand {
+  const f = heldFiles(step.name);
+  const body = [
+    '#!/bin/sh',
+    `${clientPipeline(step, c, tools, `[ -e ${f.go} ]`)}`,
+    `echo $? > ${f.rc}.tmp && mv ${f.rc}.tmp ${f.rc}`,
+  ].join('\n');
+  const script = [
+    `rm -f ${RUN_DIR}/held-${step.name}.*`,
+    `mkdir -p ${RUN_DIR}`,
+    `printf '%s\\n' ${shellQuote(body)} > ${f.script}`,
+    `setsid sh ${f.script} </dev/null >${f.out} 2>${f.err} &`,
+    `echo $! > ${f.pid}`,
+    pollUntil(`[ -s ${f.out} ] || [ -e ${f.rc} ]`, c.timeout + 2),
+    `cat ${f.out}; cat ${f.err} >&2`,
+    `[ -e ${f.rc} ] && exit $(cat ${f.rc})`,
+    'exit 0',
+  ].join('\n');
+  return { label: `step ${step.name}`, script, timeoutMs: (c.timeout + 20) * 1000 };
+}
+
+/** Release a connection kept open, wait for it to end, and print all it received. */
+function finishCommand(s: Scenario, step: Step, held: string): GuestCommand {
+  const c = s.steps.find((x) => x.name === held)?.connect;
+  const f = heldFiles(held);
+  const limit = c ? c.timeout + c.exchanges * c.interval + (c.halfClose ? 0 : c.timeout + 2) + 10 : 30;
+  const script = [
+    `touch ${f.go}`,
+    pollUntil(`[ -e ${f.rc} ]`, limit),
+    `cat ${f.out}; cat ${f.err} >&2`,
+    `[ -e ${f.rc} ] && exit $(cat ${f.rc})`,
+    `echo "connection ${held} did not end within ${limit} s" >&2`,
+    'exit 124',
+  ].join('\n');
+  return { label: `step ${step.name}`, script, timeoutMs: (limit + 20) * 1000 };
+}
+
+/** `ipvsadm -e` (weight) or `-d` (remove) on one real server of a declared service. */
+function realServerCommand(s: Scenario, step: Step, tools: GuestTools): GuestCommand {
+  const ref = (step.setWeight ?? step.removeRealServer)!;
+  const svcEp = parseEndpoint(ref.service)!;
+  const rsEp = parseEndpoint(ref.realServer)!;
+  const flag = ref.protocol === 'tcp' ? '-t' : '-u';
+  const vs = `${flag} ${bracketed(svcEp.address)}:${svcEp.port} -r ${bracketed(rsEp.address)}:${rsEp.port}`;
+  const svc = s.services.find((x) => x.protocol === ref.protocol && x.vip.toLowerCase() === svcEp.address.toLowerCase() && x.port === svcEp.port);
+  // -e without the forwarding method would turn a NAT real server into a DR one: name it again.
+  const line = step.setWeight
+    ? `${tools.ipvsadm} -e ${vs} ${METHOD_FLAG[svc?.method ?? 'nat']} -w ${step.setWeight.weight}`
+    : `${tools.ipvsadm} -d ${vs}`;
+  return { label: `step ${step.name}`, script: ['set -e', line].join('\n'), timeoutMs: 10_000 };
+}
+
 export function stepCommand(s: Scenario, step: Step, tools: GuestTools = DEFAULT_TOOLS): GuestCommand {
   const ns = inNamespace(tools, step.from);
   if (step.connect) {
     const c = step.connect;
-    const ep = parseEndpoint(c.to)!;
-    const src = c.sourcePort ? `,sourceport=${c.sourcePort}` : '';
-    const feed: string[] = [];
-    for (let i = 0; i < c.exchanges; i++) {
-      if (i > 0) feed.push(`sleep ${c.interval}`);
-      feed.push(`printf '%s\\n' ${shellQuote(c.payload)}`);
-    }
-    // Without half-close, stdin stays open past socat's inactivity timeout (-T), which then ends the client.
-    if (!c.halfClose) feed.push(`sleep ${c.timeout + 2}`);
-    // TCP: socat waits up to -t after our EOF for the server to finish answering and close.
-    // UDP: nothing closes, so -t is the time we give replies (or an ICMP error) to arrive.
-    const v = familyOf(ep.address);
-    const target = `${bracketed(ep.address)}:${ep.port}`;
-    const addr = c.protocol === 'tcp' ? `TCP${v}:${target},connect-timeout=${c.timeout}${src}` : `UDP${v}:${target}${src}`;
-    const wait = c.protocol === 'tcp' ? c.timeout : Math.min(c.timeout, 1.5);
-    const script = `{ ${feed.join('; ')}; } | ${ns}timeout ${Math.ceil(c.timeout + c.exchanges * c.interval + 5)} ${tools.socat} -t ${wait} -T ${c.timeout + c.interval} - ${addr}`;
-    return { label: `step ${step.name}`, script, timeoutMs: (c.timeout + c.exchanges * c.interval + 20) * 1000 };
+    if (c.keepOpen) return keepOpenCommand(step, c, tools);
+    return { label: `step ${step.name}`, script: clientPipeline(step, c, tools), timeoutMs: (c.timeout + c.exchanges * c.interval + 20) * 1000 };
   }
+  if (step.finish !== undefined) return finishCommand(s, step, step.finish);
+  if (step.setWeight || step.removeRealServer) return realServerCommand(s, step, tools);
   if (step.send) {
     const from = parseEndpoint(step.send.from)!;
     const to = parseEndpoint(step.send.to)!;

@@ -40,25 +40,36 @@ const ICMP6_ERRNO: [RegExp, number][] = [
   [/Network is unreachable/, 0],
 ];
 
+/** Established TCP connections reset (RFC 1213 tcpEstabResets), in /proc/net/snmp. */
+export const ESTAB_RESETS_COUNTER = 'Tcp.EstabResets';
+
 /** The counter of destination-unreachable errors a namespace received, per family (/proc/net/snmp, snmp6). */
 export const DEST_UNREACH_COUNTER = { 4: 'Icmp.InDestUnreachs', 6: 'Icmp6.InDestUnreachs' } as const;
 
 /**
  * `icmpInDestUnreachs`: destination-unreachable errors the client's namespace received during the
- * step (Icmp.InDestUnreachs, or Icmp6.InDestUnreachs for an IPv6 client: `family` 6).
+ * step (Icmp.InDestUnreachs, or Icmp6.InDestUnreachs for an IPv6 client: `family` 6). `exchanges`:
+ * the replies an answered client gets, one per line it sent; fewer, with nothing else wrong, is a
+ * timeout (the rest was never answered). `estabResets`: established TCP connections the client's
+ * namespace saw reset during the step (Tcp.EstabResets).
  */
-export function classifyClient(run: ClientRun, icmpInDestUnreachs: number, family: 4 | 6 = 4): Observation {
+export function classifyClient(run: ClientRun, icmpInDestUnreachs: number, family: 4 | 6 = 4, exchanges = 1, estabResets = 0): Observation {
   const replies = run.stdout.split('\n').filter((l) => l.length > 0);
   const answeredBy = replies.map((r) => r.split(': ')[0] ?? '').filter(Boolean);
   const err = run.stderr;
-  if (replies.length > 0 && run.exitCode === 0) return { outcome: 'ok', answeredBy, replies, detail: `${replies.length} repl${replies.length === 1 ? 'y' : 'ies'}` };
+  const got = `${replies.length} repl${replies.length === 1 ? 'y' : 'ies'}`;
+  if (replies.length >= exchanges && run.exitCode === 0) return { outcome: 'ok', answeredBy, replies, detail: got };
   const icmpCode = (family === 6 ? ICMP6_ERRNO : ICMP_ERRNO).find(([re]) => re.test(err))?.[1];
   if (icmpCode !== undefined && icmpInDestUnreachs > 0) {
     return { outcome: 'icmp-unreachable', answeredBy, replies, icmp: { type: family === 6 ? 1 : 3, code: icmpCode }, detail: lastLine(err) };
   }
   if (/Connection refused/.test(err)) return { outcome: 'refused', answeredBy, replies, detail: lastLine(err) };
-  if (run.timedOut || run.exitCode === 124 || /timed out|Connection timed out/i.test(err) || (replies.length === 0 && run.exitCode === 0)) {
-    return { outcome: 'timeout', answeredBy, replies, detail: lastLine(err) || 'no reply' };
+  // An established connection answered by a reset (e.g. once IPVS expired it and the node's own stack saw the
+  // packet). socat reports a reset only sometimes (it may take ECONNRESET for the end of the stream), so the
+  // client namespace's Tcp.EstabResets counter is asked too.
+  if (/Connection reset by peer/.test(err) || (estabResets > 0 && replies.length < exchanges)) return { outcome: 'reset', answeredBy, replies, detail: `${got} of ${exchanges}, then ${lastLine(err)}` };
+  if (run.timedOut || run.exitCode === 124 || /timed out|Connection timed out/i.test(err) || run.exitCode === 0) {
+    return { outcome: 'timeout', answeredBy, replies, detail: replies.length > 0 ? `${got} of ${exchanges}, the rest unanswered` : lastLine(err) || 'no reply' };
   }
   if (replies.length > 0) return { outcome: 'ok', answeredBy, replies, detail: `exit ${run.exitCode}: ${lastLine(err)}` };
   return { outcome: 'error', answeredBy, replies, detail: `client exit ${run.exitCode}: ${lastLine(err) || 'no output'}` };

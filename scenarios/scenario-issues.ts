@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import { closest } from '../analysis/expected-graph-validate.ts';
 import type { ScenarioIssue } from './errors.ts';
+import { STEP_KINDS_TEXT } from './values.ts';
 
 type Issue = z.core.$ZodIssue & { input?: unknown };
 type RawIssue = z.core.$ZodRawIssue & { schema?: { _zod?: { def?: { shape?: Record<string, unknown> } } } };
@@ -83,7 +84,7 @@ function meantKey(path: readonly (string | number)[], key: string, allowed: read
 
 function unknownKeyIssue(path: (string | number)[], key: string, allowed: readonly string[]): ScenarioIssue {
   if (isKindField(path, key)) {
-    return { path: [...path, key], message: `unknown field "${key}"; a step says what it does by its key: connect: {...}, send: {...}, wait: <seconds> or sysctls: {...} (see docs/scenarios.md)` };
+    return { path: [...path, key], message: `unknown field "${key}"; a step says what it does by its key: ${STEP_KINDS_TEXT} (see docs/scenarios.md)` };
   }
   const hint = meantKey(path, key, allowed);
   return { path: [...path, key], message: `unknown field "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}${allowed.length > 0 ? `; expected one of: ${allowed.join(', ')}` : ''}` };

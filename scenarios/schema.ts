@@ -69,6 +69,14 @@ export const serviceSchema = z.strictObject({
   scheduler: z.enum(SCHEDULERS, { error: oneOf('scheduler', SCHEDULERS) }).default('rr'),
   method: z.enum(METHODS, { error: oneOf('forwarding method', METHODS) }).default('nat'),
   realServers: z.array(realServerSchema).min(1, { error: 'expected at least one real server' }).max(32),
+  /**
+   * `ipvsadm -p <seconds>`: a persistent service (kube-proxy's sessionAffinity: ClientIP, whose
+   * timeoutSeconds defaults to 10800). A client's connections go to the real server its template chose.
+   */
+  persistence: z.number({ error: 'expected a persistence timeout in whole seconds (1-86400)' })
+    .int({ error: 'expected a persistence timeout in whole seconds (1-86400)' })
+    .min(1, { error: 'expected a persistence timeout in whole seconds (1-86400)' })
+    .max(86400, { error: 'expected at most 86400 seconds (kube-proxy allows a day)' }).optional(),
 });
 
 const counterName = z.string().regex(/^(Ip|Icmp|IcmpMsg|Tcp|Udp|Ip6|Icmp6|Udp6)\.[A-Za-z0-9]+$/, {
@@ -86,7 +94,10 @@ export const counterExpectationSchema = z.strictObject({
 const connectSchema = z.strictObject({
   protocol,
   to: endpoint,
-  /** Source port for the client (e.g. to send from a real server's service port). */
+  /**
+   * Source port for the client (e.g. to send from a real server's service port, or a client that reuses
+   * its port: TCP binds it with SO_REUSEADDR).
+   */
   sourcePort: port.optional(),
   payload: text.default('ping'),
   /** Several request/response exchanges over one connection (one flow). */
@@ -99,7 +110,19 @@ const connectSchema = z.strictObject({
    * data, so IPVS keeps it ESTABLISHED (a half-closed one sits in CLOSE_WAIT with its own, long timeout).
    */
   halfClose: z.boolean().default(true),
+  /**
+   * Keep the connection open after its first exchange while later steps run; a later `finish: <this
+   * step>` sends the other exchanges and closes it (a terminating endpoint's established connection).
+   */
+  keepOpen: z.boolean().default(false),
 });
+
+/** A real server of a declared service, as ipvsadm names it: protocol, service endpoint, real server endpoint. */
+const realServerRef = {
+  protocol,
+  service: endpoint,
+  realServer: endpoint,
+};
 
 const sendSchema = z.strictObject({
   protocol: z.literal('udp', { error: 'expected udp (one-way sends are datagrams)' }),
@@ -125,6 +148,15 @@ export const stepSchema = z.strictObject({
     z.string().regex(SYSCTL_KEY_RE, { error: 'expected a sysctl under net.ipv4/ipv6/core/netfilter such as net.ipv4.vs.nat_icmp_send' }),
     z.number({ error: 'expected an integer sysctl value' }).int({ error: 'expected an integer sysctl value' }),
   ).optional(),
+  /** `ipvsadm -e ... -w <weight>`: weight 0 is kube-proxy's terminating endpoint (no new connections). */
+  setWeight: z.strictObject({
+    ...realServerRef,
+    weight: z.number({ error: 'expected a weight 0-65535' }).int({ error: 'expected a weight 0-65535' }).min(0, { error: 'expected a weight 0-65535' }).max(65535, { error: 'expected a weight 0-65535' }),
+  }).optional(),
+  /** `ipvsadm -d`: the endpoint is gone; what its connections do then is net.ipv4.vs.expire_nodest_conn's. */
+  removeRealServer: z.strictObject(realServerRef).optional(),
+  /** Name of an earlier `connect` step with keepOpen: send its remaining exchanges, close it, judge it whole. */
+  finish: name.optional(),
   expect: z.strictObject({
     outcome: outcome.optional(),
     /** Name of the server that must have answered. */
@@ -149,6 +181,8 @@ export const scenarioSchema = z.strictObject({
   name,
   summary: text,
   description: z.string().max(4000).optional(),
+  /** The Kubernetes setting the scenario models (Service type, sessionAffinity, a kube-proxy flag, ...): one line. */
+  kubernetes: text.optional(),
   tags: z.array(name).default([]),
   topology: z.strictObject({
     /** VIPs bound to the kube-ipvs0 dummy interface as /32 (IPv6: /128), as kube-proxy does. */

@@ -86,4 +86,10 @@ export function shellQuote(value: string): string {
 export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'] as const;
 export const METHODS = ['nat', 'dr', 'tun'] as const;
 export const PROTOCOLS = ['tcp', 'udp'] as const;
-export const OUTCOMES = ['ok', 'refused', 'icmp-unreachable', 'timeout'] as const;
+/** `refused`: a TCP reset answered the SYN; `reset`: an established connection was reset. */
+export const OUTCOMES = ['ok', 'refused', 'reset', 'icmp-unreachable', 'timeout'] as const;
+
+/** A step's kind is its key; each step has exactly one of these. */
+export const STEP_KINDS = ['connect', 'send', 'wait', 'sysctls', 'setWeight', 'removeRealServer', 'finish'] as const;
+/** How the kinds read in messages. */
+export const STEP_KINDS_TEXT = 'connect: {...}, send: {...}, wait: <seconds>, sysctls: {...}, setWeight: {...}, removeRealServer: {...} or finish: <step>';

@@ -22,6 +22,9 @@ describe('ipvs-harness list', () => {
     const files = readdirSync(join(ROOT, 'scenarios', 'seed')).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, ''));
     expect(names.sort()).toEqual(files.sort());
     expect(r.stdout).toMatch(/^\s+steps: .+; graphs: \d+; tags: /m);
+    // The Kubernetes setting each scenario models, under its summary.
+    expect(r.stdout).toMatch(/^session-affinity +.+\n +kubernetes: Service sessionAffinity: ClientIP /m);
+    expect(r.stdout).toMatch(/^nodeport +.+\n +kubernetes: Service type: NodePort /m);
     expect(r.stdout).toMatch(/also, when named with -s: selftest:ipvs\.sh /);
     // Which kernels a bare run uses, and why.
     expect(r.stdout).toContain('a bare `run` uses debian:5.10, debian:oldstable, debian:stable, debian:latest:');

@@ -27,6 +27,13 @@ describe('summary matrix', () => {
     expect(one.find('a').attr('href')).toBe(`#${cellOf(seed, 'debian:6.1', 'pod-to-vip').attr('id')}`);
   });
 
+  it('says under a scenario which Kubernetes setting it models, when its results say', () => {
+    const built = fixtureReport('seed').report;
+    const $ = load(toHtml({ ...built, scenarios: built.scenarios.map((x) => (x.name === 'pod-to-vip' ? { ...x, kubernetes: 'Service type: ClusterIP <from a pod>' } : x)) }));
+    expect($('table.matrix tr[data-scenario="pod-to-vip"] th .kubernetes').text()).toBe('Kubernetes: Service type: ClusterIP <from a pod>');
+    expect($('table.matrix tr[data-scenario="host-to-vip"] .kubernetes').length).toBe(0);
+  });
+
   it('gives the reason of a failure and of an error', () => {
     const failed = mixed('table.matrix td[data-kernel="debian:6.1"][data-scenario="pod-to-vip"]');
     expect(failed.attr('data-status')).toBe('failed');

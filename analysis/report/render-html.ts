@@ -32,7 +32,7 @@ function matrixHtml(r: Report): string {
   const scenarios = [...new Set([...r.scenarios.map((s) => s.name), ...r.cells.map((c) => c.result.scenario)])];
   const rows = scenarios.map((s) => {
     const info = r.scenarios.find((x) => x.name === s);
-    const head = `<th scope="row"><a href="#sbs-${h(s)}">${h(s)}</a>${info?.summary ? `<div class="small muted" style="font-weight:normal;max-width:320px">${h(info.summary)}</div>` : ''}</th>`;
+    const head = `<th scope="row"><a href="#sbs-${h(s)}">${h(s)}</a>${info?.summary ? `<div class="small muted" style="font-weight:normal;max-width:320px">${h(info.summary)}</div>` : ''}${info?.kubernetes ? `<div class="small kubernetes" style="font-weight:normal;max-width:320px">Kubernetes: ${h(info.kubernetes)}</div>` : ''}</th>`;
     return `<tr data-scenario="${h(s)}">${head}${kernels.map((k) => matrixCell(r.cells.find((c) => c.result.kernel === k && c.result.scenario === s), k, s)).join('')}</tr>`;
   });
   const kHead = r.kernels.map((k) => `<th scope="col" data-kernel="${h(k.spec)}">${h(k.label ?? k.spec)}${k.release ? `<div class="small muted">${h(k.release)}</div>` : ''}${k.ipvs?.outOfTree ? '<div class="small">out-of-tree IPVS</div>' : ''}</th>`).join('');

@@ -43,6 +43,8 @@ export interface ScenarioInfo {
   name: string;
   summary: string;
   description?: string;
+  /** The Kubernetes setting the scenario models (its `kubernetes:` line). */
+  kubernetes?: string;
   tags: string[];
   /** 'selftest': a kernel selftest run in the guest (`selftest:ipvs.sh`), no file and no expected graphs. Absent: a scenario. */
   kind?: 'scenario' | 'selftest';
@@ -144,7 +146,7 @@ export interface StepCheckResult {
 export interface StepResult {
   name: string;
   /** 'subtest': one sub-test of a kernel selftest (e.g. ipvs.sh's DR mode), parsed from its output. */
-  kind: 'connect' | 'send' | 'wait' | 'sysctls' | 'subtest';
+  kind: 'connect' | 'send' | 'wait' | 'sysctls' | 'setWeight' | 'removeRealServer' | 'finish' | 'subtest';
   status: 'passed' | 'failed' | 'error' | 'skipped';
   outcome?: string;
   answeredBy?: string[];
@@ -161,8 +163,8 @@ export interface StepResult {
   inFlight?: string[];
 }
 
-/** Steps that send no packets of their own: they change settings or wait. */
-const SILENT_STEP_KINDS: ReadonlySet<string> = new Set(['wait', 'sysctls']);
+/** Steps that send no packets of their own: they change settings (sysctls, ipvsadm) or wait. */
+const SILENT_STEP_KINDS: ReadonlySet<string> = new Set(['wait', 'sysctls', 'setWeight', 'removeRealServer']);
 
 /**
  * Whether a step of this kind sends packets of its own. A kind not known to be silent counts as

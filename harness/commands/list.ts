@@ -23,6 +23,7 @@ Examples:
       const width = Math.max(...loaded.map((l) => l.scenario.name.length));
       for (const { scenario: s } of loaded) {
         process.stdout.write(`${s.name.padEnd(width)}  ${s.summary}\n`);
+        if (s.kubernetes) process.stdout.write(`${''.padEnd(width)}  kubernetes: ${s.kubernetes}\n`);
         process.stdout.write(`${''.padEnd(width)}  steps: ${s.steps.map((st) => st.name).join(', ')}; graphs: ${s.graphs.length}; tags: ${s.tags.join(', ')}\n`);
       }
       if (files.length === 0) {

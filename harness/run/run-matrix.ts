@@ -67,7 +67,7 @@ export async function runMatrix(plan: RunPlan, hooks: RunHooks): Promise<RunResu
     ...(plan.defaultKernels ? { defaultKernels: plan.defaultKernels } : {}),
     kernels,
     scenarios: [
-      ...plan.scenarios.map(({ scenario: s, file }) => ({ name: s.name, summary: s.summary, tags: s.tags, file, ...(s.description ? { description: s.description } : {}) })),
+      ...plan.scenarios.map(({ scenario: s, file }) => ({ name: s.name, summary: s.summary, tags: s.tags, file, ...(s.description ? { description: s.description } : {}), ...(s.kubernetes ? { kubernetes: s.kubernetes } : {}) })),
       ...plan.guestCells.map((c) => c.info),
     ],
     cells,

@@ -7,9 +7,9 @@ import {
   observerCommands, serverCommands, serviceCommands, stepCommand, sysctlCommands, topologyCommands,
 } from '../../scenarios/guest-commands.ts';
 import { LIST_MODULES, LIST_TRACEABLE, moduleCommand } from '../../scenarios/guest-state.ts';
-import { classifyClient, DEST_UNREACH_COUNTER, judgeStep, type Observation } from '../../scenarios/outcome.ts';
+import { classifyClient, DEST_UNREACH_COUNTER, ESTAB_RESETS_COUNTER, judgeStep, type Observation } from '../../scenarios/outcome.ts';
 import type { Scenario, Step } from '../../scenarios/schema.ts';
-import { familyOf, parseEndpoint } from '../../scenarios/values.ts';
+import { familyOf, parseEndpoint, STEP_KINDS } from '../../scenarios/values.ts';
 import { stepMarker, TRACE_END_MARKER } from '../../analysis/step-markers.ts';
 import { markerCommand, planTracing } from '../../scenarios/trace-plan.ts';
 import { drainCommand, parseDrain } from '../../scenarios/drain.ts';
@@ -188,12 +188,15 @@ async function inPhase<T>(phase: 'setup' | 'trace', fn: () => Promise<T>): Promi
 
 async function runStep(shell: LoggedShell, s: Scenario, step: Step, tracing: boolean): Promise<StepResult> {
   const started = Date.now();
-  const kind = step.connect ? 'connect' : step.send ? 'send' : step.sysctls ? 'sysctls' : 'wait';
+  const kind = stepKind(step);
   const snapshot = snapshotCommand(s);
+  // Counters are read around clients (their outcome needs the ICMP and reset counters) and steps that
+  // check counters; a wait, a sysctl or an ipvsadm change without checks skips both reads.
+  const counted = step.connect !== undefined || step.finish !== undefined || (step.expect.counters?.length ?? 0) > 0;
   const observer = observerCommands(step);
   // One round trip before the step (counters, observer, begin marker) and one after it (drain, end
   // marker, observer's datagrams, counters); the step's own command runs alone, for its exit status.
-  const pre: BatchPart[] = [{ name: 'counters', command: snapshot }, { name: 'conns', command: connTableCommand() }];
+  const pre: BatchPart[] = [...(counted ? [{ name: 'counters', command: snapshot }] : []), { name: 'conns', command: connTableCommand() }];
   if (observer) pre.push({ name: 'observer', command: observer.start });
   if (tracing) pre.push({ name: 'marker', command: markerCommand(stepMarker(step.name, 'begin')) });
   const ready = splitBatch((await shell.run(batchCommand(`before ${step.name}`, pre))).stdout);
@@ -206,18 +209,23 @@ async function runStep(shell: LoggedShell, s: Scenario, step: Step, tracing: boo
   if (sendsTraffic(kind)) post.push({ name: 'drain', command: drainCommand(s) });
   if (tracing) post.push({ name: 'marker', command: markerCommand(stepMarker(step.name, 'end')) });
   if (observer) post.push({ name: 'observer', command: observer.collect });
-  post.push({ name: 'counters', command: snapshot }, { name: 'conns', command: connTableCommand() });
+  if (counted) post.push({ name: 'counters', command: snapshot });
+  post.push({ name: 'conns', command: connTableCommand() });
   const done = splitBatch((await shell.run(batchCommand(`after ${step.name}`, post))).stdout);
   const drain = done.has('drain') ? parseDrain(done.get('drain')!) : null;
   const delivered = observer ? (done.get('observer') ?? '').includes(step.send!.payload) : undefined;
   const after: CounterSnapshot = parseSnapshot(done.get('counters') ?? '');
   const connections = { before: connsBefore, after: parseConnTable(done.get('conns') ?? '') };
   let observation: Observation | undefined;
-  if (step.connect) {
-    const family = familyOf(parseEndpoint(step.connect.to)!.address);
+  // A client: a connect step, or the finish of one kept open (judged on all the connection received).
+  const client = step.connect ?? (step.finish !== undefined ? s.steps.find((x) => x.name === step.finish)?.connect : undefined);
+  if (client) {
+    const family = familyOf(parseEndpoint(client.to)!.address);
     const counter = DEST_UNREACH_COUNTER[family];
-    const icmpIn = (after[step.from]?.[counter] ?? 0) - (before[step.from]?.[counter] ?? 0);
-    observation = classifyClient(run, icmpIn, family);
+    const delta = (name: string) => (after[step.from]?.[name] ?? 0) - (before[step.from]?.[name] ?? 0);
+    const resets = client.protocol === 'tcp' ? delta(ESTAB_RESETS_COUNTER) : 0;
+    // A connection kept open has had one exchange when its connect step ends.
+    observation = classifyClient(run, delta(counter), family, step.connect?.keepOpen ? 1 : client.exchanges, resets);
   } else if (run.exitCode !== 0) {
     return { name: step.name, kind, status: 'error', detail: `${command.label} exited ${run.exitCode}: ${run.stderr.trim().split('\n').pop() ?? ''}`, checks: [], durationMs: Date.now() - started, connections };
   }
@@ -234,6 +242,10 @@ async function runStep(shell: LoggedShell, s: Scenario, step: Step, tracing: boo
     result.detail = delivered ? 'datagram delivered' : 'datagram not delivered';
   }
   return result;
+}
+
+function stepKind(step: Step): StepResult['kind'] {
+  return STEP_KINDS.find((k) => step[k] !== undefined) ?? 'wait';
 }
 
 function lastLines(text: string): string {

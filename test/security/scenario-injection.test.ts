@@ -100,9 +100,34 @@ describe('scenario string fields: hostile text is rejected or stays quoted', () 
         }
       }
       // Only free-text fields may accept metacharacters (payloads, replies, summaries, labels).
-      for (const a of accepted) expect(a, 'hostile text accepted in a field that is not free text').toMatch(/^(summary|description)=|\.(payload|reply)=|^graphs\.\d+\.(label|name)=/);
+      for (const a of accepted) expect(a, 'hostile text accepted in a field that is not free text').toMatch(/^(summary|description|kubernetes)=|\.(payload|reply)=|^graphs\.\d+\.(label|name)=/);
     });
   }
+
+  // A connection kept open runs from a script file written with printf: its payload is quoted twice
+  // (in the script, and the script in the command). Seed files leave the payload at its default.
+  it('a held connection (keepOpen, finish) keeps a hostile payload quoted at both levels', () => {
+    const seed = seeds.find((x) => x.file === 'graceful-termination.yaml')!;
+    const held = (seed.data['steps'] as { connect?: { keepOpen?: boolean } }[]).findIndex((st) => st.connect?.keepOpen);
+    expect(held).toBeGreaterThanOrEqual(0);
+    for (const value of HOSTILE) {
+      const r = validate(setAt(seed.data, ['steps', held, 'connect', 'payload'], value));
+      if (!r.ok) continue;
+      expect(leaks(r.scenario, value), JSON.stringify(value.slice(0, 30))).toEqual([]);
+    }
+  });
+
+  it('setWeight, removeRealServer and finish take only validated shapes (endpoints, names)', () => {
+    const seed = seeds.find((x) => x.file === 'endpoint-removed.yaml')!;
+    const steps = seed.data['steps'] as Record<string, unknown>[];
+    const remove = steps.findIndex((st) => st['removeRealServer'] !== undefined);
+    const finish = steps.findIndex((st) => st['finish'] !== undefined);
+    for (const value of HOSTILE) {
+      expect(validate(setAt(seed.data, ['steps', remove, 'removeRealServer', 'realServer'], value)).ok).toBe(false);
+      expect(validate(setAt(seed.data, ['steps', remove, 'removeRealServer', 'service'], value)).ok).toBe(false);
+      expect(validate(setAt(seed.data, ['steps', finish, 'finish'], value)).ok).toBe(false);
+    }
+  });
 
   it('random strings in random string fields (1000 cases)', () => {
     const paths = seeds.map((s) => stringPaths(s.data));
