@@ -39,6 +39,8 @@ export interface FlowHookCall {
   /** tcpdump-style one line: `tcp 10.244.2.2:58168 > 10.96.0.10:80 [S]` */
   summary: string;
   action: HookAction;
+  /** A scheduled call on a persistent service: the client's template hit, or created (absent otherwise). */
+  persistence?: 'template hit' | 'template created';
   /** The transmitter the call used (ip_vs_nat_xmit, ip_vs_dr_xmit, ...). */
   xmit: string | null;
   /** Inside another hook call's transmit: the packet re-entering LOCAL_OUT after NAT (or its tunnel packet). */
@@ -64,6 +66,8 @@ export interface Flow {
   replySnat: string | null;
   /** The kernel's own packets (ND, MLD, IGMP): what they are. */
   kernelOwn: string | null;
+  /** A persistent service (session affinity): whether the client's template chose the real server, or was created. */
+  persistence?: 'template hit' | 'template created';
   netns: number | null;
   /** Distinct packets seen (hook calls not nested in another's transmit). */
   packets: number;
@@ -79,6 +83,7 @@ export interface Flow {
 }
 
 const SCHEDULE = new Set(['ip_vs_schedule', 'ip_vs_conn_new']);
+const SCHEDULER_RE = /^ip_vs_[a-z]+_schedule$/;
 const ICMP_SENDERS = new Set(['icmp_send', '__icmp_send', 'icmp6_send', '__icmpv6_send', 'icmpv6_send']);
 const ICMP_HANDLERS = new Set(['ip_vs_in_icmp', 'ip_vs_out_icmp', 'ip_vs_in_icmp_v6', 'ip_vs_out_icmp_v6']);
 const XMIT_RE = /^ip_vs_\w+_xmit(_v6)?$/;
@@ -100,6 +105,8 @@ export function kernelOwnPacket(p: PacketHeader): string | null {
 
 interface Reading {
   action: HookAction;
+  /** A persistent service (session affinity): the client's template was hit, or created by the scheduler. */
+  persistence: 'template hit' | 'template created' | null;
   xmit: string | null;
   /** Hook calls nested inside (the packet re-entering through the transmitter). */
   nestedHooks: CallNode[];
@@ -108,6 +115,7 @@ interface Reading {
 /** What the call tree under a hook call shows, not looking into nested hook calls. */
 function readCall(node: CallNode): Reading {
   let scheduled = false, icmpSent = false, snat = false, response = false, icmpHandled = false;
+  let persist = false, schedulerRan = false;
   let xmit: string | null = null;
   const nestedHooks: CallNode[] = [];
   const stack = [...node.children];
@@ -117,6 +125,10 @@ function readCall(node: CallNode): Reading {
       nestedHooks.push(n);
       continue;
     }
+    if (n.fn === 'ip_vs_sched_persist') persist = true;
+    // A scheduler's own choice (ip_vs_rr_schedule, ip_vs_wrr_schedule, ...): without it a persistent
+    // service took the real server from the client's template.
+    if (SCHEDULER_RE.test(n.fn)) schedulerRan = true;
     if (SCHEDULE.has(n.fn)) scheduled = true;
     else if (ICMP_SENDERS.has(n.fn)) icmpSent = true;
     else if (n.fn === 'handle_response') response = true;
@@ -128,7 +140,8 @@ function readCall(node: CallNode): Reading {
   nestedHooks.sort((a, b) => a.line - b.line);
   const action: HookAction = icmpSent ? (REPLY_HOOKS.has(node.fn) ? 'reply-icmp' : 'no-destination') : scheduled ? 'scheduled'
     : snat ? 'snat' : response ? 'reply' : icmpHandled ? 'icmp-related' : xmit !== null ? 'hit' : 'passed';
-  return { action, xmit, nestedHooks };
+  const persistence = persist && action === 'scheduled' ? (schedulerRan ? 'template created' : 'template hit') : null;
+  return { action, persistence, xmit, nestedHooks };
 }
 
 /** The endpoint pairs a flow's packets travelled between (either direction). */
@@ -193,6 +206,7 @@ export function flowsOf(roots: readonly CallNode[]): Flow[] {
       fn: node.fn, hook: node.hook ?? null, hookName: node.hook !== undefined ? HOOK_NAMES[node.hook] ?? null : null,
       line: node.line, timeUs: node.startUs, skb: node.skb ?? null, netns: node.netns ?? null,
       packet: p, summary: describePacket(p), action: reading.action, xmit: reading.xmit, nested, via: outer?.line ?? null,
+      ...(reading.persistence !== null ? { persistence: reading.persistence } : {}),
     });
     keys.push(key);
     // What runs the hooks inside this call is the packet it transmitted (NATed, or wrapped in a tunnel
@@ -262,11 +276,13 @@ function describeFlow(id: number, calls: FlowHookCall[]): Flow {
   const packets = countPackets(calls);
   const key = `${proto} ${client} -> ${service}`;
   const netns = lead.netns;
+  const persistence = calls.find((c) => !c.nested && c.persistence !== undefined)?.persistence;
   let story: string;
   if (kernelOwn !== null) story = `kernel's own: ${kernelOwn}, ${packets} packet(s)`;
   else {
     const parts = [`${client} -> ${service}/${proto}: ${decision}`];
     if (realServer) parts.push(`to ${realServer}`);
+    if (persistence) parts.push(persistence === 'template hit' ? '(session affinity: the client\'s template chose it)' : '(session affinity: template created)');
     if (transmit) parts.push(`via ${transmit}`);
     story = parts.join(' ');
     if (replySnat) story += `; reply SNATed ${replySnat}`;
@@ -274,7 +290,7 @@ function describeFlow(id: number, calls: FlowHookCall[]): Flow {
   }
   return {
     id, key, family: lead.packet.family, proto, client, service, realServer, decision, transmit, replySnat, kernelOwn,
-    netns, packets, calls, story,
+    ...(persistence ? { persistence } : {}), netns, packets, calls, story,
   };
 }
 

@@ -56,3 +56,17 @@ describe('flows in the HTML report', () => {
     expect(seed('div.flows')).toHaveLength(0);
   });
 });
+
+describe('session affinity in the flow table', () => {
+  it('says under the decision whether the client\'s template chose the real server', () => {
+    const { report } = fixtureReport('flows');
+    const cells = report.cells.map((c, i) => (i !== 0 || !c.flows ? c : {
+      ...c, flows: { ...c.flows, steps: c.flows.steps.map((s) => ({ ...s, flows: s.flows.map((f) => ({ ...f, persistence: 'template hit' as const })) })) },
+    }));
+    const page = load(toHtml({ ...report, cells }));
+    const marks = page('[data-persistence]');
+    expect(marks.length).toBeGreaterThan(0);
+    expect(marks.first().text()).toBe('session affinity: the client\'s template chose the real server');
+    expect($('[data-persistence]')).toHaveLength(0);
+  });
+});

@@ -64,7 +64,7 @@ function flowsHtml(c: ReportCell): string {
       }).join('');
       const who = f.kernelOwn !== null ? `kernel's own: ${f.kernelOwn}` : `${f.client} → ${f.service}${f.who ? ` (${f.who.replaceAll(' -> ', ' → ')})` : ''}`;
       return `<tr class="flow" data-flow="${f.id}"><td>${f.id}</td><td>${h(f.proto)}</td><td>${h(who)}</td><td>${h(f.realServer ?? '')}</td>`
-        + `<td>${h(f.decision)}</td><td>${h(f.transmit ?? '')}</td><td>${h(f.replySnat ?? '')}</td>`
+        + `<td>${h(f.decision)}${f.persistence ? `<div class="small" data-persistence="${h(f.persistence)}">${f.persistence === 'template hit' ? 'session affinity: the client\'s template chose the real server' : 'session affinity: template created'}</div>` : ''}</td><td>${h(f.transmit ?? '')}</td><td>${h(f.replySnat ?? '')}</td>`
         + `<td>${f.connection ? h(`${f.connection.state}, expires in ${f.connection.expireS} s`) : ''}</td>`
         + `<td><details><summary>${f.calls.length} hook call(s), ${f.packets} packet(s)</summary><ol class="flow-hooks">${hooks}</ol></details></td></tr>`;
     });

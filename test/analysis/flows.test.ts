@@ -112,3 +112,26 @@ describe('ICMP from the reply hooks, and late packets (icmp-from-ip_vs_out on 6.
     expect(late[0]!.story).toMatch(/^late packets of step tcp-late-on's flow 1: /);
   });
 });
+
+describe('session affinity in the flows (6.1, session-affinity, a persistent service)', () => {
+  it('the first connection creates the client\'s template, the second is sent by it (no scheduler call), to the same real server', () => {
+    const first = stepFlows('6.1', 'session-affinity', 'first');
+    const second = stepFlows('6.1', 'session-affinity', 'second');
+    for (const s of [first, second]) {
+      expect(s.unattributed).toBe(0);
+      expect(s.flows).toHaveLength(1);
+      expect(s.flows[0]).toMatchObject({ decision: 'new connection scheduled', realServer: '10.244.1.3:80', transmit: 'ip_vs_nat_xmit' });
+    }
+    const scheduled = (s: typeof first) => s.flows[0]!.calls.filter((c) => c.action === 'scheduled').map((c) => c.persistence);
+    expect(scheduled(first)).toEqual(['template created']);
+    expect(scheduled(second)).toEqual(['template hit']);
+    expect(first.flows[0]!.story).toContain('(session affinity: template created)');
+    expect(second.flows[0]!.story).toContain('(session affinity: the client\'s template chose it)');
+  });
+
+  it('a service without persistence says nothing about templates', () => {
+    const s = stepFlows('6.1', 'pod-to-vip', 'request');
+    expect(s.flows[0]!.calls.every((c) => c.persistence === undefined)).toBe(true);
+    expect(s.flows[0]!.story).not.toContain('session affinity');
+  });
+});
