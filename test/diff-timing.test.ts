@@ -2,7 +2,7 @@
 // of a step's end marker, and roots that are not hook calls. On the seed run's real 6.1 call graphs,
 // with one step's late calls moved out of the step as a second run of the same kernel shows them.
 import { describe, expect, it } from 'vitest';
-import type { CallGraphEntry } from '../analysis/report/callgraph-summary.ts';
+import type { CallGraphEntry, CanonCall } from '../analysis/report/callgraph-summary.ts';
 import { hasBehaviourChange } from '../analysis/report/callgraph-diff.ts';
 import { diffRunSides, type RunSide } from '../analysis/report/diff-runs.ts';
 import { RESULTS_VERSION } from '../analysis/report/results.ts';
@@ -88,5 +88,19 @@ describe('late packets of an earlier step (issue 19: icmp-from-ip_vs_out, two ru
     const d = diffRunSides(a, b);
     expect(d.totals.behaviour).toBe(0);
     expect(d.changes.find((c) => c.kind === 'role-removed')!.reason).toBe('step tcp-late-on still had packets in flight at its end marker (rs2: 10.244.1.3:81 -> 10.244.2.2:40412 ESTABLISHED, retransmitting, 11 byte(s) unacknowledged): late packets land in whichever later step their time falls');
+  });
+});
+
+describe('a timer callback inside a hook call', () => {
+  it('estimation_timer run inside a call on one side only is informational (it runs when its timer fires)', () => {
+    const a = side('run-1');
+    const b = side('run-2');
+    const withTimer = (t: CanonCall): CanonCall => ({ ...t, calls: [...(t.calls ?? []), { fn: 'estimation_timer', module: 'ip_vs' }] });
+    b.entries = b.entries.map((e) => (moved(e, 'reply') ? { ...e, variants: e.variants.map((v) => ({ ...v, tree: withTimer(v.tree) })) } : e));
+    const d = diffRunSides(a, b);
+    expect(d.totals.behaviour).toBe(0);
+    const c = d.changes.find((x) => x.kind === 'added' && x.fn === 'estimation_timer')!;
+    expect(c.relevance).toBe('info');
+    expect(c.reason).toBe('estimation_timer is a timer callback: it runs when its timer fires, inside whatever call is running then');
   });
 });

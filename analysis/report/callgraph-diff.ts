@@ -230,11 +230,13 @@ function compareShapes(a: RoleShape, b: RoleShape, labels: { a: string; b: strin
     const [on, off] = kind === 'removed' ? [labels.a, labels.b] : [labels.b, labels.a];
     const fn = shape.paths.get(p.path)?.fn ?? leafOf(p.path);
     // Outside a step's own traffic, a call seen on one side is a late packet's, whatever the kernel could trace.
-    const reason = stepless ?? tr.reason(kind === 'removed' ? 'a' : 'b', fn, labels);
+    // A timer callback runs when its timer fires, inside whatever call is running then (a softirq on return).
+    const timer = TIMER_CALLBACKS.has(canonicalName(fn)) ? `${canonicalName(fn)} is a timer callback: it runs when its timer fires, inside whatever call is running then` : null;
+    const reason = stepless ?? timer ?? tr.reason(kind === 'removed' ? 'a' : 'b', fn, labels);
     const inside = p.inside > 0 ? ` (and ${p.inside} call(s) inside it)` : '';
     const parent = parentOf(p.path);
     return {
-      kind, relevance: relevance(), path: p.path, fn: canonicalName(fn), caller: parent === '' ? '' : leafOf(parent),
+      kind, relevance: timer !== null && stepless === null ? 'info' : relevance(), path: p.path, fn: canonicalName(fn), caller: parent === '' ? '' : leafOf(parent),
       message: `${leafOf(p.path)} is called on ${on} but not on ${off}${inside}${reason ? `: ${reason}` : ''}`,
       ...(reason ? { reason } : {}),
     };
@@ -324,6 +326,9 @@ function addTotals(into: DiffTotals, t: DiffTotals): void {
   into.cosmetic += t.cosmetic;
   into.info += t.info;
 }
+
+/** IPVS's timer callbacks (the rate estimator, connection and template expiry): they run in softirq wherever the CPU is. */
+const TIMER_CALLBACKS: ReadonlySet<string> = new Set(['estimation_timer', 'ip_vs_conn_expire']);
 
 const OUTSIDE_STEPS = 'outside every step: late packets of a step or the kernel\'s own, where they land is timing';
 
