@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../harness/cli.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURE } from './report-fixtures.ts';
+import { runCli } from './run-cli.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'bin', 'ipvs-harness.js');
@@ -44,18 +44,7 @@ writeFileSync(dat, Buffer.concat([Buffer.from([0x17, 0x08, 0x44]), Buffer.from('
 const gz = at('trace.txt.gz');
 writeFileSync(gz, gzipSync(Buffer.from('# tracer: function_graph\n')));
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runCli;
 
 /** No stack trace and no bug report: one `error [CODE]: ...` paragraph that names the value. */
 function expectOneParagraph(err: string, names: string | RegExp): void {

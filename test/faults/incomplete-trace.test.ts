@@ -5,16 +5,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { matchExpectedGraph } from '../../analysis/expected-graph-match.ts';
 import { parseFunctionGraph } from '../../analysis/function-graph-parser.ts';
 import type { RunResults } from '../../analysis/report/results.ts';
-import { main } from '../../harness/cli.ts';
 import { judgeTrace } from '../../harness/run/judge-trace.ts';
 import { loadScenarioFile } from '../../harness/scenario-loader.ts';
 import { markLostEvents } from '../../scenarios/ring-buffer.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import { stepSection, TRACE_END_MARKER } from '../../analysis/step-markers.ts';
+import { runCli } from '../run-cli.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const runDir = join(root, 'test', 'fixtures', 'results', 'seed');
@@ -122,18 +122,7 @@ describe("the runner's judge on traces with holes: every graph (order checks too
   });
 });
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = runCli;
 
 describe('analyze and check on a truncated trace file', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'ipvsh-truncated-'));
