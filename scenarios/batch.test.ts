@@ -36,6 +36,19 @@ describe('batchCommand', () => {
     expect([...parts.keys()]).toEqual(['ok', 'bad']);
   });
 
+  it('goes on past a part that allows failure, and reads its exit status back', () => {
+    const b = batchCommand('collect', [
+      { name: 'stats', command: { label: 'ring buffer stats', script: 'echo partial; exit 2', timeoutMs: 1000, allowFailure: true } },
+      { name: 'listed', command: { label: 'list', script: 'echo a; echo b', timeoutMs: 1000, allowFailure: true } },
+      { name: 'trace', command: { label: 'collect trace', script: 'echo the trace', timeoutMs: 1000 } },
+    ]);
+    const r = sh(b.script);
+    expect(r.status).toBe(0);
+    const parts = splitBatch(r.stdout);
+    expect([...parts.entries()]).toEqual([['stats', 'partial'], ['listed', 'a\nb'], ['trace', 'the trace\n']]);
+    expect([...parts.exitCodes.entries()]).toEqual([['stats', 2], ['listed', 0]]);
+  });
+
   it('refuses a part name that could break the delimiter', () => {
     expect(() => batchCommand('x', [{ name: "a'b", command: { label: 'l', script: 'true', timeoutMs: 1 } }])).toThrow(/lowercase letters, digits and dashes/);
   });

@@ -2,11 +2,13 @@
 // guest that runs under TCG, and a cell used to send 8 of them per step and 10 or more to set up.
 // A batch runs its commands one after the other in one exec, each in a subshell of its own (its
 // `set -e` and `cd` stay its own), stops at the first that fails and names it on stderr, and prints
-// a delimiter line before each command's output so the caller can read each part back.
+// a delimiter line before each command's output so the caller can read each part back. A command
+// that allows failure (`allowFailure`) does not stop the batch: its exit status is read back instead.
 import type { GuestCommand } from './guest-commands.ts';
 import { shellQuote } from './values.ts';
 
 const DELIMITER = '=== ipvsh part ';
+const EXIT = '=== ipvsh exit ';
 
 export interface BatchPart {
   /** Key of the part's output in the split result. */
@@ -21,7 +23,9 @@ export function batchCommand(label: string, parts: readonly BatchPart[]): GuestC
     lines.push(
       `echo '${DELIMITER}${p.name}'`,
       `(\n${p.command.script}\n)`,
-      `rc=$?; [ $rc -eq 0 ] || { echo ${shellQuote(`${p.command.label} failed`)}" (exit $rc)" >&2; exit $rc; }`,
+      p.command.allowFailure
+        ? `echo "${EXIT}${p.name} $?"`
+        : `rc=$?; [ $rc -eq 0 ] || { echo ${shellQuote(`${p.command.label} failed`)}" (exit $rc)" >&2; exit $rc; }`,
     );
   }
   return {
@@ -33,12 +37,20 @@ export function batchCommand(label: string, parts: readonly BatchPart[]): GuestC
 }
 
 /** The stdout of a batch, part by part (a part that did not run is absent). */
-export function splitBatch(stdout: string): Map<string, string> {
-  const out = new Map<string, string>();
+export class BatchOutput extends Map<string, string> {
+  /** Exit status of each part that allowed failure and ran. */
+  readonly exitCodes = new Map<string, number>();
+}
+
+export function splitBatch(stdout: string): BatchOutput {
+  const out = new BatchOutput();
   let name: string | null = null;
   let buf: string[] = [];
   for (const line of stdout.split('\n')) {
-    if (line.startsWith(DELIMITER)) {
+    if (line.startsWith(EXIT)) {
+      const [part, code] = line.slice(EXIT.length).split(' ');
+      out.exitCodes.set(part!, Number(code));
+    } else if (line.startsWith(DELIMITER)) {
       if (name !== null) out.set(name, buf.join('\n'));
       name = line.slice(DELIMITER.length);
       buf = [];

@@ -21,7 +21,7 @@ import type { GuestCell } from './guest-cell.ts';
 import { LoggedShell } from './guest-shell.ts';
 import { cellDir, kernelSlug, writeAtomic } from './results-folder.ts';
 import type { Reporter } from './reporter.ts';
-import { newGuestMemo, runScenario, type GuestMemo } from './run-scenario.ts';
+import { newKernelMemo, runScenario, type KernelMemo } from './run-scenario.ts';
 import { kernelFlowLayout, type FlowLayoutResult } from './kernel-btf.ts';
 import { hostNames } from '../../scenarios/host-names.ts';
 import { GuestSnapshot } from '../../vm/guest-snapshot.ts';
@@ -55,7 +55,7 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
   let snapshot: GuestSnapshot | undefined;
   let snapshotOff: string | undefined = !guests.snapshots ? 'off' : tracer.bpftrace ? 'off: the bpftrace image is too large to save per kernel' : undefined;
   // What the kernel's guests answered once (their traceable functions), for every later cell.
-  const memo = newGuestMemo();
+  const memo = newKernelMemo();
   let bootError: ErrorInfo | undefined;
   let consoleParts: string[] = [];
 
@@ -210,7 +210,7 @@ function refusal(resolved: ResolvedKernel, item: GuestCell): ErrorInfo | undefin
 }
 
 /** A scenario as a guest cell: topology, traffic, trace, judged; the raw trace saved beside it. */
-function scenarioCell(scenario: Scenario, file: string, tracer: RunPlan['tracer'], memo: GuestMemo, cacheDir: string): GuestCell {
+function scenarioCell(scenario: Scenario, file: string, tracer: RunPlan['tracer'], memo: KernelMemo, cacheDir: string): GuestCell {
   return {
     name: scenario.name,
     kernelOptions: scenarioKernelOptions(scenario),

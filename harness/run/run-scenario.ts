@@ -36,28 +36,26 @@ export interface ScenarioRunOptions {
   builtInModules?: ReadonlySet<string>;
   /** The kernel's flow layout (from its BTF): the hook probes then carry skb, netns and packet bytes. */
   flowLayout?: FlowLayout;
-  /** What this booted guest answered before, for the cells after (one per guest). */
-  memo?: GuestMemo;
+  /** What the kernel's guests answered before, for the cells after (one per kernel). */
+  memo?: KernelMemo;
 }
 
-/** Answers that do not change between cells of one booted guest. */
-export interface GuestMemo {
+/** Answers that do not change between cells of one kernel (whichever of its guests gave them). */
+export interface KernelMemo {
   /** The traceable functions, by the list of ip_vs modules loaded when they were read. */
   traceable: Map<string, Set<string>>;
 }
 
-export function newGuestMemo(): GuestMemo {
+export function newKernelMemo(): KernelMemo {
   return { traceable: new Map() };
 }
-
-const LIST_FAILED = '### ipvsh-list-failed';
 
 function withNewline(text: string): string {
   return text === '' || text.endsWith('\n') ? text : `${text}\n`;
 }
 
 /** The ip_vs modules loaded, the built-in IPVS's source lines, and what the guest can trace (read once per module set). */
-async function traceableState(shell: LoggedShell, builtIn: ReadonlySet<string>, memo: GuestMemo | undefined): Promise<{ traceable: Set<string>; modules: string[]; builtinLines: number[] }> {
+async function traceableState(shell: LoggedShell, builtIn: ReadonlySet<string>, memo: KernelMemo | undefined): Promise<{ traceable: Set<string>; modules: string[]; builtinLines: number[] }> {
   const parts: BatchPart[] = [{ name: 'modules', command: LIST_MODULES }];
   if (builtIn.has('ip_vs')) parts.push({ name: 'lines', command: LIST_BUILTIN_IPVS_LINES });
   const first = splitBatch((await shell.run(batchCommand('guest state', parts))).stdout);
@@ -107,7 +105,7 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       await shell.run(batchCommand('setup', parts.map((command, i) => ({ name: `p${i}`, command }))));
     });
     phase = 'trace';
-    // What the guest can trace depends only on the modules loaded: read once per set of modules per guest.
+    // What the guest can trace depends only on the kernel and the modules loaded: read once per set of modules.
     const state = opts.tracer.ftrace || opts.tracer.bpftrace
       ? await inPhase('trace', () => traceableState(shell, builtIn, opts.memo))
       : { traceable: new Set<string>(), modules: [], builtinLines: [] };
@@ -115,10 +113,9 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
     const plan = opts.tracer.ftrace ? await inPhase('trace', async () => {
       const p = planTracing(s, traceable, state.modules, state.builtinLines, opts.flowLayout);
       // Start, then what the filter selected: recorded per kernel so that a diff tells inlined from not called.
-      const listed = { ...p.listFiltered, script: `{\n${p.listFiltered.script}\n} || echo '${LIST_FAILED}'` };
+      const listed = { ...p.listFiltered, allowFailure: true };
       const out = splitBatch((await shell.run(batchCommand('start tracing', [{ name: 'start', command: p.start }, { name: 'listed', command: listed }]))).stdout);
-      const lines = (out.get('listed') ?? LIST_FAILED).split('\n').map((l) => l.trim()).filter(Boolean);
-      if (!lines.includes(LIST_FAILED)) filtered = lines;
+      if (out.exitCodes.get('listed') === 0) filtered = (out.get('listed') ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
       return p;
     }) : undefined;
     // bpftrace is a second opinion: when it cannot start or stop, the cell says so and goes on.
@@ -144,10 +141,9 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       else cell.bpftrace = { hooks: hookCounts(bpftraceText), stacks: stackCount(bpftraceText) };
     }
     // One round trip: stop tracing, the ring buffer's losses, the trace, IPVS's own counters.
-    const ipvsCounters: GuestCommand = { label: 'ipvs counters', script: '{ cat /proc/net/ip_vs_stats; echo; ipvsadm -Ln --stats; echo; ipvsadm -Lnc; } || true', timeoutMs: 15_000 };
-    const ringStats: GuestCommand = { ...RING_BUFFER_STATS, script: `{\n${RING_BUFFER_STATS.script}\n} || true` };
+    const ipvsCounters: GuestCommand = { label: 'ipvs counters', script: 'cat /proc/net/ip_vs_stats; echo; ipvsadm -Ln --stats; echo; ipvsadm -Lnc', timeoutMs: 15_000, allowFailure: true };
     const collected = splitBatch((await shell.run(batchCommand('collect', plan
-      ? [{ name: 'stop', command: plan.stop }, { name: 'losses', command: ringStats }, { name: 'trace', command: plan.collect }, { name: 'ipvs', command: ipvsCounters }]
+      ? [{ name: 'stop', command: plan.stop }, { name: 'losses', command: RING_BUFFER_STATS }, { name: 'trace', command: plan.collect }, { name: 'ipvs', command: ipvsCounters }]
       : [{ name: 'ipvs', command: ipvsCounters }]))).stdout);
     if (plan) traceText = markLostEvents(withNewline(collected.get('trace') ?? ''), parseRingBufferStats(collected.get('losses') ?? ''));
     cell.counters = { ipvsStats: collected.get('ipvs') ?? '' };
