@@ -14,6 +14,7 @@ import type { GuestCommand, GuestTools } from './guest-commands.ts';
 import { DEFAULT_TOOLS, inNamespace } from './guest-commands.ts';
 import { namespacesOf } from './counters.ts';
 import type { Scenario } from './schema.ts';
+import { endpoint, ipv4, ipv6 } from '../analysis/packet-header.ts';
 
 /** How long a step may take to drain; a real server retransmitting into an ICMP error can take minutes. */
 export const DRAIN_DEADLINE_S = 1.5;
@@ -66,31 +67,12 @@ export interface DrainResult {
 export function decodeProcAddress(text: string): string {
   const [hex = '', portHex = '0'] = text.split(':');
   const port = parseInt(portHex, 16);
-  if (hex.length === 8) {
-    const b = hex.match(/../g)!.map((x) => parseInt(x, 16)).reverse();
-    return `${b.join('.')}:${port}`;
-  }
-  if (hex.length === 32) {
-    const bytes: number[] = [];
-    for (let w = 0; w < 4; w++) bytes.push(...hex.slice(w * 8, w * 8 + 8).match(/../g)!.map((x) => parseInt(x, 16)).reverse());
-    if (bytes.slice(0, 10).every((x) => x === 0) && bytes[10] === 0xff && bytes[11] === 0xff) return `${bytes.slice(12).join('.')}:${port}`;
-    const groups: string[] = [];
-    for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
-    return `[${compressV6(groups)}]:${port}`;
-  }
-  return text;
-}
-
-function compressV6(groups: string[]): string {
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < groups.length; i++) {
-    let j = i;
-    while (j < groups.length && groups[j] === '0') j++;
-    if (j - i > bestLen) { best = i; bestLen = j - i; }
-  }
-  if (best < 0) return groups.join(':');
-  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
+  if (hex.length !== 8 && hex.length !== 32) return text;
+  // Each 32-bit word is printed in host (little-endian) order: reverse the bytes of every word.
+  const bytes = Uint8Array.from(hex.match(/.{8}/g)!.flatMap((w) => w.match(/../g)!.map((x) => parseInt(x, 16)).reverse()));
+  if (bytes.length === 4) return endpoint(ipv4(bytes, 0), port);
+  const mapped = bytes.slice(0, 10).every((x) => x === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+  return endpoint(mapped ? ipv4(bytes, 12) : ipv6(bytes, 0), port);
 }
 
 export function parseDrain(stdout: string): DrainResult {
