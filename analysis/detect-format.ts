@@ -4,11 +4,12 @@
 // files) are recognised too, so they are refused with what they are and what to capture instead,
 // rather than read as something else and judged on nothing.
 import { parseBpftrace } from './bpftrace-parser.ts';
+import { looksLikeBpftraceCalls, parseBpftraceCalls } from './bpftrace-calls.ts';
 import { parseFunctionGraph } from './function-graph-parser.ts';
 import { EVENT_LINE_RE, parseKprobeEvents } from './kprobe-events-parser.ts';
 import type { Trace } from './model.ts';
 
-export type TraceFormat = 'function_graph' | 'bpftrace-json' | 'bpftrace-text' | 'kprobe-events';
+export type TraceFormat = 'function_graph' | 'bpftrace-calls' | 'bpftrace-json' | 'bpftrace-text' | 'kprobe-events';
 
 /** A file that is not a trace the harness reads: what it is, and what to capture instead. */
 export interface UnsupportedTrace {
@@ -64,6 +65,7 @@ export function recognizeTrace(head: Uint8Array): TraceRecognition {
 /** The text form of recognizeTrace: looks at up to 200 non-empty lines. */
 export function recognizeTraceText(text: string): TraceRecognition {
   const head = text.slice(0, 64 * 1024).split('\n');
+  if (looksLikeBpftraceCalls(head)) return { kind: 'trace', format: 'bpftrace-calls' };
   const tracer = /^# tracer: (\S+)/.exec(head.find((l) => l.startsWith('# tracer:')) ?? '')?.[1];
   if (tracer === 'function_graph') return { kind: 'trace', format: 'function_graph' };
   if (tracer === 'function') return unsupported("ftrace's function tracer output (one flat line per call, no nesting to judge)", CAPTURE_FUNCTION_GRAPH);
@@ -110,6 +112,8 @@ export function detectTraceFormat(text: string): TraceFormat | null {
 export function parseTrace(text: string, format?: TraceFormat): Trace {
   const f = format ?? detectTraceFormat(text) ?? 'function_graph';
   switch (f) {
+    case 'bpftrace-calls':
+      return parseBpftraceCalls(text);
     case 'bpftrace-json':
     case 'bpftrace-text':
       return parseBpftrace(text);

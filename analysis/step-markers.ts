@@ -4,6 +4,8 @@
 import type { Trace } from './model.ts';
 import { findSection, type SectionRange, type SectionSpec } from './section.ts';
 
+/** Every marker the runner writes starts with this (bpftrace picks them out of write(2) by it). */
+export const STEP_MARKER_PREFIX = 'ipvs-harness ';
 const STEP_PREFIX = 'ipvs-harness step ';
 
 /** The last event of every trace the runner collects: a trace without it was cut off. */

@@ -100,6 +100,14 @@ export class SetupFailed extends HarnessError {
   }
 }
 
+/** A tracer could not start in the guest (bpftrace did not attach): the cell's error, in phase trace. */
+export class TracerFailed extends HarnessError {
+  constructor(message: string, details?: string) {
+    super('TRACER_FAILED', message, { exitCode: EXIT.infrastructure, ...(details !== undefined && details !== '' ? { details } : {}) });
+    this.name = 'TracerFailed';
+  }
+}
+
 /** The guest did not load the IPVS modules built out of tree (`--ipvs-source`). */
 export class OutOfTreeIpvsNotLoaded extends HarnessError {
   constructor(message: string, details?: string) {

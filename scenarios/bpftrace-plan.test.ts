@@ -1,41 +1,76 @@
-// The bpftrace program the runner starts with `run --bpftrace`: one block per hook function the
-// kernel has, the name as a literal (not the `func` builtin), the hook number from struct
-// nf_hook_state only where one function serves several hooks; and the maps read back.
+// The bpftrace program `run --tracer bpftrace|both` starts: entry and return of the hook functions
+// and of the functions the graphs name (each probed by the symbol the kernel has), markers from
+// write(2), the hook number read from struct nf_hook_state; and the start/stop commands' deadlines.
 import { describe, expect, it } from 'vitest';
-import { bpftraceProgram, hookCounts, kstackWorks, stackCount } from './bpftrace-plan.ts';
+import { parseScenario } from './parse-scenario.ts';
+import { BPFTRACE_ATTACH_S, BPFTRACE_EXIT_S, bpftraceCallsProgram, bpftraceCandidates, bpftraceFunctions, bpftraceStart, bpftraceStop, parseProbeable, probeableCommand } from './bpftrace-plan.ts';
+import { readFileSync } from 'node:fs';
 
-describe('bpftraceProgram', () => {
-  it('6.x: ip_vs_in_hook / ip_vs_out_hook keyed by name and hook number', () => {
-    const p = bpftraceProgram(new Set(['ip_vs_in_hook', 'ip_vs_out_hook', 'ip_vs_forward_icmp']))!;
-    expect(p).toBe(
-      'kprobe:ip_vs_in_hook { @hooks["ip_vs_in_hook", ((struct nf_hook_state *)arg2)->hook] = count(); @stacks[kstack(8)] = count(); } ' +
-        'kprobe:ip_vs_out_hook { @hooks["ip_vs_out_hook", ((struct nf_hook_state *)arg2)->hook] = count(); @stacks[kstack(8)] = count(); }',
-    );
-    expect(p).not.toMatch(/\bfunc\b/);
+const podToVip = parseScenario(readFileSync(new URL('./seed/pod-to-vip.yaml', import.meta.url), 'utf8'), 'pod-to-vip.yaml');
+
+describe('bpftraceCandidates', () => {
+  it('names every function the graphs name (paths, inside, forbid), the ICMP senders, no hook function', () => {
+    const c = bpftraceCandidates(podToVip);
+    expect(c).toEqual(expect.arrayContaining(['ip_vs_conn_in_get', 'tcp_conn_schedule', 'ip_vs_schedule', 'ip_vs_conn_new', 'ip_vs_nat_xmit', 'handle_response', '__icmp_send']));
+    expect(c).not.toContain('ip_vs_in_hook');
+    expect(c).not.toContain('ip_vs_out_hook');
+  });
+});
+
+describe('probeable functions', () => {
+  it('asks available_filter_functions for the names and their compiler clones', () => {
+    expect(probeableCommand(['handle_response', 'ip_vs_schedule']).script).toContain("grep -E '^(handle_response|ip_vs_schedule)(\\.[a-z]+\\.[0-9]+)*( |$)'");
+  });
+  it('maps each name to the symbol to probe, the plain name first', () => {
+    const m = parseProbeable('handle_response handle_response\nip_vs_out ip_vs_out.part.0\nip_vs_out ip_vs_out.isra.1\nbad;name x\n');
+    expect([...m]).toEqual([['handle_response', 'handle_response'], ['ip_vs_out', 'ip_vs_out.part.0']]);
+  });
+});
+
+describe('bpftraceCallsProgram', () => {
+  const traceable = new Set(['ip_vs_in_hook', 'ip_vs_out_hook']);
+  const symbols = new Map<string, string | null>([['ip_vs_conn_in_get', 'ip_vs_conn_in_get'], ['handle_response', 'handle_response.isra.0'], ['tcp_conn_schedule', null]]);
+
+  it('6.x: hooks print the hook number and family from nf_hook_state; others only below a hook', () => {
+    const fns = bpftraceFunctions(podToVip, traceable, symbols);
+    expect(fns.hooks).toEqual(['ip_vs_in_hook', 'ip_vs_out_hook']);
+    expect(fns.others).toEqual([{ name: 'handle_response', symbol: 'handle_response.isra.0' }, { name: 'ip_vs_conn_in_get', symbol: 'ip_vs_conn_in_get' }]);
+    const p = bpftraceCallsProgram(fns);
+    expect(p).toContain('kprobe:ip_vs_in_hook { @depth[cpu] = @depth[cpu] + 1; printf("> %llu %d %d ip_vs_in_hook %d %d %s\\n", nsecs, cpu, tid, *(uint8 *)arg2, *(uint8 *)(arg2 + 1), comm); }');
+    expect(p).toContain('kprobe:handle_response.isra.0 /@depth[cpu] > 0/ { printf("> %llu %d %d handle_response -1 -1');
+    expect(p).toContain('kretprobe:handle_response.isra.0 /@depth[cpu] > 0/');
+    expect(p).toMatch(/^BEGIN \{ printf\("ipvs-harness bpftrace calls 1 %llu\\n", nsecs\); \}/);
+    expect(p).toContain('tracepoint:syscalls:sys_enter_write /args.count > 13 && args.count < 250 && pid != $1/');
+    expect(p).toContain('strncmp(str(args.buf, 14), "ipvs-harness ", 13) == 0');
+    expect(p).not.toMatch(/\bfunc\b|kstack/);
   });
 
-  it('5.10: one block per wrapper, keyed by name only (the name says the hook)', () => {
-    const p = bpftraceProgram(new Set(['ip_vs_remote_request4', 'ip_vs_reply4', 'ip_vs_forward_icmp']))!;
-    expect(p).toBe('kprobe:ip_vs_remote_request4 { @hooks["ip_vs_remote_request4"] = count(); @stacks[kstack(8)] = count(); } kprobe:ip_vs_reply4 { @hooks["ip_vs_reply4"] = count(); @stacks[kstack(8)] = count(); }');
+  it('the BTF layout gives the offsets; 5.10 wrappers without it print -1 (the name says the hook)', () => {
+    const layout = { hook: { offset: 0, size: 1 }, pf: { offset: 4, size: 1 } } as never;
+    expect(bpftraceCallsProgram({ hooks: ['ip_vs_reply4'], others: [] }, layout)).toContain('*(uint8 *)(arg2 + 0), *(uint8 *)(arg2 + 4)');
+    expect(bpftraceCallsProgram({ hooks: ['ip_vs_reply4'], others: [] })).toContain('ip_vs_reply4 %d %d %s\\n", nsecs, cpu, tid, -1, -1, comm)');
   });
 
-  it('stacks only where kstack works next to function_graph (not on 6.12)', () => {
-    expect(bpftraceProgram(new Set(['ip_vs_in_hook']), 0)).toBe('kprobe:ip_vs_in_hook { @hooks["ip_vs_in_hook", ((struct nf_hook_state *)arg2)->hook] = count(); }');
-    expect(['5.10.0-46-cloud-amd64', '6.1.0-56-cloud-amd64', '6.12.95+deb12-cloud-amd64', '6.18.0', '7.0.1', 'custom'].map(kstackWorks)).toEqual([true, true, false, false, false, true]);
+  it('names that could inject bpftrace code are never probed', () => {
+    const p = bpftraceCallsProgram({ hooks: ['ip_vs_in_hook'], others: [{ name: 'x } BEGIN { system("id")', symbol: 'x' }, { name: 'ok', symbol: 'a;b' }] });
+    expect(p).not.toContain('system');
+    expect(p).not.toContain('a;b');
   });
+});
 
-  it('no hook function traceable: no program', () => {
-    expect(bpftraceProgram(new Set(['ip_vs_conn_new']))).toBeNull();
+describe('start and stop', () => {
+  it('start waits for the header BEGIN prints, with a deadline, and says what bpftrace printed when it exits', () => {
+    const c = bpftraceStart('BEGIN {}\n');
+    expect(c.script).toContain("until grep -q '^ipvs-harness bpftrace calls 1 '");
+    expect(c.script).toContain(`[ $i -lt ${BPFTRACE_ATTACH_S * 10} ]`);
+    expect(c.script).toContain('bpftrace exited before its probes were attached');
+    expect(c.timeoutMs).toBeGreaterThan(BPFTRACE_ATTACH_S * 1000);
   });
-
-  it('reads the maps of bpftrace -f json output (as 6.1 printed them)', () => {
-    const out = [
-      '{"type": "attached_probes", "data": {"probes": 2}}',
-      '{"type": "map", "data": {"@hooks": {"ip_vs_out_hook,3": 12, "ip_vs_in_hook,1": 4}}}',
-      '{"type": "map", "data": {"@stacks": {"\\n    ip_vs_in_hook+1\\n    nf_hook_slow+60\\n": 3, "\\n    ip_vs_out_hook+1\\n": 1}}}',
-    ].join('\n');
-    expect(hookCounts(out)).toEqual([{ fn: 'ip_vs_in_hook', hook: 1, count: 4 }, { fn: 'ip_vs_out_hook', hook: 3, count: 12 }]);
-    expect(stackCount(out)).toBe(2);
-    expect(hookCounts('{"type": "map", "data": {"@hooks": {"ip_vs_reply4": 5}}}')).toEqual([{ fn: 'ip_vs_reply4', hook: 0, count: 5 }]);
+  it('stop sends SIGINT, then SIGKILL after the deadline, and exits 3 when it had to kill', () => {
+    const c = bpftraceStop();
+    expect(c.script).toContain('kill -INT "$p"');
+    expect(c.script).toContain(`if [ $i -ge ${BPFTRACE_EXIT_S * 10} ]; then kill -KILL "$p"; killed=1`);
+    expect(c.script).toContain('exit 3');
+    expect(c.allowFailure).toBe(true);
   });
 });

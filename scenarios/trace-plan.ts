@@ -165,6 +165,10 @@ export function resetTracingScript(): string {
   ].join('\n');
 }
 
-export function markerCommand(text: string): GuestCommand {
-  return { label: `marker ${text}`, script: `echo '${text}' > ${TRACEFS}/trace_marker`, timeoutMs: 10_000 };
+/**
+ * Writes a runner marker: into ftrace's trace_marker, or (`write`, bpftrace alone) as a plain write(2)
+ * to /dev/null, which bpftrace's probe on sys_enter_write picks up as it does the trace_marker write.
+ */
+export function markerCommand(text: string, sink: 'ftrace' | 'write' = 'ftrace'): GuestCommand {
+  return { label: `marker ${text}`, script: `echo '${text}' > ${sink === 'ftrace' ? `${TRACEFS}/trace_marker` : '/dev/null'}`, timeoutMs: 10_000 };
 }

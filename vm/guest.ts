@@ -15,7 +15,7 @@ import { generateBootKeys, type BootKeys } from './host-keys.ts';
 import { buildGuestImage } from './initramfs.ts';
 import type { KernelSpec } from './kernel-spec.ts';
 import { decideAccel } from './kvm-probe.ts';
-import { preflightKernel } from './preflight.ts';
+import { preflightKernel, type TracerNeeds } from './preflight.ts';
 import type { Accel, QemuArgsInput } from './qemu-args.ts';
 import { launchQemu } from './qemu-launch.ts';
 import type { QmpClient } from './qmp-client.ts';
@@ -41,6 +41,8 @@ export interface BootGuestOptions {
   kernelArgs?: string[];
   /** Boot the image variant with bpftrace (host needs `ipvs-harness setup --with-bpftrace`; ~3 s slower, 1.5 GB RAM). */
   withBpftrace?: boolean;
+  /** The tracers the guest will run, for the preflight (default: ftrace alone). */
+  tracers?: TracerNeeds;
   /** Force an accelerator instead of the cached probe verdict. */
   accel?: Accel;
   /** Modules to load at boot (e.g. ['ip_vs']); by default only the network's, the rest on `modprobe`. */
@@ -78,7 +80,7 @@ export async function bootGuest(opts: BootGuestOptions): Promise<Guest> {
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
   const tResolved = performance.now();
-  preflightKernel(kernel.configText, `kernel ${kernel.label} (${kernel.source})`, kernel.release);
+  preflightKernel(kernel.configText, `kernel ${kernel.label} (${kernel.source})`, kernel.release, opts.tracers);
   const image = await buildGuestImage(kernel, { cacheDir, onEvent: emit, ...(opts.withBpftrace ? { withBpftrace: true } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
   const tImage = performance.now();
   throwIfAborted(opts.signal, 'image');

@@ -7,7 +7,7 @@ export const REQUIRED_PACKAGES = [
 ] as const;
 
 /** Only for `bootGuest({ withBpftrace: true })`. */
-export const BPFTRACE_PACKAGES = ['bpftrace'] as const;
+export const BPFTRACE_PACKAGES = ['patchelf'] as const;
 
 /** Needed only by the test suite (report rendering tests use a headless browser). */
 export const TEST_PACKAGES = ['chromium'] as const;

@@ -21,8 +21,6 @@ export const GUEST_BINARIES: readonly { guest: string; host: readonly string[]; 
   { guest: '/usr/bin/date', host: ['/usr/bin/date', '/bin/date'], pkg: 'coreutils' },
 ];
 export const BUSYBOX_HOST = '/usr/bin/busybox';
-/** Only in the bpftrace variant of the image (~200 MB of LLVM/clang libraries with it). */
-export const BPFTRACE_BINARY = { guest: '/usr/bin/bpftrace', host: ['/usr/bin/bpftrace'], pkg: 'bpftrace' } as const;
 
 export function findHostBinary(candidates: readonly string[], pkg: string, setupFlag = ''): string {
   const found = candidates.find((c) => existsSync(c));

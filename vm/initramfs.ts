@@ -10,15 +10,16 @@ import { VmError } from './errors.ts';
 import { emitter, type OnVmEvent } from './events.ts';
 import { decompressModule } from './module-tree.ts';
 import {
-  addBaseFiles, addHostFile, BPFTRACE_BINARY, BUSYBOX_HOST, busyboxApplets, findHostBinary, GUEST_BINARIES, sharedLibrariesMemo,
+  addBaseFiles, addHostFile, BUSYBOX_HOST, busyboxApplets, findHostBinary, GUEST_BINARIES, sharedLibrariesMemo,
 } from './initramfs-layout.ts';
 import {
   guestModulePath, guestModulesAlias, guestModulesDep, loadOrder, NETWORK_MODULES, readModulesDep, SHIPPED_MODULES,
 } from './modules.ts';
 import type { ResolvedKernel } from './resolved-kernel.ts';
+import { bpftraceReleaseFor, ensureBpftraceBundle, GUEST_BPFTRACE_BIN, type BpftraceBundle } from './bpftrace-bundle.ts';
 
 /** Bump when the image layout changes in a way the input hash cannot see. */
-export const IMAGE_FORMAT_VERSION = 4;
+export const IMAGE_FORMAT_VERSION = 5;
 const INIT_TEMPLATE = new URL('./guest/init.sh.tpl', import.meta.url);
 
 export interface GuestImageOptions {
@@ -27,7 +28,7 @@ export interface GuestImageOptions {
   onEvent?: OnVmEvent;
   /** Extra modules to ship (names). */
   extraModules?: string[];
-  /** The variant with bpftrace and its ~200 MB of libraries (needs the host's bpftrace package). */
+  /** The variant with Debian's newer bpftrace and its ~200 MB of libraries (bpftrace-bundle.ts; needs the host's patchelf). */
   withBpftrace?: boolean;
 }
 
@@ -37,6 +38,8 @@ export interface GuestImage {
   cached: boolean;
   bytes: number;
   bootModules: string[];
+  /** The bpftrace in the image (the bpftrace variant only). */
+  bpftrace?: { release: string; version: string };
 }
 
 interface Plan {
@@ -46,14 +49,20 @@ interface Plan {
   modulesDep: string;
   modulesAlias: string;
   initScript: string;
+  bpftrace?: BpftraceBundle;
 }
 
 async function plan(kernel: ResolvedKernel, opts: GuestImageOptions): Promise<Plan> {
   const binaries = GUEST_BINARIES.map((b) => ({ host: findHostBinary(b.host, b.pkg), guest: b.guest }));
   binaries.push({ host: findHostBinary([BUSYBOX_HOST], 'busybox-static'), guest: '/bin/busybox' });
-  if (opts.withBpftrace) binaries.push({ host: findHostBinary(BPFTRACE_BINARY.host, BPFTRACE_BINARY.pkg, ' --with-bpftrace'), guest: BPFTRACE_BINARY.guest });
   for (const b of [...binaries]) {
     for (const lib of await sharedLibrariesMemo(b.host, opts.cacheDir)) if (!binaries.some((x) => x.guest === lib)) binaries.push({ host: lib, guest: lib });
+  }
+  // bpftrace comes with its own libraries (and glibc) under /opt/bpftrace/lib: see bpftrace-bundle.ts.
+  let bpftrace: BpftraceBundle | undefined;
+  if (opts.withBpftrace) {
+    bpftrace = await ensureBpftraceBundle(opts.cacheDir, { release: bpftraceReleaseFor(kernel.release), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) });
+    binaries.push({ host: bpftrace.binary, guest: GUEST_BPFTRACE_BIN }, ...bpftrace.libraries);
   }
   const dep = kernel.modulesDir ? readModulesDep(kernel.modulesDir) : new Map();
   const shipped = loadOrder(dep, [...SHIPPED_MODULES, ...(opts.extraModules ?? [])]);
@@ -69,6 +78,7 @@ async function plan(kernel: ResolvedKernel, opts: GuestImageOptions): Promise<Pl
     modulesDep: guestModulesDep(shipped),
     modulesAlias,
     initScript,
+    ...(bpftrace ? { bpftrace } : {}),
   };
 }
 
@@ -81,6 +91,10 @@ function inputKey(kernel: ResolvedKernel, p: Plan): string {
   }
   h.update(p.modulesDep).update(p.modulesAlias).update(p.initScript);
   return h.digest('hex').slice(0, 24);
+}
+
+function bpftraceOf(p: Plan): { bpftrace?: { release: string; version: string } } {
+  return p.bpftrace ? { bpftrace: { release: p.bpftrace.release, version: p.bpftrace.version } } : {};
 }
 
 export async function buildGuestImage(kernel: ResolvedKernel, opts: GuestImageOptions): Promise<GuestImage> {
@@ -100,7 +114,7 @@ export async function buildGuestImage(kernel: ResolvedKernel, opts: GuestImageOp
   if (existsSync(path)) {
     const bytes = statSync(path).size;
     emit({ kind: 'image-built', path, bytes, cached: true, durationMs: Math.round(performance.now() - started) });
-    return { path, key, cached: true, bytes, bootModules: p.bootModules };
+    return { path, key, cached: true, bytes, bootModules: p.bootModules, ...bpftraceOf(p) };
   }
   try {
     const cpio = new CpioWriter();
@@ -143,7 +157,7 @@ export async function buildGuestImage(kernel: ResolvedKernel, opts: GuestImageOp
       throw err;
     }
     emit({ kind: 'image-built', path, bytes: archive.length, cached: false, durationMs: Math.round(performance.now() - started) });
-    return { path, key, cached: false, bytes: archive.length, bootModules: p.bootModules };
+    return { path, key, cached: false, bytes: archive.length, bootModules: p.bootModules, ...bpftraceOf(p) };
   } catch (err) {
     if (err instanceof VmError) throw err;
     throw new VmError('IMAGE_BUILD_FAILED', `building the guest image for ${kernel.label} failed: ${(err as Error).message}`, { phase: 'image', cause: err });

@@ -65,7 +65,8 @@ export async function resolvePathKernel(spec: Extract<KernelSpec, { kind: 'path'
       : await indexModules(found, collectModuleFiles(found), info.release ?? 'unknown', cacheDir, signal, MODULE_INDEX_FILES.map((f) => join(found, f)));
   }
   // Options the config lacks are the deeper problem than modules not given: name them first.
-  preflightKernel(resolved.configText, `kernel ${spec.text}`, resolved.release);
+  // The tracers' options are checked by the run that knows which tracer it uses.
+  preflightKernel(resolved.configText, `kernel ${spec.text}`, resolved.release, { ftrace: false, bpftrace: false });
   const missing = missingModules(resolved.configText, resolved.modulesDir);
   if (missing.length > 0) {
     const where = resolved.modulesDir ? `the modules in ${resolved.modulesDir} lack ${missing.map((m) => `${m.module} (CONFIG_${m.option}=m)`).join(', ')}` : `it builds ${missing.map((m) => `CONFIG_${m.option}`).join(', ')} as modules and no --modules was given`;

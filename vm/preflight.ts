@@ -26,12 +26,31 @@ export const REQUIRED_OPTIONS: readonly (readonly [string, Need, string])[] = [
   ['IP_VS_PROTO_UDP', 'y', 'UDP services'],
   ['IP_VS_RR', 'ym', 'the default scheduler'],
   ['IP_VS_NFCT', 'y', 'net.ipv4.vs.conntrack'],
-  ['FTRACE', 'y', 'tracing'],
-  ['FUNCTION_TRACER', 'y', 'tracing'],
-  ['FUNCTION_GRAPH_TRACER', 'y', 'call graphs'],
-  ['DYNAMIC_FTRACE', 'y', 'set_ftrace_filter'],
-  ['KPROBE_EVENTS', 'y', 'hook-number probes'],
 ];
+
+/** What each tracer needs beside REQUIRED_OPTIONS (`run --tracer`). */
+export const TRACER_OPTIONS: Record<'ftrace' | 'bpftrace', readonly (readonly [string, Need, string])[]> = {
+  ftrace: [
+    ['FTRACE', 'y', 'tracing'],
+    ['FUNCTION_TRACER', 'y', 'tracing'],
+    ['FUNCTION_GRAPH_TRACER', 'y', 'call graphs (function_graph); or run with --tracer bpftrace'],
+    ['DYNAMIC_FTRACE', 'y', 'set_ftrace_filter'],
+    ['KPROBE_EVENTS', 'y', 'hook-number probes'],
+  ],
+  bpftrace: [
+    ['BPF_SYSCALL', 'y', 'bpftrace (--tracer bpftrace)'],
+    ['BPF_EVENTS', 'y', "bpftrace's kprobes (--tracer bpftrace)"],
+    ['KPROBES', 'y', "bpftrace's kprobes and kretprobes (--tracer bpftrace)"],
+    ['KPROBE_EVENTS', 'y', "bpftrace's kprobes (--tracer bpftrace)"],
+    ['FTRACE_SYSCALLS', 'y', "bpftrace's step markers, read from write(2) (--tracer bpftrace)"],
+  ],
+};
+
+/** The tracers a run uses; the default (no argument) is ftrace alone. */
+export interface TracerNeeds {
+  ftrace: boolean;
+  bpftrace: boolean;
+}
 
 export interface MissingOption {
   option: string;
@@ -75,8 +94,9 @@ export function missingOptions(configText: string, needs: readonly KernelNeed[])
 }
 
 /** Pure: the options that are missing or have the wrong value. A module needs CONFIG_MODULES=y. */
-export function missingKernelOptions(configText: string, release?: string): MissingOption[] {
-  const missing = missingOptions(configText, REQUIRED_OPTIONS.map(([option, need, why]) => ({ option, need, why })));
+export function missingKernelOptions(configText: string, release?: string, tracers: TracerNeeds = { ftrace: true, bpftrace: false }): MissingOption[] {
+  const options = [...REQUIRED_OPTIONS, ...(tracers.ftrace ? TRACER_OPTIONS.ftrace : []), ...(tracers.bpftrace ? TRACER_OPTIONS.bpftrace : [])];
+  const missing = missingOptions(configText, options.map(([option, need, why]) => ({ option, need, why })));
   // A built-in IPVS has no module tag to filter its functions by: they are selected by line number
   // in available_filter_functions, which ftrace accepts from Linux 5.1 on.
   const version = release ? /^(\d+)\.(\d+)/.exec(release) : null;
@@ -98,7 +118,7 @@ export function missingOptionsError(missing: readonly MissingOption[], label: st
 }
 
 /** Throws PREFLIGHT_MISSING_OPTIONS (exit 2) naming every missing option. */
-export function preflightKernel(configText: string, label = 'the kernel', release?: string): void {
-  const missing = missingKernelOptions(configText, release);
+export function preflightKernel(configText: string, label = 'the kernel', release?: string, tracers?: TracerNeeds): void {
+  const missing = missingKernelOptions(configText, release, tracers);
   if (missing.length > 0) throw missingOptionsError(missing, label);
 }

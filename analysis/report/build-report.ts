@@ -2,6 +2,8 @@
 // console logs). Pure: the loader (harness/report/load-run.ts) does the reading; everything here is
 // parsing the saved traces and joining them with the verdict the run stored. Nothing is judged.
 import { parseFunctionGraph } from '../function-graph-parser.ts';
+import { parseBpftraceCalls } from '../bpftrace-calls.ts';
+import { detectTraceFormat } from '../detect-format.ts';
 import { walkCalls, type CallNode, type Trace } from '../model.ts';
 import { attachConnections, attachNames, flowsByStep } from '../step-flows.ts';
 import { findRoleInstances, resolveGeneration, type KernelGeneration } from '../roles.ts';
@@ -103,7 +105,8 @@ function buildCell(result: CellResult, index: number, input: CellInput): BuiltCe
     cell.graphs = graphViews(result.graphs, null, input.traceProblem);
     return { cell, entries: [] };
   }
-  const trace = parseFunctionGraph(input.traceText);
+  // function_graph, or the call events of `--tracer bpftrace` (recognised by their header).
+  const trace = detectTraceFormat(input.traceText) === 'bpftrace-calls' ? parseBpftraceCalls(input.traceText) : parseFunctionGraph(input.traceText);
   const release = result.kernelRelease ?? null;
   const generation = resolveGeneration(trace, release);
   cell.generation = generationText(generation);

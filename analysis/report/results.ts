@@ -6,7 +6,7 @@
 import type { StepStatus } from '../path-matcher.ts';
 import type { ConnTable } from '../conn-table.ts';
 
-export const RESULTS_VERSION = 2 as const;
+export const RESULTS_VERSION = 3 as const;
 
 export type CellStatus = 'passed' | 'failed' | 'error' | 'skipped';
 
@@ -82,6 +82,8 @@ export interface KernelRun {
    * restore's time (ms); `fallback` says why the kernel's cells (or the rest of them) used resets instead.
    */
   snapshot?: { saveMs: number; sizeBytes: number; restoreMs: number[]; fallback?: string };
+  /** The bpftrace that ran in the guest (`--tracer bpftrace|both`): `bpftrace --version` and the Debian release it came from. */
+  bpftrace?: { version: string; release?: string };
   error?: ErrorInfo;
   /** Console log of the kernel's boots, relative to the results folder. */
   console?: string;
@@ -112,6 +114,29 @@ export interface OutOfTreeIpvsRecord {
   loaded?: string;
 }
 
+export type TracerChoice = 'ftrace' | 'bpftrace' | 'both';
+
+export type TraceSummary = { lines: number; roots: number; lostEvents: number; diagnostics: number; hooksWithNumber: number };
+
+/** A cell's graphs judged on the second tracer's trace. */
+export interface SecondVerdict {
+  tracer: 'bpftrace';
+  graphs: GraphResult[];
+  observations: string[];
+  trace?: TraceSummary;
+  /** Why there is no verdict (bpftrace did not start, its trace is incomplete). */
+  problem?: string;
+}
+
+/** What the two tracers were compared on, and where they disagree (each line names the step). */
+export interface TracerAgreement {
+  agree: boolean;
+  /** How many steps and graphs were compared. */
+  steps: number;
+  graphs: number;
+  differences: string[];
+}
+
 export interface CellResult {
   kernel: string;
   kernelRelease?: string;
@@ -127,9 +152,17 @@ export interface CellResult {
   /** Plain statements of what the trace showed (e.g. where a nested hook ran and whether it did work). */
   observations: string[];
   counters?: { ipvsStats?: string; connections?: string; icmp?: Record<string, Record<string, number>> };
-  trace?: { lines: number; roots: number; lostEvents: number; diagnostics: number; hooksWithNumber: number };
-  /** `run --bpftrace`: calls per hook function and netfilter hook number, counted by kprobes. */
-  bpftrace?: { hooks: { fn: string; hook: number; count: number }[]; stacks: number };
+  trace?: TraceSummary;
+  /**
+   * The tracer whose trace `graphs` were judged on (`artifacts.trace`): function_graph (`ftrace`, the
+   * default and what an absent field means) or bpftrace's call events. `both`: graphs from ftrace,
+   * and `bpftrace` holds the second verdict from bpftrace's trace (`artifacts.bpftrace`).
+   */
+  tracer?: TracerChoice;
+  /** `--tracer both`: the same graphs judged on bpftrace's trace. */
+  bpftrace?: SecondVerdict;
+  /** `--tracer both`: whether the two tracers tell the same story (analysis/tracer-agreement.ts). */
+  agreement?: TracerAgreement;
   /** Files in the results folder, relative paths (`output`: a selftest's own output). */
   artifacts: { trace?: string; commands?: string; console?: string; output?: string; bpftrace?: string };
   /** What the scenario calls each address (`10.244.2.2` -> `pod1`, a VIP -> `VIP`): the flows' host names. */
@@ -234,10 +267,19 @@ export function mergeTraceable(seen: KernelRun['traceable'], more: readonly stri
 }
 
 /**
- * Results of format 1 (before the judged steps were stored) as format 2: each graph's kind told from
+ * Results of format 1 (before the judged steps were stored) and 2 (bpftrace only counted) as format 3: each graph's kind told from
  * its role; the graphs then show their verdict and diff without the calls they matched.
  */
-export function upgradeResults(v1: Omit<RunResults, 'version'>): RunResults {
+export function upgradeResults(old: Omit<RunResults, 'version'>): RunResults {
   const kindOf = (g: GraphResult): GraphResult['kind'] => g.kind ?? (g.role === 'baseline' ? 'baseline' : g.role.includes(' -> ') ? 'order' : 'path');
-  return { ...v1, version: RESULTS_VERSION, cells: v1.cells.map((c) => ({ ...c, graphs: c.graphs.map((g) => ({ ...g, kind: kindOf(g) })) })) };
+  return { ...old, version: RESULTS_VERSION, cells: old.cells.map((c) => upgradeCell({ ...c, graphs: c.graphs.map((g) => ({ ...g, kind: kindOf(g) })) })) };
+}
+
+/** Format 2's `bpftrace` (hook calls counted next to function_graph) becomes an observation. */
+function upgradeCell(c: CellResult): CellResult {
+  const legacy = c.bpftrace as unknown as { hooks?: { fn: string; hook: number; count: number }[] } | undefined;
+  if (legacy === undefined || !Array.isArray(legacy.hooks)) return c;
+  const { bpftrace: _dropped, ...rest } = c;
+  const text = legacy.hooks.map((h) => `${h.fn}${h.hook ? ` at hook ${h.hook}` : ''} x${h.count}`).join(', ');
+  return { ...rest, observations: [...c.observations, `bpftrace (whole scenario): ${text || 'no hook call counted'}`] };
 }

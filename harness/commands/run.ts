@@ -35,7 +35,8 @@ export function registerRun(program: Command): void {
     .option('--ipvs-source <dir|debian>', "run IPVS modules built from this tree (it holds net/netfilter/ipvs/) instead of the kernel's own; `debian`: the kernel's own linux-source")
     .option('--cache-dir <dir>', 'cache for kernels and guest images (default: $IPVS_HARNESS_CACHE or ~/.cache/ipvs-harness)')
     .option('--no-trace', 'run the traffic without ftrace (outcomes only)')
-    .option('--bpftrace', 'also count hook calls per netfilter hook and their kernel stacks with bpftrace (boots the larger bpftrace image; needs `setup --with-bpftrace`)')
+    .option('--tracer <ftrace|bpftrace|both>', 'which tracer judges the graphs: ftrace (function_graph, the default), bpftrace (kprobes on the hooks and the functions the graphs name), or both (judged on each, and whether they agree); bpftrace boots the larger bpftrace image (docs/tracers.md)')
+    .option('--bpftrace', 'the same as --tracer both')
     .option('--fresh-boot', 'boot a fresh guest for every scenario instead of reusing one per kernel')
     .option('--snapshot', 'start every scenario from a snapshot of the kernel\'s booted guest instead of resetting one guest between scenarios (no leftover state; under TCG not faster: see docs/vm.md)')
     .addHelpText('after', `
@@ -49,6 +50,7 @@ Examples:
   $ ipvs-harness run -k debian:6.1 --update-baseline baselines/         # record known-good call graphs
   $ ipvs-harness run -k build:~/linux --baseline baselines/ --baseline-kernel debian:6.1
   $ ipvs-harness run -k debian:6.1 --ipvs-source ~/ipvs -s no-destination   # your IPVS, built out of tree
+  $ ipvs-harness run -k debian:6.12 --tracer both -s pod-to-vip   # judged on function_graph and on bpftrace
 
 Writes <out>/results.json, report.html, junit.xml and, per kernel and scenario, trace.txt,
 commands.log and console.log. Exit code: 0 all passed, 1 a scenario failed, 2 bad input,

@@ -7,6 +7,7 @@ const FORMATS: Record<string, TraceFormat> = {
   'function_graph': 'function_graph',
   'function-graph': 'function_graph',
   'bpftrace': 'bpftrace-text',
+  'bpftrace-calls': 'bpftrace-calls',
   'bpftrace-json': 'bpftrace-json',
   'bpftrace-text': 'bpftrace-text',
   'kprobe': 'kprobe-events',

@@ -6,6 +6,7 @@ import type { CellResult, GraphResult } from '../../analysis/report/results.ts';
 import { matchExpectedGraph } from '../../analysis/expected-graph-match.ts';
 import { judgedOrder, judgedPath } from '../../analysis/judged-graph.ts';
 import { parseFunctionGraph } from '../../analysis/function-graph-parser.ts';
+import { parseBpftraceCalls } from '../../analysis/bpftrace-calls.ts';
 import { walkCalls, type Trace } from '../../analysis/model.ts';
 import { scopeToFlow } from '../../analysis/flow-scope.ts';
 import { markUntraceable } from '../../analysis/untraceable-steps.ts';
@@ -29,10 +30,12 @@ export interface JudgeOptions {
   finalMarker?: string;
   /** What the kernel could trace (the filter's functions): a missing step naming none of them says so. */
   traceable?: readonly string[];
+  /** The tracer that wrote the text: function_graph (default) or bpftrace's call events. */
+  tracer?: 'ftrace' | 'bpftrace';
 }
 
 export function judgeTrace(traceText: string, scenario: Scenario, kernelRelease: string, options: JudgeOptions = {}): Judged {
-  const trace = parseFunctionGraph(traceText);
+  const trace = options.tracer === 'bpftrace' ? parseBpftraceCalls(traceText) : parseFunctionGraph(traceText);
   const graphs: GraphResult[] = scenario.graphs.map((item) => judgeItem(trace, item, kernelRelease));
   if (options.traceable !== undefined) markUntraceable(graphs, options.traceable);
   const final = options.finalMarker;

@@ -10,7 +10,7 @@ const scenarios = selectScenarios(['host-to-vip', 'no-destination']).map((s) => 
 function results(code: string, details?: string): RunResults {
   const error = { code, phase: 'kernel' as const, message: `${code} message`, ...(details ? { details } : {}) };
   return {
-    version: 2, tool: { name: 'ipvs-harness', version: '0' }, startedAt: '', finishedAt: '', durationMs: 0, host: { hostname: 'h', accel: 'tcg', jobs: 1 },
+    version: 3, tool: { name: 'ipvs-harness', version: '0' }, startedAt: '', finishedAt: '', durationMs: 0, host: { hostname: 'h', accel: 'tcg', jobs: 1 },
     kernels: [{ spec: 'debian:6.1', bootMs: [], error }],
     scenarios: [], summary: { passed: 0, failed: 0, error: 1, skipped: 0, total: 1 },
     cells: [{ kernel: 'debian:6.1', scenario: 'no-destination', status: 'error', durationMs: 0, error, failures: [], steps: [], graphs: [], observations: [], artifacts: {} }],

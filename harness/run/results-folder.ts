@@ -40,6 +40,6 @@ export function readResults(dir: string): RunResults {
   const version = (data as { version?: unknown } | null)?.version;
   if (version === RESULTS_VERSION) return data as RunResults;
   // Format 1 stored each graph's verdict without the calls it matched: still rendered, without them.
-  if (version === 1) return upgradeResults(data as RunResults);
-  throw new ResultsFolderError(`${file}: version: results format ${JSON.stringify(version)} is not supported; this ipvs-harness reads formats 1 and ${RESULTS_VERSION}${typeof version === 'number' && version > RESULTS_VERSION ? ' (written by a newer ipvs-harness: upgrade it)' : ''}`);
+  if (version === 1 || version === 2) return upgradeResults(data as RunResults);
+  throw new ResultsFolderError(`${file}: version: results format ${JSON.stringify(version)} is not supported; this ipvs-harness reads formats 1 to ${RESULTS_VERSION}${typeof version === 'number' && version > RESULTS_VERSION ? ' (written by a newer ipvs-harness: upgrade it)' : ''}`);
 }

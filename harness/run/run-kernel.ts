@@ -29,6 +29,7 @@ import type { RunPlan } from './run-plan.ts';
 import { outOfTreeIpvsInGuest, withOutOfTreeIpvs } from './own-ipvs.ts';
 import type { LoadedScenario } from '../scenario-loader.ts';
 import { EXIT } from '../exit-codes.ts';
+import { bpftraceReleaseFor } from '../../vm/bpftrace-bundle.ts';
 
 export interface KernelRunOptions {
   /** The kernel, parsed (a path: kernel with its modules and config); its `text` is the cells' `kernel`. */
@@ -75,7 +76,7 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     kernel.release = resolved.release;
-    preflightKernel(resolved.configText, `kernel ${resolved.label} (${resolved.source})`, resolved.release);
+    preflightKernel(resolved.configText, `kernel ${resolved.label} (${resolved.source})`, resolved.release, tracer);
     if (opts.plan.outOfTreeIpvs) {
       resolved = await withOutOfTreeIpvs(resolved, opts.plan.outOfTreeIpvs, {
         cacheDir: guests.cacheDir ?? defaultCacheDir(), progress: (stage, detail) => opts.reporter.onKernelStage(spec, stage, detail),
@@ -196,6 +197,7 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
     }
   }
   if (bootError) kernel.error = bootError;
+  if (memo.bpftraceVersion) kernel.bpftrace = { version: memo.bpftraceVersion, release: bpftraceReleaseFor(kernel.release ?? '') };
   return { kernel, cells };
 }
 
@@ -219,7 +221,7 @@ function scenarioCell(scenario: Scenario, file: string, tracer: RunPlan['tracer'
       const { release, imageSha256 } = ctx.guest.kernel;
       let flow: FlowLayoutResult | undefined;
       try {
-        if (tracer.ftrace) flow = await kernelFlowLayout(ctx.shell, { release, ...(imageSha256 ? { imageSha256 } : {}) }, cacheDir);
+        if (tracer.ftrace || tracer.bpftrace) flow = await kernelFlowLayout(ctx.shell, { release, ...(imageSha256 ? { imageSha256 } : {}) }, cacheDir);
       } catch (error) {
         return { kind: 'broken', phase: 'setup', error };
       }
@@ -235,13 +237,14 @@ function scenarioCell(scenario: Scenario, file: string, tracer: RunPlan['tracer'
       if (flow && !flow.layout) cell.observations.push(`flows: hook calls carry no packet identity: ${flow.why}`);
       cell.hostNames = hostNames(scenario);
       try {
-        if (tracer.ftrace) {
+        // trace.txt: the trace the graphs were judged on (function_graph, or bpftrace's events alone).
+        if (tracer.ftrace || tracer.bpftrace) {
           writeAtomic(join(ctx.out, ctx.dir, 'trace.txt'), artifacts.trace);
           cell.artifacts.trace = join(ctx.dir, 'trace.txt');
         }
-        if (artifacts.bpftrace !== undefined) {
-          writeAtomic(join(ctx.out, ctx.dir, 'bpftrace.json'), artifacts.bpftrace);
-          cell.artifacts.bpftrace = join(ctx.dir, 'bpftrace.json');
+        if (tracer.ftrace && artifacts.bpftrace !== undefined) {
+          writeAtomic(join(ctx.out, ctx.dir, 'bpftrace.txt'), artifacts.bpftrace);
+          cell.artifacts.bpftrace = join(ctx.dir, 'bpftrace.txt');
         }
       } catch (error) {
         return { kind: 'broken', phase: 'collect', error };
@@ -268,6 +271,7 @@ async function boot(opts: KernelRunOptions, kernel: KernelRun, resolved: Resolve
     kernel: resolved ?? opts.kernel,
     cacheDir: guests.cacheDir,
     withBpftrace: tracer.bpftrace,
+    tracers: tracer,
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(guests.bootTimeoutMs ? { timeoutMs: guests.bootTimeoutMs } : {}),
     onEvent: vmEvents(opts),

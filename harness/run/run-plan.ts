@@ -41,8 +41,26 @@ export interface RunPlan {
 export interface TracerPlan {
   /** function_graph with the step markers (`--no-trace`: outcomes only). */
   ftrace: boolean;
-  /** Also count hook calls with bpftrace (boots the bpftrace image). */
+  /** bpftrace's call events (boots the bpftrace image): judged alone (`--tracer bpftrace`) or beside ftrace (`both`). */
   bpftrace: boolean;
+}
+
+export const TRACER_CHOICES = ['ftrace', 'bpftrace', 'both'] as const;
+
+/** `--tracer` and the older switches as one choice; `--no-trace` wins (outcomes only). */
+export function planTracer(req: Pick<RunRequest, 'trace' | 'bpftrace' | 'tracer'>): TracerPlan {
+  if (req.trace === false) {
+    if (req.tracer !== undefined) throw new UsageError(`--no-trace and --tracer ${req.tracer} contradict each other; drop one`);
+    return { ftrace: false, bpftrace: false };
+  }
+  const choice = req.tracer ?? (req.bpftrace ? 'both' : 'ftrace');
+  if (!(TRACER_CHOICES as readonly string[]).includes(choice)) throw new UsageError(`--tracer ${choice}: expected one of ${TRACER_CHOICES.join(', ')}`);
+  return { ftrace: choice !== 'bpftrace', bpftrace: choice !== 'ftrace' };
+}
+
+/** The choice a tracer plan stands for, as results.json and the report name it (null: untraced). */
+export function tracerChoice(t: TracerPlan): 'ftrace' | 'bpftrace' | 'both' | null {
+  return t.ftrace && t.bpftrace ? 'both' : t.bpftrace ? 'bpftrace' : t.ftrace ? 'ftrace' : null;
 }
 
 export interface GuestPlan {
@@ -72,7 +90,10 @@ export interface RunRequest {
   /** A results folder whose cell durations balance the shards. */
   durations?: string;
   trace?: boolean;
+  /** `--bpftrace` (older name of `--tracer both`). */
   bpftrace?: boolean;
+  /** `--tracer ftrace|bpftrace|both`. */
+  tracer?: string;
   freshBoot?: boolean;
   /** `--snapshot`: every cell from a snapshot of the kernel's booted guest. */
   snapshot?: boolean;
@@ -102,7 +123,7 @@ export function planRun(req: RunRequest, env: NodeJS.ProcessEnv = process.env): 
     guestCells: selftests,
     cells: shard ? shardCells(all, shard, ...recordedDurations(req.durations)) : all,
     ...(shard ? { shard } : {}),
-    tracer: { ftrace: req.trace ?? true, bpftrace: req.bpftrace ?? false },
+    tracer: planTracer(req),
     guests: { jobs: req.jobs !== undefined ? parseJobs(req.jobs) : defaultJobs(availableParallelism(), freemem()), freshBoot: req.freshBoot ?? false, snapshots: req.snapshot === true && req.freshBoot !== true, cacheDir },
     out: resolve(req.out),
     ...(testFault ? { testFault } : {}),

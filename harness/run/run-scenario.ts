@@ -17,8 +17,10 @@ import { batchCommand, splitBatch, type BatchPart } from '../../scenarios/batch.
 import type { GuestCommand } from '../../scenarios/guest-commands.ts';
 import { LIST_BUILTIN_IPVS_LINES, parseLineNumbers } from '../../scenarios/builtin-ipvs-lines.ts';
 import { markLostEvents, parseRingBufferStats, RING_BUFFER_STATS } from '../../scenarios/ring-buffer.ts';
-import { bpftraceProgram, bpftraceStart, bpftraceStop, hookCounts, kstackWorks, stackCount } from '../../scenarios/bpftrace-plan.ts';
-import { CommandFailed, SetupFailed } from '../errors.ts';
+import { BPFTRACE_VERSION, bpftraceCallsProgram, bpftraceCandidates, bpftraceFunctions, bpftraceStart, bpftraceStop, parseProbeable, probeableCommand } from '../../scenarios/bpftrace-plan.ts';
+import { sortBpftraceCalls } from '../../analysis/bpftrace-calls.ts';
+import { CommandFailed, SetupFailed, TracerFailed } from '../errors.ts';
+import { compareTracers } from './tracer-agreement.ts';
 import { LoggedShell } from './guest-shell.ts';
 import { judgeTrace } from './judge-trace.ts';
 import type { TracerPlan } from './run-plan.ts';
@@ -29,7 +31,7 @@ import { connTableCommand } from '../../scenarios/conn-table-command.ts';
 export interface ScenarioRunOptions {
   kernel: string;
   kernelRelease: string;
-  /** function_graph, and bpftrace's hook counts and stacks (the guest must then be the bpftrace image). */
+  /** function_graph and/or bpftrace's call events (the guest must then be the bpftrace image). */
   tracer: TracerPlan;
   onStep?: (step: Step, result: StepResult) => void;
   /** Modules built into the kernel: not modprobed; `ip_vs` among them changes tracing and reset. */
@@ -44,6 +46,10 @@ export interface ScenarioRunOptions {
 export interface KernelMemo {
   /** The traceable functions, by the list of ip_vs modules loaded when they were read. */
   traceable: Map<string, Set<string>>;
+  /** `bpftrace --version` in the kernel's guest. */
+  bpftraceVersion?: string;
+  /** Functions asked about for bpftrace: the symbol to probe, null when the kernel cannot. */
+  probeable?: Map<string, string | null>;
 }
 
 export function newKernelMemo(): KernelMemo {
@@ -89,10 +95,15 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
     failures: [], steps: [], graphs: [], observations: [], artifacts: {},
   };
   const builtIn = opts.builtInModules ?? new Set<string>();
+  const tracers = opts.tracer;
+  if (tracers.ftrace || tracers.bpftrace) cell.tracer = tracers.ftrace && tracers.bpftrace ? 'both' : tracers.bpftrace ? 'bpftrace' : 'ftrace';
+  // Markers go to trace_marker when ftrace runs (bpftrace sees the same write), else to /dev/null for bpftrace.
+  const markers: MarkerSink = tracers.ftrace ? 'ftrace' : tracers.bpftrace ? 'write' : null;
   let traceText = '';
   let bpftraceText: string | undefined;
+  let bpftraceKilled = false;
+  let probed: string[] = [];
   let filtered: string[] | undefined;
-  const bpftraceNotes: string[] = [];
   // Where the scenario is, for the outcome when the guest fails under it.
   let phase: CellPhase = 'setup';
   try {
@@ -106,11 +117,11 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
     });
     phase = 'trace';
     // What the guest can trace depends only on the kernel and the modules loaded: read once per set of modules.
-    const state = opts.tracer.ftrace || opts.tracer.bpftrace
+    const state = tracers.ftrace || tracers.bpftrace
       ? await inPhase('trace', () => traceableState(shell, builtIn, opts.memo))
       : { traceable: new Set<string>(), modules: [], builtinLines: [] };
     const traceable = state.traceable;
-    const plan = opts.tracer.ftrace ? await inPhase('trace', async () => {
+    const plan = tracers.ftrace ? await inPhase('trace', async () => {
       const p = planTracing(s, traceable, state.modules, state.builtinLines, opts.flowLayout);
       // Start, then what the filter selected: recorded per kernel so that a diff tells inlined from not called.
       const listed = { ...p.listFiltered, allowFailure: true };
@@ -118,60 +129,99 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       if (out.exitCodes.get('listed') === 0) filtered = (out.get('listed') ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
       return p;
     }) : undefined;
-    // bpftrace is a second opinion: when it cannot start or stop, the cell says so and goes on.
-    let program = opts.tracer.bpftrace ? bpftraceProgram(traceable, kstackWorks(opts.kernelRelease) ? 8 : 0) : null;
-    if (program) {
-      const started = await shell.runAllowingFailure(bpftraceStart(program));
+    if (tracers.bpftrace) {
+      // Which of the functions the graphs name the kernel can probe: asked once per kernel and name.
+      const symbols = opts.memo?.probeable ?? new Map<string, string | null>();
+      if (opts.memo) opts.memo.probeable = symbols;
+      const unknown = bpftraceCandidates(s).filter((n) => !symbols.has(n));
+      if (unknown.length > 0) {
+        const found = parseProbeable((await shell.run(probeableCommand(unknown))).stdout);
+        for (const n of unknown) symbols.set(n, found.get(n) ?? null);
+      }
+      const fns = bpftraceFunctions(s, traceable, symbols);
+      probed = [...fns.hooks, ...fns.others.map((o) => o.name)];
+      if (fns.hooks.length === 0) throw new TracerFailed('bpftrace has no IPVS hook function to probe: none of them is in available_filter_functions (is ip_vs loaded?)');
+      if (opts.memo && opts.memo.bpftraceVersion === undefined) {
+        const v = await shell.runAllowingFailure(BPFTRACE_VERSION);
+        opts.memo.bpftraceVersion = v.exitCode === 0 ? v.stdout.trim().replace(/^bpftrace\s+/, '') : 'unknown';
+      }
+      const started = await shell.runAllowingFailure(bpftraceStart(bpftraceCallsProgram(fns, opts.flowLayout)));
       if (started.exitCode !== 0) {
-        bpftraceNotes.push(`bpftrace did not start: ${lastLines(started.stderr || started.stdout)}`);
-        program = null;
+        const said = (started.stderr || started.stdout).trim().split('\n').filter((l) => l.trim() !== '').slice(-8).join('\n');
+        throw new TracerFailed(`bpftrace could not attach its probes: ${said.split('\n').slice(-2).join(' | ') || (started.timedOut ? 'timed out' : `exit ${started.exitCode}`)}`, said);
       }
     }
     phase = 'step';
     for (const step of s.steps) {
-      const result = await runStep(shell, s, step, opts.tracer.ftrace);
+      const result = await runStep(shell, s, step, markers);
       cell.steps.push(result);
       opts.onStep?.(step, result);
     }
     phase = 'collect';
-    if (program) {
-      const stopped = await shell.runAllowingFailure(bpftraceStop());
-      bpftraceText = stopped.stdout;
-      if (stopped.exitCode !== 0) bpftraceNotes.push(`bpftrace did not stop cleanly: ${lastLines(stopped.stderr) || (stopped.timedOut ? 'timed out' : `exit ${stopped.exitCode}`)}`);
-      else cell.bpftrace = { hooks: hookCounts(bpftraceText), stacks: stackCount(bpftraceText) };
-    }
-    // One round trip: stop tracing, the ring buffer's losses, the trace, IPVS's own counters.
+    // One round trip: the final marker, stop the tracers, the ring buffer's losses, the traces, IPVS's own counters.
     const ipvsCounters: GuestCommand = { label: 'ipvs counters', script: 'cat /proc/net/ip_vs_stats; echo; ipvsadm -Ln --stats; echo; ipvsadm -Lnc', timeoutMs: 15_000, allowFailure: true };
-    const collected = splitBatch((await shell.run(batchCommand('collect', plan
-      ? [{ name: 'stop', command: plan.stop }, { name: 'losses', command: RING_BUFFER_STATS }, { name: 'trace', command: plan.collect }, { name: 'ipvs', command: ipvsCounters }]
-      : [{ name: 'ipvs', command: ipvsCounters }]))).stdout);
+    const parts: BatchPart[] = [];
+    if (plan) parts.push({ name: 'stop', command: plan.stop });
+    else if (tracers.bpftrace) parts.push({ name: 'end', command: markerCommand(TRACE_END_MARKER, 'write') });
+    if (tracers.bpftrace) parts.push({ name: 'bpftrace', command: bpftraceStop() });
+    if (plan) parts.push({ name: 'losses', command: RING_BUFFER_STATS }, { name: 'trace', command: plan.collect });
+    parts.push({ name: 'ipvs', command: ipvsCounters });
+    const collected = splitBatch((await shell.run(batchCommand('collect', parts))).stdout);
     if (plan) traceText = markLostEvents(withNewline(collected.get('trace') ?? ''), parseRingBufferStats(collected.get('losses') ?? ''));
+    if (tracers.bpftrace) {
+      bpftraceText = sortBpftraceCalls(withNewline(collected.get('bpftrace') ?? ''));
+      bpftraceKilled = collected.exitCodes.get('bpftrace') !== 0;
+    }
     cell.counters = { ipvsStats: collected.get('ipvs') ?? '' };
   } catch (err) {
-    if (!(err instanceof SetupFailed)) return { kind: 'broken', phase, error: err };
-    cell.status = 'error';
-    cell.error = { code: 'SETUP_FAILED', phase: 'setup', message: err.message };
+    if (err instanceof TracerFailed) {
+      cell.status = 'error';
+      cell.error = { code: err.code, phase: 'trace', message: err.message, ...(err.details ? { details: err.details } : {}) };
+    } else if (err instanceof SetupFailed) {
+      cell.status = 'error';
+      cell.error = { code: 'SETUP_FAILED', phase: 'setup', message: err.message };
+    } else return { kind: 'broken', phase, error: err };
   }
+  const notes: string[] = [];
   if (cell.status !== 'error') {
-    if (opts.tracer.ftrace) {
-      try {
-        const judged = judgeTrace(traceText, s, opts.kernelRelease, { finalMarker: TRACE_END_MARKER, ...(filtered ? { traceable: filtered } : {}) });
+    try {
+      const finalMarker = { finalMarker: TRACE_END_MARKER };
+      const killed = bpftraceKilled ? `bpftrace did not exit within its deadline after SIGINT and was killed: its output may be cut off` : undefined;
+      const fromBpftrace = bpftraceText !== undefined
+        ? judgeTrace(bpftraceText, s, opts.kernelRelease, { ...finalMarker, traceable: probed, tracer: 'bpftrace' })
+        : undefined;
+      if (fromBpftrace && killed) for (const g of fromBpftrace.graphs) if (!g.holds) g.incomplete ??= killed;
+      if (tracers.ftrace) {
+        const judged = judgeTrace(traceText, s, opts.kernelRelease, { ...finalMarker, ...(filtered ? { traceable: filtered } : {}) });
         cell.graphs = judged.graphs;
         cell.observations = judged.observations;
         cell.trace = judged.summary;
-      } catch (err) {
-        return { kind: 'broken', phase: 'judge', error: err };
+        if (fromBpftrace) {
+          cell.bpftrace = { tracer: 'bpftrace', graphs: fromBpftrace.graphs, observations: fromBpftrace.observations, trace: fromBpftrace.summary };
+          cell.agreement = compareTracers(traceText, bpftraceText!, s, opts.kernelRelease, { ftrace: judged.graphs, bpftrace: fromBpftrace.graphs, probed });
+        }
+      } else if (fromBpftrace) {
+        cell.graphs = fromBpftrace.graphs;
+        cell.observations = fromBpftrace.observations;
+        cell.trace = fromBpftrace.summary;
+        traceText = bpftraceText!;
       }
+      if (killed) notes.push(killed);
+    } catch (err) {
+      return { kind: 'broken', phase: 'judge', error: err };
     }
-    concludeCell(cell, s.trace.bufferKb, bpftraceNotes);
+    concludeCell(cell, s.trace.bufferKb, notes);
   }
   cell.durationMs = Date.now() - started;
   return {
     kind: 'finished', cell,
-    artifacts: { trace: traceText, commands: shell.text(), ...(bpftraceText !== undefined ? { bpftrace: bpftraceText } : {}) },
-    ...(filtered !== undefined ? { traceable: filtered } : {}),
+    artifacts: { trace: traceText, commands: shell.text(), ...(bpftraceText !== undefined && tracers.ftrace ? { bpftrace: bpftraceText } : {}) },
+    ...(filtered !== undefined ? { traceable: filtered } : tracers.bpftrace && probed.length > 0 ? { traceable: probed } : {}),
   };
 }
+
+/** Where the runner's markers go: ftrace's trace_marker, a plain write(2) bpftrace picks up, or nowhere (untraced). */
+type MarkerSink = 'ftrace' | 'write' | null;
 
 async function inPhase<T>(phase: 'setup' | 'trace', fn: () => Promise<T>): Promise<T> {
   try {
@@ -182,7 +232,7 @@ async function inPhase<T>(phase: 'setup' | 'trace', fn: () => Promise<T>): Promi
   }
 }
 
-async function runStep(shell: LoggedShell, s: Scenario, step: Step, tracing: boolean): Promise<StepResult> {
+async function runStep(shell: LoggedShell, s: Scenario, step: Step, markers: MarkerSink): Promise<StepResult> {
   const started = Date.now();
   const kind = stepKind(step);
   const snapshot = snapshotCommand(s);
@@ -194,7 +244,7 @@ async function runStep(shell: LoggedShell, s: Scenario, step: Step, tracing: boo
   // marker, observer's datagrams, counters); the step's own command runs alone, for its exit status.
   const pre: BatchPart[] = [...(counted ? [{ name: 'counters', command: snapshot }] : []), { name: 'conns', command: connTableCommand() }];
   if (observer) pre.push({ name: 'observer', command: observer.start });
-  if (tracing) pre.push({ name: 'marker', command: markerCommand(stepMarker(step.name, 'begin')) });
+  if (markers) pre.push({ name: 'marker', command: markerCommand(stepMarker(step.name, 'begin'), markers) });
   const ready = splitBatch((await shell.run(batchCommand(`before ${step.name}`, pre))).stdout);
   const before: CounterSnapshot = parseSnapshot(ready.get('counters') ?? '');
   const connsBefore = parseConnTable(ready.get('conns') ?? '');
@@ -203,7 +253,7 @@ async function runStep(shell: LoggedShell, s: Scenario, step: Step, tracing: boo
   // The step's last packets reach their hooks before the end marker, or are named as still in flight.
   const post: BatchPart[] = [];
   if (sendsTraffic(kind)) post.push({ name: 'drain', command: drainCommand(s) });
-  if (tracing) post.push({ name: 'marker', command: markerCommand(stepMarker(step.name, 'end')) });
+  if (markers) post.push({ name: 'marker', command: markerCommand(stepMarker(step.name, 'end'), markers) });
   if (observer) post.push({ name: 'observer', command: observer.collect });
   if (counted) post.push({ name: 'counters', command: snapshot });
   post.push({ name: 'conns', command: connTableCommand() });
@@ -254,21 +304,26 @@ export function concludeCell(cell: CellResult, bufferKb: number, notes: readonly
     for (const c of step.checks.filter((x) => !x.ok)) cell.failures.push(`step ${step.name}: ${c.what}: expected ${c.expected}, got ${c.actual}`);
     if (step.status === 'error') cell.failures.push(`step ${step.name}: ${step.detail ?? 'error'}`);
   }
-  for (const g of cell.graphs.filter((x) => !x.holds && x.incomplete === undefined)) cell.failures.push(`graph ${g.name}: does not hold${g.diff ? `: ${g.diff.split('\n')[0]}` : ''}`);
+  // With --tracer both, a graph fails on either tracer's trace; bpftrace's are named so.
+  const second = cell.bpftrace?.graphs.map((g) => ({ ...g, name: `${g.name} [bpftrace]` })) ?? [];
+  const all = [...cell.graphs, ...second];
+  for (const g of all.filter((x) => !x.holds && x.incomplete === undefined)) cell.failures.push(`graph ${g.name}: does not hold${g.diff ? `: ${g.diff.split('\n')[0]}` : ''}`);
   // A graph that could not be judged for a hole in the trace is neither a pass nor a failure.
-  const unjudged = cell.graphs.filter((x) => !x.holds && x.incomplete !== undefined);
+  const unjudged = all.filter((x) => !x.holds && x.incomplete !== undefined);
   for (const g of unjudged) cell.observations.push(`graph ${g.name}: cannot be judged, incomplete trace: ${g.incomplete}`);
   cell.observations.push(...notes);
-  if (cell.bpftrace) {
-    const text = cell.bpftrace.hooks.map((h) => `${h.fn}${h.hook ? ` at hook ${h.hook}` : ''} x${h.count}`).join(', ');
-    cell.observations.push(`bpftrace (whole scenario): ${text || 'no hook call counted'}`);
+  if (cell.agreement) {
+    const a = cell.agreement;
+    cell.observations.push(a.agree
+      ? `ftrace and bpftrace agree (${a.steps} step(s), ${a.graphs} graph(s) compared)`
+      : `ftrace and bpftrace disagree: ${a.differences.slice(0, 3).join('; ')}${a.differences.length > 3 ? `; and ${a.differences.length - 3} more` : ''}`);
   }
   cell.status = cell.failures.length > 0 ? 'failed' : 'passed';
   if (cell.status === 'passed' && unjudged.length > 0) {
     cell.status = 'error';
     const lost = cell.trace?.lostEvents ?? 0;
-    const why = lost > 0 ? `the ftrace ring buffer (${bufferKb} KiB per CPU) overflowed and lost ${lost} events; raise trace.bufferKb` : unjudged[0]!.incomplete;
+    const why = lost > 0 ? (cell.tracer === 'bpftrace' ? `bpftrace lost ${lost} events (its per-CPU buffers overflowed)` : `the ftrace ring buffer (${bufferKb} KiB per CPU) overflowed and lost ${lost} events; raise trace.bufferKb`) : unjudged[0]!.incomplete;
     const names = unjudged.map((g) => g.name.split(':')[0]).join(', ');
-    cell.error = { code: 'TRACE_INCOMPLETE', phase: 'collect', message: `the trace is incomplete: ${why}; ${unjudged.length} of ${cell.graphs.length} graph(s) could not be judged (${names})` };
+    cell.error = { code: 'TRACE_INCOMPLETE', phase: 'collect', message: `the trace is incomplete: ${why}; ${unjudged.length} of ${all.length} graph(s) could not be judged (${names})` };
   }
 }
