@@ -115,11 +115,39 @@ function linksHtml(c: ReportCell): string {
   return `<ul class="links">${items.join('')}</ul>`;
 }
 
+/** `--tracer both`: bpftrace's verdict on each graph next to function_graph's, and where the two disagree. */
+function secondTracerHtml(c: ReportCell): string {
+  const r = c.result;
+  if (!r.bpftrace && !r.agreement) return '';
+  const out: string[] = ['<h4>bpftrace <span class="muted small">the same graphs judged on bpftrace\'s trace (kprobes on the hooks and the functions the graphs name)</span></h4>'];
+  const a = r.agreement;
+  if (a) {
+    out.push(a.agree
+      ? `<div class="box passed agreement" data-agree="true">ftrace and bpftrace agree: roles seen, their order and nesting in ${a.steps} step(s), and the paths of ${a.graphs} graph(s)</div>`
+      : `<div class="box failed agreement" data-agree="false">ftrace and bpftrace disagree:<ul>${a.differences.map((d) => `<li>${h(d)}</li>`).join('')}</ul></div>`);
+  }
+  const graphs = r.bpftrace?.graphs ?? [];
+  if (graphs.length > 0) {
+    const rows = graphs.map((g) => {
+      const verdict = g.holds ? '<span class="badge holds">holds</span>' : g.incomplete ? '<span class="badge fails">incomplete trace</span>' : '<span class="badge fails">does not hold</span>';
+      const diff = !g.holds && g.diff ? `<details><summary>diff</summary><pre class="diff">${h(g.diff)}</pre></details>` : '';
+      return `<li data-bpftrace-graph="${h(g.name)}" data-holds="${g.holds}">${verdict} ${h(g.name)}${diff}</li>`;
+    });
+    out.push(`<ul class="bpftrace-graphs">${rows.join('')}</ul>`);
+  }
+  if (r.bpftrace?.trace) {
+    const t = r.bpftrace.trace;
+    out.push(`<div class="small muted">bpftrace trace: ${t.lines} lines, ${t.roots} root calls, ${t.lostEvents} lost events, ${t.diagnostics} diagnostics</div>`);
+  }
+  return out.join('\n');
+}
+
 export function cellHtml(c: ReportCell): string {
   const r = c.result;
   const out: string[] = [];
   out.push(`<section class="cell" id="${h(c.id)}" data-kernel="${h(r.kernel)}" data-scenario="${h(r.scenario)}" data-status="${h(r.status)}">`);
-  out.push(`<h3><span class="badge ${h(r.status)}">${h(r.status)}</span> ${h(r.scenario)} <span class="muted">on ${h(r.kernel)}${r.kernelRelease ? ` (${h(r.kernelRelease)})` : ''} · ${(r.durationMs / 1000).toFixed(1)} s</span></h3>`);
+  const tracer = r.tracer && r.tracer !== 'ftrace' ? ` · traced by ${r.tracer === 'both' ? 'ftrace and bpftrace' : 'bpftrace'}` : '';
+  out.push(`<h3><span class="badge ${h(r.status)}">${h(r.status)}</span> ${h(r.scenario)} <span class="muted" data-tracer="${h(r.tracer ?? 'ftrace')}">on ${h(r.kernel)}${r.kernelRelease ? ` (${h(r.kernelRelease)})` : ''} · ${(r.durationMs / 1000).toFixed(1)} s${tracer}</span></h3>`);
   if (c.reason) out.push(`<div class="box ${h(r.status)} reason">${h(r.status === 'failed' ? r.failures.join('\n') : c.reason)}</div>`);
   if (r.error?.details) out.push(`<details><summary>error details</summary><pre>${h(r.error.details)}</pre></details>`);
   out.push(linksHtml(c));
@@ -130,6 +158,7 @@ export function cellHtml(c: ReportCell): string {
     out.push(`<h4>Expected graphs <span class="muted small">${c.graphs.filter((g) => g.result.holds).length} of ${c.graphs.length} hold</span></h4>`);
     c.graphs.forEach((g, i) => out.push(graphHtml(g, i, c.id)));
   }
+  out.push(secondTracerHtml(c));
   if (r.observations.length > 0) out.push('<h4>Observations</h4>', `<ul class="observations">${r.observations.map((o) => `<li>${h(o)}</li>`).join('')}</ul>`);
   out.push(countersHtml(c));
   if (c.sections.length > 0) {

@@ -25,19 +25,27 @@ function failureBody(cell: ReportCell): string {
     out.push('', `graph ${g.name} (role ${g.role}${g.step ? `, step ${g.step}` : ''}) does not hold:`);
     if (g.diff) out.push(g.diff.trimEnd());
   }
+  for (const g of (c.bpftrace?.graphs ?? []).filter((x) => !x.holds)) {
+    out.push('', `graph ${g.name} (role ${g.role}${g.step ? `, step ${g.step}` : ''}) does not hold on bpftrace's trace:`);
+    if (g.diff) out.push(g.diff.trimEnd());
+  }
   return out.join('\n');
 }
 
 function systemOut(cell: ReportCell): string {
   const lines = [...cell.result.observations];
   for (const g of cell.result.graphs) lines.push(`graph ${g.holds ? 'holds' : 'FAILS'}: ${g.name}`);
+  for (const g of cell.result.bpftrace?.graphs ?? []) lines.push(`graph ${g.holds ? 'holds' : 'FAILS'} [bpftrace]: ${g.name}`);
+  for (const d of cell.result.agreement?.differences ?? []) lines.push(`tracers disagree: ${d}`);
   for (const a of cell.artifacts) if (a.exists) lines.push(`[[ATTACHMENT|${a.path}]]`);
   return lines.join('\n');
 }
 
 function testcase(cell: ReportCell, scenarioFile: string | undefined): string {
   const c = cell.result;
-  const head = `    <testcase${attr('name', c.scenario)}${attr('classname', classname(c.kernel))}${attr('time', seconds(c.durationMs))}${scenarioFile ? attr('file', scenarioFile) : ''}>`;
+  // The tracer in the name when it is not the default: a CI history keeps ftrace and bpftrace runs apart.
+  const name = c.tracer && c.tracer !== 'ftrace' ? `${c.scenario} [${c.tracer === 'both' ? 'ftrace+bpftrace' : 'bpftrace'}]` : c.scenario;
+  const head = `    <testcase${attr('name', name)}${attr('classname', classname(c.kernel))}${attr('time', seconds(c.durationMs))}${scenarioFile ? attr('file', scenarioFile) : ''}>`;
   const body: string[] = [];
   if (c.status === 'failed') {
     const type = (c.failures[0] ?? '').startsWith('graph ') ? 'graph' : 'step';
@@ -62,6 +70,7 @@ function suite(k: ReportKernel, index: number, cells: readonly ReportCell[], rep
   if (k.accel) props.push(['accel', k.accel]);
   if (k.ipvs) props.push(['ipvs', k.ipvs.core], ['ipvs.built-in', k.ipvs.builtIn.join(',')]);
   if (k.bootMs.length > 0) props.push(['boot.ms', k.bootMs.join(',')]);
+  if (k.bpftrace) props.push(['bpftrace.version', k.bpftrace.version]);
   if (k.console) props.push(['console', k.console]);
   const cases = cells.map((c) => testcase(c, files.get(c.result.scenario)));
   let errors = count('error');
