@@ -45,6 +45,33 @@ describe('preflight on real Debian cloud kernels', () => {
     expect(err.details).toMatch(/CONFIG_IP_VS=y or m \(is n; IPVS itself\)/);
   });
 
+  for (const series of ['5.10', '6.1', '6.12']) {
+    it(`debian:${series} has what bpftrace needs (--tracer bpftrace)`, () => {
+      const k = bySeries(series)!;
+      const config = readFileSync(join(k.dir, 'boot', `config-${k.release}`), 'utf8');
+      expect(missingKernelOptions(config, k.release, { ftrace: true, bpftrace: true })).toEqual([]);
+    });
+  }
+
+  it('--tracer bpftrace: a kernel without function_graph passes, one without kprobes is refused naming CONFIG_KPROBES', () => {
+    const k = bySeries('6.1')!;
+    const noGraph = readFileSync(join(k.dir, 'boot', `config-${k.release}`), 'utf8').replace(/^CONFIG_FUNCTION_GRAPH_TRACER=y$/m, '');
+    expect(missingKernelOptions(noGraph, k.release, { ftrace: false, bpftrace: true })).toEqual([]);
+    expect(missingKernelOptions(noGraph, k.release).map((m) => m.option)).toEqual(['FUNCTION_GRAPH_TRACER']);
+    const noKprobes = noGraph.replace(/^CONFIG_KPROBES=y$/m, '# CONFIG_KPROBES is not set');
+    let err: unknown;
+    try {
+      preflightKernel(noKprobes, 'kernel test', k.release, { ftrace: false, bpftrace: true });
+    } catch (e) {
+      err = e;
+    }
+    expect(isVmError(err, 'PREFLIGHT_MISSING_OPTIONS')).toBe(true);
+    if (!isVmError(err)) return;
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toContain('CONFIG_KPROBES');
+    expect(err.details).toContain("bpftrace's kprobes and kretprobes (--tracer bpftrace)");
+  });
+
   it('=m options need CONFIG_MODULES=y', () => {
     expect(missingKernelOptions('CONFIG_IP_VS=m\n').map((m) => m.option)).toContain('MODULES');
   });

@@ -68,10 +68,24 @@ describe('loadReportInput', () => {
     expect(graphs[1]!.result.diff).toContain('MISSING');
   });
 
+  it('reads results format 2: the hook calls bpftrace counted next to function_graph become an observation', () => {
+    const dir = join(tmp, 'v2');
+    cpSync(FIXTURE('weight0'), dir, { recursive: true });
+    const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+    results.version = 2;
+    results.cells[0].bpftrace = { hooks: [{ fn: 'ip_vs_in_hook', hook: 1, count: 4 }], stacks: 2 };
+    writeFileSync(join(dir, 'results.json'), JSON.stringify(results));
+    const read = readResults(dir);
+    expect(read.version).toBe(3);
+    expect(read.cells[0]!.bpftrace).toBeUndefined();
+    expect(read.cells[0]!.observations).toContain('bpftrace (whole scenario): ip_vs_in_hook at hook 1 x4');
+    expect(() => loadReport(dir)).not.toThrow();
+  });
+
   it('refuses a results format it does not know, naming it', () => {
     const dir = join(tmp, 'v9');
     cpSync(FIXTURE('weight0'), dir, { recursive: true });
     writeFileSync(join(dir, 'results.json'), JSON.stringify({ ...readResults(dir), version: 9 }));
-    expect(() => readResults(dir)).toThrow(/results\.json: version: results format 9 is not supported; this ipvs-harness reads formats 1 and 2 \(written by a newer ipvs-harness: upgrade it\)/);
+    expect(() => readResults(dir)).toThrow(/results\.json: version: results format 9 is not supported; this ipvs-harness reads formats 1 to 3 \(written by a newer ipvs-harness: upgrade it\)/);
   });
 });

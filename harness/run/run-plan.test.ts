@@ -4,9 +4,25 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_KERNEL_SPECS } from '../../vm/kernel-spec.ts';
 import { SEED_DIR } from '../scenario-loader.ts';
-import { defaultJobs, planRun } from './run-plan.ts';
+import { defaultJobs, planRun, planTracer } from './run-plan.ts';
+import { UsageError } from '../errors.ts';
 
 const seedNames = readdirSync(SEED_DIR).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort();
+
+describe('planTracer (--tracer, --bpftrace, --no-trace)', () => {
+  it('ftrace by default; bpftrace alone; both; --bpftrace is both', () => {
+    expect(planTracer({})).toEqual({ ftrace: true, bpftrace: false });
+    expect(planTracer({ tracer: 'bpftrace' })).toEqual({ ftrace: false, bpftrace: true });
+    expect(planTracer({ tracer: 'both' })).toEqual({ ftrace: true, bpftrace: true });
+    expect(planTracer({ bpftrace: true })).toEqual({ ftrace: true, bpftrace: true });
+    expect(planTracer({ trace: false })).toEqual({ ftrace: false, bpftrace: false });
+  });
+  it('an unknown tracer, or one with --no-trace, is a usage error (exit 2) naming the choices', () => {
+    expect(() => planTracer({ tracer: 'perf' })).toThrow(UsageError);
+    expect(() => planTracer({ tracer: 'perf' })).toThrow('--tracer perf: expected one of ftrace, bpftrace, both');
+    expect(() => planTracer({ trace: false, tracer: 'both' })).toThrow('--no-trace and --tracer both contradict each other');
+  });
+});
 
 describe('planRun', () => {
   it('defaults: the default kernels x the seed suite, traced, into an absolute folder', () => {
