@@ -108,7 +108,9 @@ export class BpftraceCallsParser {
       return;
     }
     if (/^(WARNING|ERROR|stdin|.*\.bt):/.test(text)) {
-      this.diag(text.startsWith('WARNING') ? 'warning' : 'error', 'BPFTRACE_MESSAGE', `bpftrace said: ${text.slice(0, 200)}`, text);
+      // A message about a place in the program has the place first: `calls.bt:3:1-27: WARNING: ...`.
+      const warning = /^(?:[^:]*:[\d:-]+: )?WARNING:/.test(text);
+      this.diag(warning ? 'warning' : 'error', 'BPFTRACE_MESSAGE', `bpftrace said: ${text.slice(0, 200)}`, text);
       return;
     }
     this.diag('error', 'UNPARSED_LINE', 'not a bpftrace call event', text);
