@@ -221,6 +221,13 @@ describe('bpftrace calls: damaged captures', () => {
     expect(t.markers).toEqual([]);
   });
 
+  it('takes no numbers longer than bpftrace prints (ns 20 digits, cpu and tid 10): no infinite times or pids', () => {
+    const huge = '9'.repeat(400);
+    const t = parseBpftraceCalls(capture(`> ${huge} 0 308 a -1 -1 wget`, `> 1000 ${huge} 308 b -1 -1 wget`, `M 1000 0 ${huge} text`, '> 99999999999999999999 0 4294967295 c -1 -1 wget'));
+    expect(codes(t)).toEqual([[2, 'error', 'UNPARSED_LINE'], [3, 'error', 'UNPARSED_LINE'], [4, 'error', 'UNPARSED_LINE'], [5, 'warning', 'MISSING_RETURN']]);
+    expect(t.roots.map((r) => [r.fn, r.startUs, r.pid])).toEqual([['c', 99999999999999999999 / 1000, 4294967295]]);
+  });
+
   it('reports lines that go back in time (OUT_OF_ORDER) once, and how many in all', () => {
     const once = parseBpftraceCalls(capture('> 1000 0 308 a -1 -1 wget', '< 3000 0 308 a 0', '> 2000 1 311 b -1 -1 httpd', '< 4000 1 311 b 0'));
     expect(codes(once)).toEqual([[4, 'warning', 'OUT_OF_ORDER']]);
