@@ -20,9 +20,11 @@ import { finishTrace, type TraceAssembly } from './trace-assembly.ts';
 /** The first line the program prints (in BEGIN, after every probe is attached), then the boot-time ns. */
 export const BPFTRACE_CALLS_HEADER = 'ipvs-harness bpftrace calls 1';
 
-const ENTRY_RE = /^> (\d+) (\d+) (\d+) ([\w.]+) (-?\d+) (-?\d+)(?: (.*))?$/;
-const RETURN_RE = /^< (\d+) (\d+) (\d+) ([\w.]+) (-?\d+)$/;
-const MARKER_RE = /^M (\d+) (\d+) (\d+) (.*)$/;
+// ns is a %llu (at most 20 digits), cpu and tid are %d: longer numbers are not events (and would
+// give calls an infinite time or pid).
+const ENTRY_RE = /^> (\d{1,20}) (\d{1,10}) (\d{1,10}) ([\w.]+) (-?\d+) (-?\d+)(?: (.*))?$/;
+const RETURN_RE = /^< (\d{1,20}) (\d{1,10}) (\d{1,10}) ([\w.]+) (-?\d+)$/;
+const MARKER_RE = /^M (\d{1,20}) (\d{1,10}) (\d{1,10}) (.*)$/;
 const EVENT_TIME_RE = /^[<>M] (\d+) /;
 
 /** Whether text is this format: the header among its first lines. */
@@ -108,7 +110,9 @@ export class BpftraceCallsParser {
       return;
     }
     if (/^(WARNING|ERROR|stdin|.*\.bt):/.test(text)) {
-      this.diag(text.startsWith('WARNING') ? 'warning' : 'error', 'BPFTRACE_MESSAGE', `bpftrace said: ${text.slice(0, 200)}`, text);
+      // A message about a place in the program has the place first: `calls.bt:3:1-27: WARNING: ...`.
+      const warning = /^(?:[^:]*:[\d:-]+: )?WARNING:/.test(text);
+      this.diag(warning ? 'warning' : 'error', 'BPFTRACE_MESSAGE', `bpftrace said: ${text.slice(0, 200)}`, text);
       return;
     }
     this.diag('error', 'UNPARSED_LINE', 'not a bpftrace call event', text);

@@ -1,5 +1,6 @@
 // bpftrace output (-f json and text maps of kstack), tracefs probe event lines, and format detection.
 import { describe, expect, it } from 'vitest';
+import { BPFTRACE_CALLS_HEADER, parseBpftraceCalls } from '../../analysis/bpftrace-calls.ts';
 import { parseBpftrace } from '../../analysis/bpftrace-parser.ts';
 import { detectTraceFormat, parseTrace } from '../../analysis/detect-format.ts';
 import { matchExpectedGraph } from '../../analysis/expected-graph-match.ts';
@@ -129,5 +130,36 @@ describe('format detection', () => {
   it('parseTrace dispatches on the detected format', () => {
     expect(parseTrace('{"type": "printf", "data": "x"}\n').source).toBe('bpftrace');
     expect(parseTrace(capture('5.10', 'icmp_out')).source).toBe('function_graph');
+  });
+
+  // bpftrace's call events (run --tracer bpftrace): its own lines may come before the header.
+  const CALLS = [
+    'Attaching 29 probes...',
+    'WARNING: could not attach 1 probe',
+    '/run/ipvs-harness/calls.bt:3:1-27: WARNING: ip_vs_leave is not traceable',
+    `${BPFTRACE_CALLS_HEADER} 34993803364`,
+    '',
+    'M 36255923727 0 512 ipvs-harness step request begin',
+    '> 36713411967 0 515 ip_vs_out_hook 1 2 socat',
+    '< 36716775334 0 515 ip_vs_out_hook 1',
+    '',
+  ].join('\n');
+
+  it('recognises bpftrace call events by the header among the first lines, after bpftrace\'s own lines', () => {
+    expect(detectTraceFormat(CALLS)).toBe('bpftrace-calls');
+    expect(detectTraceFormat(CALLS.slice(CALLS.indexOf(BPFTRACE_CALLS_HEADER)))).toBe('bpftrace-calls');
+    expect(detectTraceFormat(CALLS.replace(/\n/g, '\r\n'))).toBe('bpftrace-calls');
+    // Without the header the same lines are bpftrace text output (no call events read).
+    expect(detectTraceFormat(CALLS.replace(BPFTRACE_CALLS_HEADER, 'started'))).toBe('bpftrace-text');
+    // The header's words inside a function_graph marker are not the header.
+    expect(detectTraceFormat(`# tracer: function_graph\n 0)  sh-1  |   |  /* ${BPFTRACE_CALLS_HEADER} 1 */\n`)).toBe('function_graph');
+  });
+
+  it('parseTrace reads bpftrace call events with their parser', () => {
+    const t = parseTrace(CALLS);
+    expect(t).toEqual(parseBpftraceCalls(CALLS));
+    expect(t.roots.map((r) => [r.fn, r.hook, r.family, r.complete])).toEqual([['ip_vs_out_hook', 1, 4, true]]);
+    expect(t.markers.map((m) => m.text)).toEqual(['ipvs-harness step request begin']);
+    expect(t.diagnostics.map((d) => [d.line, d.severity, d.code])).toEqual([[2, 'warning', 'BPFTRACE_MESSAGE'], [3, 'warning', 'BPFTRACE_MESSAGE']]);
   });
 });

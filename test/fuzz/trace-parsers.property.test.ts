@@ -1,13 +1,18 @@
-// Property tests of the trace parsers (function_graph, bpftrace, format detection) at volume: random
-// text, mutated real captures and captures cut at any byte never throw and always give the documented
-// shape (test/fuzz/trace-shape.ts). test/analysis/fuzz.test.ts holds the finer properties of the
-// function_graph parser (chunking, truncation semantics); this file is about "never anything else".
+// Property tests of the trace parsers (function_graph, bpftrace stacks and call events, format
+// detection) at volume: random text, mutated real captures and captures cut at any byte never throw
+// and always give the documented shape (test/fuzz/trace-shape.ts). test/analysis/fuzz.test.ts holds the
+// finer properties of the function_graph parser (chunking, truncation semantics); the call events get
+// theirs here: a generated well-formed capture (test/fuzz/bpftrace-events.ts) round-trips to its trees.
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseBpftraceCalls, sortBpftraceCalls } from '../../analysis/bpftrace-calls.ts';
 import { parseBpftrace } from '../../analysis/bpftrace-parser.ts';
 import { parseTrace } from '../../analysis/detect-format.ts';
 import { FunctionGraphParser, parseFunctionGraph } from '../../analysis/function-graph-parser.ts';
-import { capture, CASES, KERNELS } from '../analysis/fixtures.ts';
+import type { CallNode } from '../../analysis/model.ts';
+import { bpftraceCaptures, capture, CASES, KERNELS } from '../analysis/fixtures.ts';
+import { generatedCapture, type ExpectedCall } from './bpftrace-events.ts';
 import { lineMutations, mutateLines } from './mutations.ts';
 import { traceProblems } from './trace-shape.ts';
 
@@ -95,5 +100,103 @@ describe('bpftrace parser: never throws, always the documented shape', () => {
       expectShape(text, parseBpftrace);
       expectShape(text, (t) => parseTrace(t));
     }), { numRuns: 2000 });
+  });
+});
+
+// bpftrace call events (analysis/bpftrace-calls.ts): real captures, lines made of the format's fields
+// with hostile values, and generated well-formed captures.
+const callCaptures = bpftraceCaptures().map((c) => readFileSync(`${c.base}.bpftrace.txt`, 'utf8'));
+const callCaptureLines = callCaptures.map((c) => c.split('\n'));
+
+const num = fc.oneof(fc.nat(), fc.constantFrom('-1', '0', '00', '-0', '99999999999999999999', '9'.repeat(400), '1e3', '0x10', '', '-'));
+const word = fc.constantFrom('ip_vs_in_hook', 'handle_response.isra.0', '__proto__', 'constructor', 'a b', 'x\u00ff', '', ' ', '\r');
+const callEventLine = fc.oneof(
+  fc.tuple(num, num, num, word, num, num, fc.option(word, { nil: undefined })).map(([ns, cpu, tid, fn, hook, pf, comm]) => `> ${ns} ${cpu} ${tid} ${fn} ${hook} ${pf}${comm !== undefined ? ` ${comm}` : ''}`),
+  fc.tuple(num, num, num, word, num).map(([ns, cpu, tid, fn, ret]) => `< ${ns} ${cpu} ${tid} ${fn} ${ret}`),
+  fc.tuple(num, num, num, fc.string({ maxLength: 30 })).map(([ns, cpu, tid, t]) => `M ${ns} ${cpu} ${tid} ${t}`),
+  fc.constantFrom('ipvs-harness bpftrace calls 1 5', 'ipvs-harness bpftrace calls 1', 'Attaching 3 probes...', 'Lost 4 events', `Lost ${'9'.repeat(400)} events`, 'WARNING: x', 'calls.bt:1:1-5: WARNING: y', 'stdin:1:1-2: ERROR: z', 'ERROR: w', '~~~~', ''),
+  fc.string({ maxLength: 60 }),
+);
+
+/** The parsed trees in the shape of ExpectedCall (the fields the call-event format carries). */
+function asExpected(nodes: readonly CallNode[]): ExpectedCall[] {
+  return nodes.map((n) => ({
+    symbol: n.symbol,
+    ...(n.hook !== undefined ? { hook: n.hook } : {}),
+    ...(n.family !== undefined ? { family: n.family } : {}),
+    retval: n.retval ?? '(none)',
+    cpu: n.cpu ?? -1,
+    pid: n.pid ?? -1,
+    task: n.task ?? '(none)',
+    startUs: n.startUs ?? -1,
+    durationUs: n.durationUs ?? -1,
+    complete: n.complete,
+    children: asExpected(n.children),
+  }));
+}
+
+describe('bpftrace call-event parser: never throws, always the documented shape', () => {
+  it('random text, also through format detection (1000 cases)', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 600, unit: 'binary' }), (text) => {
+      expectShape(text, parseBpftraceCalls);
+      expectShape(`ipvs-harness bpftrace calls 1 0\n${text}`, (t) => parseTrace(t));
+    }), { numRuns: 1000 });
+  });
+
+  it('lines made of the format\'s fields, with hostile values, sorted or not (2000 cases)', () => {
+    fc.assert(fc.property(fc.array(callEventLine, { maxLength: 40 }), (lines) => {
+      const text = lines.join('\n');
+      expectShape(text, parseBpftraceCalls);
+      expectShape(sortBpftraceCalls(text), parseBpftraceCalls);
+    }), { numRuns: 2000 });
+  });
+
+  it('mutated real captures: lines lost, repeated, swapped, cut, garbled, borrowed (500 cases)', () => {
+    fc.assert(
+      fc.property(fc.nat(callCaptureLines.length - 1), lineMutations(callCaptureLines.flat()), (which, muts) => {
+        const text = mutateLines(callCaptureLines[which]!, muts).join('\n');
+        expectShape(text, parseBpftraceCalls);
+        expectShape(sortBpftraceCalls(text), parseBpftraceCalls);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('bpftrace call-event parser: generated captures', () => {
+  it('a well-formed capture printed out of time order sorts back and round-trips to its trees and markers (300 cases)', () => {
+    fc.assert(
+      fc.property(generatedCapture, (g) => {
+        const sorted = sortBpftraceCalls(g.printed);
+        expect(sorted).toBe(g.inTimeOrder);
+        const t = parseBpftraceCalls(sorted);
+        expect(t.diagnostics).toEqual([]);
+        expect(asExpected(t.roots)).toEqual(g.roots);
+        expect(t.markers.map((m) => ({ text: m.text, cpu: m.cpu!, pid: m.pid!, timeUs: m.timeUs!, insideRoot: m.insideRoot, beforeRoot: m.beforeRoot }))).toEqual(g.markers);
+        expect(traceProblems(t)).toEqual([]);
+        // Unsorted, the parser says so exactly when the printed order is not the time order.
+        const unsorted = parseBpftraceCalls(g.printed);
+        expect(traceProblems(unsorted)).toEqual([]);
+        expect(unsorted.diagnostics.some((d) => d.code === 'OUT_OF_ORDER')).toBe(g.printed !== g.inTimeOrder);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('sorting is idempotent, and keeps every line (1000 cases)', () => {
+    const text = fc.oneof(
+      generatedCapture.map((g) => g.printed),
+      fc.array(callEventLine, { maxLength: 30 }).map((l) => l.join('\n')),
+      fc.constantFrom(...callCaptures),
+    );
+    fc.assert(
+      fc.property(text, fc.boolean(), (t, crlf) => {
+        const input = crlf ? t.replace(/\n/g, '\r\n') : t;
+        const once = sortBpftraceCalls(input);
+        expect(sortBpftraceCalls(once)).toBe(once);
+        expect(once.split('\n').sort()).toEqual(input.split('\n').sort());
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

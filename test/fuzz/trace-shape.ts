@@ -15,6 +15,7 @@ export function traceProblems(t: Trace): string[] {
   if (!Number.isInteger(t.lines) || t.lines < 0) p.push(`lines ${t.lines}`);
   if (!isCount(t.lostEvents)) p.push(`lostEvents ${t.lostEvents}`);
   for (const l of t.lost) if (!Number.isInteger(l.line) || !nullOr(l.count, isCount) || !nullOr(l.cpu, isCount)) p.push(`lost at ${l.line}`);
+  for (let i = 1; i < t.roots.length; i++) if (t.roots[i - 1]!.line > t.roots[i]!.line) p.push(`roots not in line order at ${t.roots[i]!.line}`);
   // Iterative walk: a hostile input may nest deeply, and the check itself must not overflow the stack.
   const stack: CallNode[] = [...t.roots];
   while (stack.length > 0 && p.length < 20) {
@@ -33,9 +34,13 @@ export function traceProblems(t: Trace): string[] {
   for (const m of t.markers) {
     if (!isStr(m.text) || !Number.isInteger(m.line)) p.push(`marker at ${m.line}`);
     if (m.insideRoot !== null && (m.insideRoot < 0 || m.insideRoot >= t.roots.length)) p.push(`marker at ${m.line}: insideRoot ${m.insideRoot}`);
+    // -1: the parser does not place markers among the roots (it keeps none).
+    if (!Number.isInteger(m.beforeRoot) || m.beforeRoot < -1 || m.beforeRoot > t.roots.length) p.push(`marker at ${m.line}: beforeRoot ${m.beforeRoot}`);
   }
   for (const d of t.diagnostics) {
     if (!Number.isInteger(d.line) || !isStr(d.code) || !isStr(d.message) || !['error', 'warning', 'info'].includes(d.severity)) p.push(`diagnostic at ${d.line}`);
+    // A diagnostic points at a line of the input (or its last line, for what the end of it showed).
+    else if (d.line < 1 || d.line > t.lines) p.push(`diagnostic ${d.code} at line ${d.line} outside 1..${t.lines}`);
   }
   // The stored format is JSON: it must round-trip.
   if (JSON.stringify(JSON.parse(JSON.stringify(t))) !== JSON.stringify(t)) p.push('not JSON-serialisable');
