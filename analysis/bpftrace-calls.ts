@@ -33,21 +33,23 @@ export function looksLikeBpftraceCalls(head: readonly string[]): boolean {
 }
 
 /**
- * Puts the event lines in time order (stable), the lines before the first event (bpftrace's
- * "Attaching N probes...", the header) first and anything else after them in place.
+ * Puts the event lines in time order (stable). The lines before the first event (bpftrace's
+ * "Attaching N probes...", the header) stay first; any other line (`Lost N events`, a warning) goes
+ * with the event printed before it, so a loss stays in the step where bpftrace reported it.
  */
 export function sortBpftraceCalls(text: string): string {
   const lines = text.split('\n');
   const trailing = text.endsWith('\n') ? lines.pop() : undefined;
-  const events: Array<{ ns: bigint; i: number; line: string }> = [];
-  const rest: string[] = [];
+  const head: string[] = [];
+  const events: Array<{ ns: bigint; i: number; lines: string[] }> = [];
   lines.forEach((line, i) => {
     const m = EVENT_TIME_RE.exec(line);
-    if (m) events.push({ ns: BigInt(m[1]!), i, line });
-    else rest.push(line);
+    if (m) events.push({ ns: BigInt(m[1]!), i, lines: [line] });
+    else if (events.length === 0) head.push(line);
+    else events[events.length - 1]!.lines.push(line);
   });
   events.sort((a, b) => (a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : a.i - b.i));
-  const out = [...rest, ...events.map((e) => e.line)].join('\n');
+  const out = [...head, ...events.flatMap((e) => e.lines)].join('\n');
   return trailing !== undefined ? `${out}\n` : out;
 }
 
@@ -63,6 +65,8 @@ export class BpftraceCallsParser {
   private lastNs = -1;
   private outOfOrder = 0;
   private header = false;
+  /** Lines of program context still to skip after a located bpftrace message. */
+  private context = 0;
 
   private diag(severity: 'error' | 'warning' | 'info', code: string, message: string, text?: string): void {
     const d = this.asm.trace.diagnostics;
@@ -107,9 +111,22 @@ export class BpftraceCallsParser {
       const count = Number.isSafeInteger(n) ? n : null;
       if (count !== null) this.asm.trace.lostEvents += count;
       this.asm.trace.lost.push({ line: this.line, cpu: null, count });
+      this.diag('warning', 'LOST_EVENTS', `bpftrace lost ${count ?? 'an unknown number of'} events (its per-CPU buffers were full)`, text);
+      return;
+    }
+    // bpftrace shows the program line and a ~~~ underline after a message about a place in it.
+    if (this.context > 0 && !/^(WARNING|ERROR|HINT|stdin|\S+\.bt):/.test(text)) {
+      this.context--;
+      if (/^\s*~+\s*$/.test(text)) this.context = 0;
+      return;
+    }
+    this.context = 0;
+    if (/^HINT:/.test(text)) {
+      this.diag('info', 'BPFTRACE_MESSAGE', `bpftrace said: ${text.slice(0, 200)}`, text);
       return;
     }
     if (/^(WARNING|ERROR|stdin|.*\.bt):/.test(text)) {
+      if (/^[^:\s]+:\d+:[\d-]+: /.test(text)) this.context = 2;
       // A message about a place in the program has the place first: `calls.bt:3:1-27: WARNING: ...`.
       const warning = /^(?:[^:]*:[\d:-]+: )?WARNING:/.test(text);
       this.diag(warning ? 'warning' : 'error', 'BPFTRACE_MESSAGE', `bpftrace said: ${text.slice(0, 200)}`, text);

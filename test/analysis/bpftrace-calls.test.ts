@@ -204,12 +204,15 @@ describe('bpftrace calls: damaged captures', () => {
         'Attaching 29 probes...',
         'WARNING: could not attach 1 probe',
         '/run/ipvs-harness/calls.bt:3:1-27: WARNING: ip_vs_leave is not traceable',
+        'kprobe:ip_vs_leave { printf("x"); }',
+        '~~~~~~~~~~~~~~~~~~~',
         'stdin:1:1-10: ERROR: unknown function',
         'ERROR: map lookup failed',
         HEADER,
       ),
     );
-    expect(codes(t)).toEqual([[2, 'warning', 'BPFTRACE_MESSAGE'], [3, 'warning', 'BPFTRACE_MESSAGE'], [4, 'error', 'BPFTRACE_MESSAGE'], [5, 'error', 'BPFTRACE_MESSAGE']]);
+    // The program line and the underline after a located message are its context, not garbage.
+    expect(codes(t)).toEqual([[2, 'warning', 'BPFTRACE_MESSAGE'], [3, 'warning', 'BPFTRACE_MESSAGE'], [6, 'error', 'BPFTRACE_MESSAGE'], [7, 'error', 'BPFTRACE_MESSAGE']]);
     expect(t.diagnostics[0]).toMatchObject({ message: 'bpftrace said: WARNING: could not attach 1 probe', text: 'WARNING: could not attach 1 probe' });
   });
 
@@ -248,7 +251,7 @@ describe('bpftrace calls: damaged captures', () => {
   it('accepts CRLF line ends', () => {
     const lf = parseBpftraceCalls(STEP_LIKE);
     const crlf = parseBpftraceCalls(STEP_LIKE.replace(/\n/g, '\r\n'));
-    expect(crlf.diagnostics).toEqual([]);
+    expect(crlf.diagnostics.map((d) => d.code)).toEqual(['LOST_EVENTS']);
     expect(crlf).toEqual(lf);
   });
 });
@@ -269,24 +272,31 @@ describe('sortBpftraceCalls', () => {
     '',
   );
 
-  it('puts the events in time order, the other lines first, and keeps the trailing newline', () => {
+  it('puts the events in time order, the lines before the first event first, and keeps the trailing newline', () => {
     const sorted = sortBpftraceCalls(PRINTED);
     expect(sorted.split('\n')).toEqual([
       'Attaching 29 probes...',
       HEADER,
-      '',
       'M 1000 0 303 ipvs-harness step x begin',
       '> 2000 0 308 ip_vs_out_hook 1 2 wget',
       '> 2100 1 0 ip_vs_in_hook 1 2 swapper/1',
       '> 2200 1 0 ip_vs_conn_in_get -1 -1 swapper/1',
       '< 2300 1 0 ip_vs_conn_in_get 0',
       '< 2400 1 0 ip_vs_in_hook 1',
+      '',
       '< 2600 0 308 ip_vs_out_hook 1',
       'M 9000 0 303 ipvs-harness step x end',
       '',
     ]);
     expect(sortBpftraceCalls('> 2 0 1 a -1 -1 x\n> 1 0 1 b -1 -1 x')).toBe('> 1 0 1 b -1 -1 x\n> 2 0 1 a -1 -1 x');
     expect(sortBpftraceCalls('')).toBe('');
+  });
+
+  it('keeps a Lost line with the event printed before it, so the loss stays in its step', () => {
+    const printed = text(HEADER, 'M 1000 0 3 ipvs-harness step x begin', '> 3000 0 8 a -1 -1 w', 'Lost 4 events', '< 3100 0 8 a 0', 'M 9000 0 3 ipvs-harness step x end', '> 2000 1 0 b -1 -1 s', '< 2100 1 0 b 0');
+    const sorted = sortBpftraceCalls(printed).split('\n');
+    expect(sorted.indexOf('Lost 4 events')).toBe(sorted.indexOf('> 3000 0 8 a -1 -1 w') + 1);
+    expect(sorted.indexOf('Lost 4 events')).toBeLessThan(sorted.indexOf('M 9000 0 3 ipvs-harness step x end'));
   });
 
   it('keeps events of the same nanosecond in the order printed (stable)', () => {
