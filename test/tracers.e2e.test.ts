@@ -85,3 +85,23 @@ describe('run --tracer bpftrace (debian:5.10: the per-hook wrappers)', () => {
     expect(ps.stdout.split('\n').filter((l) => l.startsWith('qemu-system') && l.includes(tmp))).toEqual([]);
   });
 });
+
+describe('a bpftrace program that cannot attach (IPVS_HARNESS_TEST_FAULT=bpftrace-bad-probe)', () => {
+  const out = join(dir, 'bad-probe');
+  let r: Awaited<ReturnType<typeof cli>>;
+  beforeAll(async () => {
+    r = await execa('node', ['bin/ipvs-harness.js', 'run', '--tracer', 'bpftrace', '-k', 'debian:stable', '-s', 'no-destination', '-o', out], {
+      cwd: root, reject: false, timeout: 900_000, env: { CI: '1', TMPDIR: tmp, IPVS_HARNESS_TEST_FAULT: 'bpftrace-bad-probe' },
+    });
+  }, 1_000_000);
+
+  it("is an infrastructure error in phase trace with bpftrace's own message, not a hang and not a verdict", () => {
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(3);
+    const c = read(out).cells[0]!;
+    expect(c.status).toBe('error');
+    expect(c.error).toMatchObject({ code: 'TRACER_FAILED', phase: 'trace' });
+    expect(c.error!.message).toContain('bpftrace could not attach its probes');
+    expect(c.error!.message).toContain('ipvs_harness_no_such_function');
+    expect(c.graphs).toEqual([]);
+  });
+});

@@ -28,7 +28,7 @@ const LOG_OUTPUT_LIMIT = 64 * 1024;
 export class LoggedShell {
   private readonly log: string[] = [];
 
-  constructor(private readonly guest: GuestExec, private readonly signal?: AbortSignal, private readonly fault?: TestFault) {}
+  constructor(private readonly guest: GuestExec, private readonly signal?: AbortSignal, readonly fault?: TestFault) {}
 
   /** Runs a command; throws CommandFailed on a non-zero exit unless the command allows failure. */
   async run(command: GuestCommand): Promise<ShellResult> {
@@ -41,7 +41,7 @@ export class LoggedShell {
     const started = new Date().toISOString();
     const options: { timeoutMs: number; signal?: AbortSignal } = { timeoutMs: command.timeoutMs };
     if (this.signal) options.signal = this.signal;
-    if (this.fault?.beforeCommand === command.label) {
+    if (this.fault?.kind === 'panic' && this.fault.beforeCommand === command.label) {
       this.note(`test fault (${TEST_FAULT_ENV}): ${this.fault.kind} before "${command.label}": ${this.fault.script}`);
       // A crashed guest never answers: the exec rejects with GUEST_PANIC once QEMU exits.
       await this.guest.exec(this.fault.script, { ...options, timeoutMs: 30_000 });

@@ -23,6 +23,7 @@ import { CommandFailed, SetupFailed, TracerFailed } from '../errors.ts';
 import { compareTracers } from './tracer-agreement.ts';
 import { LoggedShell } from './guest-shell.ts';
 import { judgeTrace } from './judge-trace.ts';
+import { BAD_PROBE } from './test-fault.ts';
 import type { TracerPlan } from './run-plan.ts';
 import type { FlowLayout } from '../../analysis/flow-layout.ts';
 import { parseConnTable } from '../../analysis/conn-table.ts';
@@ -145,7 +146,8 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
         const v = await shell.runAllowingFailure(BPFTRACE_VERSION);
         opts.memo.bpftraceVersion = v.exitCode === 0 ? v.stdout.trim().replace(/^bpftrace\s+/, '') : 'unknown';
       }
-      const started = await shell.runAllowingFailure(bpftraceStart(bpftraceCallsProgram(fns, opts.flowLayout)));
+      const program = bpftraceCallsProgram(fns, opts.flowLayout) + (shell.fault?.kind === 'bpftrace-bad-probe' ? `${BAD_PROBE}\n` : '');
+      const started = await shell.runAllowingFailure(bpftraceStart(program));
       if (started.exitCode !== 0) {
         const said = (started.stderr || started.stdout).trim().split('\n').filter((l) => l.trim() !== '').slice(-8).join('\n');
         throw new TracerFailed(`bpftrace could not attach its probes: ${said.split('\n').slice(-2).join(' | ') || (started.timedOut ? 'timed out' : `exit ${started.exitCode}`)}`, said);
