@@ -104,3 +104,17 @@ describe('a timer callback inside a hook call', () => {
     expect(c.reason).toBe('estimation_timer is a timer callback: it runs when its timer fires, inside whatever call is running then');
   });
 });
+
+describe('runs of different tracers', () => {
+  it('a scenario traced by bpftrace on one side and by ftrace on the other is not compared, with the reason', () => {
+    const a = side('run-1');
+    const b = side('run-2');
+    b.results = { ...b.results, cells: b.results.cells.map((c) => (c.scenario === 'pod-to-vip' ? { ...c, tracer: 'bpftrace' as const } : c)) };
+    const d = diffRunSides(a, b);
+    expect(d.scenarios.map((s) => s.scenario)).not.toContain('pod-to-vip');
+    expect(d.notCompared).toContain('pod-to-vip: traced by ftrace on run-1 and by bpftrace on run-2; compare runs of one tracer (--tracer)');
+    // `both` is judged on function_graph first: comparable with an ftrace run.
+    b.results = { ...b.results, cells: b.results.cells.map((c) => (c.scenario === 'pod-to-vip' ? { ...c, tracer: 'both' as const } : c)) };
+    expect(diffRunSides(a, b).scenarios.map((s) => s.scenario)).toContain('pod-to-vip');
+  });
+});

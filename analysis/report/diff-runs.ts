@@ -41,7 +41,11 @@ export function diffRunSides(a: RunSide, b: RunSide): CallGraphDiff {
       !a.traced.has(ia) ? `${a.label} (${a.results.cells[ia]!.status})` : null,
       !b.traced.has(ib) ? `${b.label} (${b.results.cells[ib]!.status})` : null,
     ].filter((x): x is string => x !== null);
+    // function_graph sees every ip_vs function under a hook, bpftrace only the hooks and what the graphs
+    // name: their trees differ by the tracer, not by the kernel.
+    const tracerOf = (s: RunSide, i: number) => (s.results.cells[i]!.tracer === 'bpftrace' ? 'bpftrace' : 'ftrace');
     if (missing.length > 0) notCompared.push(`${name}: no trace on ${missing.join(' and ')}`);
+    else if (tracerOf(a, ia) !== tracerOf(b, ib)) notCompared.push(`${name}: traced by ${tracerOf(a, ia)} on ${a.label} and by ${tracerOf(b, ib)} on ${b.label}; compare runs of one tracer (--tracer)`);
     else scenarios.push(name);
   }
   const traceable = (s: RunSide) => s.results.kernels.find((x) => x.spec === s.kernel)?.traceable?.functions;
