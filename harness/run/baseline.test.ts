@@ -26,6 +26,20 @@ describe('baselines', () => {
     expect(stored.entries.every((e: { kernel: string }) => e.kernel === 'debian:6.1')).toBe(true);
   });
 
+  it("a cell judged on bpftrace's trace alone has its own baseline file; it is never compared with ftrace's", () => {
+    const results = fresh();
+    const cell = results.cells.find((c) => c.kernel === 'debian:6.1' && c.scenario === 'pod-to-vip')!;
+    cell.tracer = 'bpftrace';
+    const bpfDir = join(work, 'baseline-bpftrace');
+    cpSync(dir, bpfDir, { recursive: true });
+    compareWithBaseline({ dir: bpfDir }, results, run);
+    expect(cell.status).toBe('failed');
+    expect(cell.graphs.find((g) => g.role === 'baseline')?.diff).toContain('pod-to-vip.bpftrace.json: no baseline recorded for debian:6.1 x pod-to-vip; record one with `ipvs-harness run -k debian:6.1 -s pod-to-vip --tracer bpftrace --update-baseline');
+    const again = fresh();
+    again.cells.find((c) => c.kernel === 'debian:6.1' && c.scenario === 'pod-to-vip')!.tracer = 'bpftrace';
+    expect(updateBaseline(bpfDir, again, run)).toContain(join(bpfDir, 'debian-6.1', 'pod-to-vip.bpftrace.json'));
+  });
+
   it('each kernel holds against its own baseline', () => {
     const results = fresh();
     compareWithBaseline({ dir }, results, run);

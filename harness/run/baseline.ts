@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { diffCallGraphs, hasBehaviourChange, type DiffSide } from '../../analysis/report/callgraph-diff.ts';
 import { renderCallGraphDiffText } from '../../analysis/report/callgraph-diff-text.ts';
 import { callGraphSummary, parseCallGraphSummary, type CallGraphEntry } from '../../analysis/report/callgraph-summary.ts';
-import type { RunResults } from '../../analysis/report/results.ts';
+import type { CellResult, RunResults } from '../../analysis/report/results.ts';
 import { loadReport } from '../report/load-run.ts';
 import { kernelSlug, writeAtomic } from './results-folder.ts';
 
@@ -17,8 +17,13 @@ export interface BaselineOptions {
   kernel?: string;
 }
 
-function fileOf(dir: string, kernel: string, scenario: string): string {
-  return join(dir, kernelSlug(kernel), `${scenario}.json`);
+/**
+ * One file per kernel x scenario; a cell judged on bpftrace's trace alone gets its own
+ * (`<scenario>.bpftrace.json`): its trees hold only the hooks and the functions the graphs name, so
+ * it is compared only with baselines bpftrace recorded.
+ */
+function fileOf(dir: string, kernel: string, scenario: string, tracer?: CellResult['tracer']): string {
+  return join(dir, kernelSlug(kernel), `${scenario}${tracer === 'bpftrace' ? '.bpftrace' : ''}.json`);
 }
 
 function entriesOf(out: string, results: RunResults): CallGraphEntry[] {
@@ -32,7 +37,7 @@ export function updateBaseline(dir: string, results: RunResults, out: string): s
   for (const cell of results.cells) {
     if (cell.status !== 'passed' || !cell.artifacts.trace) continue;
     const mine = entries.filter((e) => e.kernel === cell.kernel && e.scenario === cell.scenario);
-    const file = fileOf(dir, cell.kernel, cell.scenario);
+    const file = fileOf(dir, cell.kernel, cell.scenario, cell.tracer);
     writeAtomic(file, `${JSON.stringify(callGraphSummary(mine), null, 2)}\n`);
     written.push(file);
   }
@@ -52,10 +57,10 @@ export function compareWithBaseline(opts: BaselineOptions, results: RunResults, 
   for (const cell of results.cells) {
     if (cell.status === 'error' || cell.status === 'skipped' || !cell.artifacts.trace) continue;
     const baseKernel = opts.kernel ?? cell.kernel;
-    const file = fileOf(opts.dir, baseKernel, cell.scenario);
+    const file = fileOf(opts.dir, baseKernel, cell.scenario, cell.tracer);
     const name = `baseline (${baseKernel})`;
     if (!existsSync(file)) {
-      cell.graphs.push({ name, role: 'baseline', kind: 'baseline', holds: false, diff: `${file}: no baseline recorded for ${baseKernel} x ${cell.scenario}; record one with \`ipvs-harness run -k ${baseKernel} -s ${cell.scenario} --update-baseline ${opts.dir}\`` });
+      cell.graphs.push({ name, role: 'baseline', kind: 'baseline', holds: false, diff: `${file}: no baseline recorded for ${baseKernel} x ${cell.scenario}; record one with \`ipvs-harness run -k ${baseKernel} -s ${cell.scenario}${cell.tracer === 'bpftrace' ? ' --tracer bpftrace' : ''} --update-baseline ${opts.dir}\`` });
       cell.failures.push(`baseline: none recorded for ${baseKernel} x ${cell.scenario} (${file})`);
       cell.status = 'failed';
       continue;
