@@ -193,6 +193,13 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
         ? judgeTrace(bpftraceText, s, opts.kernelRelease, { ...finalMarker, traceable: probed, tracer: 'bpftrace' })
         : undefined;
       if (fromBpftrace && killed) for (const g of fromBpftrace.graphs) if (!g.holds) g.incomplete ??= killed;
+      // Never a silent zero: traffic went through IPVS's hooks but bpftrace recorded no hook call at all.
+      const silent = fromBpftrace && fromBpftrace.summary.roots === 0 && cell.steps.some((st) => sendsTraffic(st.kind))
+        ? 'bpftrace recorded no IPVS hook call at all while the steps sent traffic: its probes did not fire' : undefined;
+      if (fromBpftrace && silent) {
+        for (const g of fromBpftrace.graphs) if (!g.holds) g.incomplete ??= silent;
+        notes.push(silent);
+      }
       if (tracers.ftrace) {
         const judged = judgeTrace(traceText, s, opts.kernelRelease, { ...finalMarker, ...(filtered ? { traceable: filtered } : {}) });
         cell.graphs = judged.graphs;
