@@ -10,11 +10,10 @@ import { parseBpftraceCalls, sortBpftraceCalls } from '../../analysis/bpftrace-c
 import { detectTraceFormat } from '../../analysis/detect-format.ts';
 import { parseFunctionGraph } from '../../analysis/function-graph-parser.ts';
 import { walkCalls, type Trace } from '../../analysis/model.ts';
-import { renderTreeText } from '../../analysis/render-text.ts';
 import { findRoleInstances, resolveGeneration } from '../../analysis/roles.ts';
 import { findSection, sliceSection } from '../../analysis/section.ts';
 import { stepsInTrace } from '../../analysis/step-markers.ts';
-import { bpftraceCaptures } from './fixtures.ts';
+import { bpftraceCaptures, roleTree } from './fixtures.ts';
 
 const CAPTURES = bpftraceCaptures();
 
@@ -54,15 +53,7 @@ describe.each(CAPTURES)('real bpftrace capture $kernel/$name', ({ kernel, base }
       if (parent) expect(n.depth).toBe(parent.depth + 1);
     });
     expect(stepsInTrace(trace).length).toBeGreaterThan(0);
-    const instances = findRoleInstances(trace, resolveGeneration(trace, kernel));
-    const byNode = new Map(instances.map((i) => [i.node, i]));
-    const tree = renderTreeText(trace, {
-      durations: false,
-      annotate: (n) => {
-        const i = byNode.get(n);
-        return i ? `<${i.roles.join('|')}; ${i.hook !== null ? `hook ${i.hook} from ${i.hookSource}` : 'hook unknown'}>` : null;
-      },
-    });
+    const tree = roleTree(trace, kernel);
     await expect(tree).toMatchFileSnapshot(`${base}.tree.txt`);
   });
 

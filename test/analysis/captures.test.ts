@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFunctionGraph } from '../../analysis/function-graph-parser.ts';
 import { walkCalls } from '../../analysis/model.ts';
-import { renderTreeText } from '../../analysis/render-text.ts';
 import { findRoleInstances, resolveGeneration } from '../../analysis/roles.ts';
-import { capture, CASES, KERNELS, TRACES } from './fixtures.ts';
+import { capture, CASES, KERNELS, roleTree, TRACES } from './fixtures.ts';
 
 describe.each(KERNELS)('real captures, kernel %s', (kernel) => {
   it.each(CASES)('%s parses without diagnostics and matches its tree snapshot', async (name) => {
@@ -22,15 +21,7 @@ describe.each(KERNELS)('real captures, kernel %s', (kernel) => {
       expect(n.complete).toBe(true);
       if (parent) expect(n.depth).toBe(parent.depth + 1);
     });
-    const instances = findRoleInstances(trace, resolveGeneration(trace, null));
-    const byNode = new Map(instances.map((i) => [i.node, i]));
-    const tree = renderTreeText(trace, {
-      durations: false,
-      annotate: (n) => {
-        const i = byNode.get(n);
-        return i ? `<${i.roles.join('|')}; ${i.hook !== null ? `hook ${i.hook} from ${i.hookSource}` : 'hook unknown'}>` : null;
-      },
-    });
+    const tree = roleTree(trace, null);
     await expect(tree).toMatchFileSnapshot(join(TRACES, kernel, `${name}.tree.txt`));
   });
 });

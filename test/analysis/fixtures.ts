@@ -2,6 +2,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Trace } from '../../analysis/model.ts';
+import { renderTreeText } from '../../analysis/render-text.ts';
+import { findRoleInstances, resolveGeneration } from '../../analysis/roles.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const TRACES = join(here, '..', 'fixtures', 'traces');
@@ -32,4 +35,17 @@ export function bpftraceCaptures(): BpftraceCapture[] {
     }
   }
   return out;
+}
+
+/** A trace as text, each hook call annotated with its roles and where its hook number came from (the captures' .tree.txt snapshots). */
+export function roleTree(trace: Trace, kernelRelease: string | null): string {
+  const instances = findRoleInstances(trace, resolveGeneration(trace, kernelRelease));
+  const byNode = new Map(instances.map((i) => [i.node, i]));
+  return renderTreeText(trace, {
+    durations: false,
+    annotate: (n) => {
+      const i = byNode.get(n);
+      return i ? `<${i.roles.join('|')}; ${i.hook !== null ? `hook ${i.hook} from ${i.hookSource}` : 'hook unknown'}>` : null;
+    },
+  });
 }
