@@ -58,6 +58,8 @@ function expectOneParagraph(err: string, names: string | RegExp): void {
 type Case = [label: string, argv: string[], code: number, names: string | RegExp];
 
 const cases: Case[] = [
+  ['run: an unknown --tracer', ['run', '--tracer', 'perf', '-k', 'debian:6.1', '-s', 'pod-to-vip', '-o', at('r-tracer')], 2, '--tracer perf: expected one of ftrace, bpftrace, both'],
+  ['run: --no-trace with --tracer', ['run', '--no-trace', '--tracer', 'both', '-k', 'debian:6.1', '-o', at('r-tracer2')], 2, '--no-trace and --tracer both contradict each other'],
   ['analyze: a folder', ['analyze', dir], 2, `${dir} is a folder`],
   ['analyze: /dev/zero', ['analyze', '/dev/zero'], 2, '/dev/zero is a binary file'],
   ['analyze: a 3 GiB sparse file', ['analyze', sparse], 2, `${sparse} is a binary file`],
