@@ -53,6 +53,18 @@ export function sortBpftraceCalls(text: string): string {
   return trailing !== undefined ? `${out}\n` : out;
 }
 
+/**
+ * Drops the events after the runner's final marker (`M ... <marker>`): bpftrace detaches its probes
+ * one by one after SIGINT, so hook calls entered then lose their returns. The capture ends at the
+ * marker, as function_graph's does (tracing goes off right after it). Other lines are kept.
+ */
+export function endAtMarker(text: string, marker: string): string {
+  const lines = text.split('\n');
+  const at = lines.findIndex((l) => MARKER_RE.test(l) && l.endsWith(` ${marker}`));
+  if (at < 0) return text;
+  return [...lines.slice(0, at + 1), ...lines.slice(at + 1).filter((l) => !EVENT_TIME_RE.test(l))].join('\n');
+}
+
 const FAMILY: Record<number, 4 | 6> = { 2: 4, 10: 6 };
 
 /** Reads bpftrace call events line by line; finish() returns the trace. */

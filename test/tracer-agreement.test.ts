@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBpftraceCalls } from '../analysis/bpftrace-calls.ts';
-import { walkCalls } from '../analysis/model.ts';
+import type { CallNode } from '../analysis/model.ts';
 import { judgeTrace } from '../harness/run/judge-trace.ts';
 import { compareTracers } from '../harness/run/tracer-agreement.ts';
 import { loadScenarioFile } from '../harness/scenario-loader.ts';
@@ -29,7 +29,20 @@ describe('captures of --tracer both', () => {
     const trace = parseBpftraceCalls(bpftraceText);
     expect(trace.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(trace.roots.length).toBeGreaterThan(0);
-    walkCalls(trace.roots, (n) => expect(n.complete, `${n.fn} line ${n.line}`).toBe(true));
+    // Every call complete, but two known gaps (docs/tracers.md): a call already running when the
+    // probes attached returns without its entry (before the first step), and 5.10's kretprobe misses
+    // the return of a hook wrapper entered again on the same task (ip_vs_local_request4 under
+    // ip_vs_nat_xmit): that call is incomplete (no-return) with its entry and children kept.
+    const firstMarker = trace.markers[0]?.line ?? Infinity;
+    const visit = (n: CallNode, ancestors: readonly string[]): void => {
+      if (!n.complete) {
+        const early = n.incomplete === 'no-entry' && n.line < firstMarker;
+        const reentered = release.startsWith('5.10') && n.incomplete === 'no-return' && ancestors.includes(n.fn);
+        expect(early || reentered, `${n.fn} line ${n.line}`).toBe(true);
+      }
+      for (const c of n.children) visit(c, [...ancestors, n.fn]);
+    };
+    for (const r of trace.roots) visit(r, []);
     const ftracePath = join(DIR, kernel, `${scenarioName}.ftrace.txt`);
     if (!existsSync(ftracePath)) return;
     const scenario = loadScenarioFile(join(SEED, `${scenarioName}.yaml`)).scenario;

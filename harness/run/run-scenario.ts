@@ -18,7 +18,7 @@ import type { GuestCommand } from '../../scenarios/guest-commands.ts';
 import { LIST_BUILTIN_IPVS_LINES, parseLineNumbers } from '../../scenarios/builtin-ipvs-lines.ts';
 import { markLostEvents, parseRingBufferStats, RING_BUFFER_STATS } from '../../scenarios/ring-buffer.ts';
 import { BPFTRACE_VERSION, bpftraceCallsProgram, bpftraceCandidates, bpftraceFunctions, bpftraceStart, bpftraceStop, parseProbeable, probeableCommand } from '../../scenarios/bpftrace-plan.ts';
-import { sortBpftraceCalls } from '../../analysis/bpftrace-calls.ts';
+import { endAtMarker, sortBpftraceCalls } from '../../analysis/bpftrace-calls.ts';
 import { CommandFailed, SetupFailed, TracerFailed } from '../errors.ts';
 import { compareTracers } from './tracer-agreement.ts';
 import { LoggedShell } from './guest-shell.ts';
@@ -171,7 +171,7 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
     const collected = splitBatch((await shell.run(batchCommand('collect', parts))).stdout);
     if (plan) traceText = markLostEvents(withNewline(collected.get('trace') ?? ''), parseRingBufferStats(collected.get('losses') ?? ''));
     if (tracers.bpftrace) {
-      bpftraceText = sortBpftraceCalls(withNewline(collected.get('bpftrace') ?? ''));
+      bpftraceText = endAtMarker(sortBpftraceCalls(withNewline(collected.get('bpftrace') ?? '')), TRACE_END_MARKER);
       bpftraceKilled = collected.exitCodes.get('bpftrace') !== 0;
     }
     cell.counters = { ipvsStats: collected.get('ipvs') ?? '' };

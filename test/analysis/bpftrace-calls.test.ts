@@ -2,7 +2,7 @@
 // line format its header comment defines and the program of scenarios/bpftrace-plan.ts prints:
 // `> ns cpu tid fn hook pf comm`, `< ns cpu tid fn retval`, `M ns cpu tid text`.
 import { describe, expect, it } from 'vitest';
-import { BPFTRACE_CALLS_HEADER, parseBpftraceCalls, sortBpftraceCalls } from '../../analysis/bpftrace-calls.ts';
+import { BPFTRACE_CALLS_HEADER, endAtMarker, parseBpftraceCalls, sortBpftraceCalls } from '../../analysis/bpftrace-calls.ts';
 import type { CallNode, Trace } from '../../analysis/model.ts';
 import { findRoleInstances, resolveGeneration } from '../../analysis/roles.ts';
 import { findSection, sliceSection } from '../../analysis/section.ts';
@@ -318,5 +318,13 @@ describe('sortBpftraceCalls', () => {
     const big = 2n ** 60n;
     const t = text(HEADER, `> ${big + 2n} 0 1 b -1 -1 x`, `> ${big + 1n} 0 1 a -1 -1 x`, '> 999 0 1 c -1 -1 x');
     expect(sortBpftraceCalls(t).split('\n').slice(1, 4).map((l) => l.split(' ')[4])).toEqual(['c', 'a', 'b']);
+  });
+});
+
+describe('endAtMarker', () => {
+  it('drops the events after the final marker (probes detaching after SIGINT), keeps other lines', () => {
+    const t = ['ipvs-harness bpftrace calls 1 5', 'M 10 0 3 ipvs-harness step x begin', '> 20 0 8 a -1 -1 w', '< 30 0 8 a 0', 'M 40 0 3 ipvs-harness trace end', '> 50 0 14 b 1 10 ksoftirqd/0', 'Lost 2 events', ''].join('\n');
+    expect(endAtMarker(t, 'ipvs-harness trace end').split('\n')).toEqual(['ipvs-harness bpftrace calls 1 5', 'M 10 0 3 ipvs-harness step x begin', '> 20 0 8 a -1 -1 w', '< 30 0 8 a 0', 'M 40 0 3 ipvs-harness trace end', 'Lost 2 events', '']);
+    expect(endAtMarker('> 1 0 1 a -1 -1 x\n', 'ipvs-harness trace end')).toBe('> 1 0 1 a -1 -1 x\n');
   });
 });
