@@ -27,9 +27,9 @@ const RETURN_RE = /^< (\d{1,20}) (\d{1,10}) (\d{1,10}) ([\w.]+) (-?\d+)$/;
 const MARKER_RE = /^M (\d{1,20}) (\d{1,10}) (\d{1,10}) (.*)$/;
 const EVENT_TIME_RE = /^[<>M] (\d+) /;
 
-/** Whether text is this format: the header among its first lines. */
+/** Whether text is this format: the header among its first 200 lines (bpftrace's warnings come before it). */
 export function looksLikeBpftraceCalls(head: readonly string[]): boolean {
-  return head.slice(0, 20).some((l) => l.startsWith(BPFTRACE_CALLS_HEADER));
+  return head.slice(0, 200).some((l) => l.startsWith(BPFTRACE_CALLS_HEADER));
 }
 
 /**

@@ -72,7 +72,7 @@ export function tracerAgreement(input: AgreementInput): TracerAgreement {
     const f = findSection(input.ftrace, stepSection(step));
     const b = findSection(input.bpftrace, stepSection(step));
     if (!f.ok || !b.ok) {
-      if (f.ok !== b.ok) differences.push(`step ${step}: its markers are in the ${f.ok ? 'ftrace' : 'bpftrace'} trace only`);
+      differences.push(f.ok !== b.ok ? `step ${step}: its markers are in the ${f.ok ? 'ftrace' : 'bpftrace'} trace only` : `step ${step}: its markers are in neither trace: nothing to compare`);
       continue;
     }
     steps++;

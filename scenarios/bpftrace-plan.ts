@@ -67,19 +67,22 @@ export function probeableCommand(names: readonly string[]): GuestCommand {
   return { label: 'probeable functions', script, timeoutMs: 30_000, quietOutput: true, allowFailure: true };
 }
 
-/** `name symbol` lines into a map (the first symbol of each name: the plain name sorts first). */
-export function parseProbeable(text: string): Map<string, string> {
-  const out = new Map<string, string>();
+/** `name symbol` lines into a map: every symbol of each name (the plain one and its compiler clones: calls may go through any). */
+export function parseProbeable(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
   for (const line of text.split('\n')) {
     const [name, sym] = line.trim().split(/\s+/);
-    if (name && sym && NAME_RE.test(name) && /^[A-Za-z0-9_.]+$/.test(sym) && !out.has(name)) out.set(name, sym);
+    if (!name || !sym || !NAME_RE.test(name) || !/^[A-Za-z0-9_.]+$/.test(sym)) continue;
+    const list = out.get(name) ?? [];
+    if (!list.includes(sym)) list.push(sym);
+    out.set(name, list);
   }
   return out;
 }
 
 export interface BpftraceFunctions {
   hooks: string[];
-  /** Function name (as the graphs name it) and the symbol probed. */
+  /** Function name (as the graphs name it) and a symbol probed for it (a name may have several: its clones). */
   others: { name: string; symbol: string }[];
 }
 
@@ -87,12 +90,11 @@ export interface BpftraceFunctions {
  * What bpftrace probes for a scenario on a kernel: the hook functions the kernel has (`traceable`)
  * and every candidate the kernel can probe (`symbols`: parseProbeable).
  */
-export function bpftraceFunctions(s: Scenario, traceable: ReadonlySet<string>, symbols: ReadonlyMap<string, string | null>): BpftraceFunctions {
+export function bpftraceFunctions(s: Scenario, traceable: ReadonlySet<string>, symbols: ReadonlyMap<string, readonly string[]>): BpftraceFunctions {
   const hooks = HOOK_FUNCTIONS.filter((f) => traceable.has(f));
   const others: { name: string; symbol: string }[] = [];
   for (const name of bpftraceCandidates(s)) {
-    const symbol = symbols.get(name);
-    if (symbol) others.push({ name, symbol });
+    for (const symbol of symbols.get(name) ?? []) others.push({ name, symbol });
   }
   return { hooks, others };
 }
@@ -144,9 +146,11 @@ export function bpftraceStart(program: string): GuestCommand {
     // Large per-CPU buffers: a step's events must not be lost; markers up to 250 bytes.
     `BPFTRACE_PERF_RB_PAGES=1024 BPFTRACE_MAX_STRLEN=256 setsid sh -c 'exec bpftrace ${PROGRAM_FILE} $$' > ${BPFTRACE_OUTPUT} 2>&1 < /dev/null &`,
     `echo $! > ${PID_FILE}`,
-    `i=0; until grep -q '^${BPFTRACE_CALLS_HEADER} ' ${BPFTRACE_OUTPUT} 2>/dev/null; do`,
+    // A deadline on the guest's clock (loop turns are slow and uneven under TCG).
+    `end=$(( $(cut -d. -f1 /proc/uptime) + ${BPFTRACE_ATTACH_S} ))`,
+    `until grep -q '^${BPFTRACE_CALLS_HEADER} ' ${BPFTRACE_OUTPUT} 2>/dev/null; do`,
     `  kill -0 $(cat ${PID_FILE}) 2>/dev/null || { echo "bpftrace exited before its probes were attached:" >&2; tail -n 20 ${BPFTRACE_OUTPUT} >&2; exit 1; }`,
-    `  i=$((i+1)); [ $i -lt ${BPFTRACE_ATTACH_S * 10} ] || { kill -KILL $(cat ${PID_FILE}); echo "bpftrace did not attach its probes within ${BPFTRACE_ATTACH_S} s:" >&2; tail -n 20 ${BPFTRACE_OUTPUT} >&2; exit 1; }; sleep 0.1`,
+    `  [ $(cut -d. -f1 /proc/uptime) -lt $end ] || { kill -KILL $(cat ${PID_FILE}); echo "bpftrace did not attach its probes within ${BPFTRACE_ATTACH_S} s:" >&2; tail -n 20 ${BPFTRACE_OUTPUT} >&2; exit 1; }; sleep 0.1`,
     'done',
   ].join('\n');
   return { label: 'start bpftrace', script, timeoutMs: (BPFTRACE_ATTACH_S + 30) * 1000 };
@@ -159,7 +163,8 @@ export function bpftraceStop(): GuestCommand {
     'killed=0',
     'if [ -n "$p" ]; then',
     '  kill -INT "$p" 2>/dev/null',
-    `  i=0; while kill -0 "$p" 2>/dev/null; do i=$((i+1)); if [ $i -ge ${BPFTRACE_EXIT_S * 10} ]; then kill -KILL "$p"; killed=1; break; fi; sleep 0.1; done`,
+    `  end=$(( $(cut -d. -f1 /proc/uptime) + ${BPFTRACE_EXIT_S} ))`,
+    `  while kill -0 "$p" 2>/dev/null; do if [ $(cut -d. -f1 /proc/uptime) -ge $end ]; then kill -KILL "$p"; killed=1; break; fi; sleep 0.1; done`,
     'fi',
     `cat ${BPFTRACE_OUTPUT}`,
     `[ $killed = 0 ] || { echo "bpftrace did not exit within ${BPFTRACE_EXIT_S} s of SIGINT: killed" >&2; exit 3; }`,

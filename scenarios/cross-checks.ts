@@ -1,5 +1,6 @@
 // Checks that need more than one field: references between namespaces, servers, steps and services.
 import { closest } from '../analysis/expected-graph-validate.ts';
+import { STEP_MARKER_PREFIX } from '../analysis/step-markers.ts';
 import type { ScenarioIssue } from './errors.ts';
 import type { ScenarioData } from './schema.ts';
 import { familyOf, MANAGEMENT_NS, NODE, parseEndpoint, STEP_KINDS } from './values.ts';
@@ -89,6 +90,10 @@ export function crossCheck(s: ScenarioData): ScenarioIssue[] {
     if (stepNames.has(step.name)) add([...p, 'name'], `duplicate step "${step.name}"; expected unique names`);
     stepNames.add(step.name);
     if (!knownPlace(step.from)) add([...p, 'from'], unknownPlace(step.from));
+    // bpftrace reads the runner's markers from write(2): traffic must not look like one.
+    for (const [key, payload] of [['connect', step.connect?.payload], ['send', step.send?.payload]] as const) {
+      if (payload !== undefined && payload.startsWith(STEP_MARKER_PREFIX)) add([...p, key, 'payload'], `a payload may not start with "${STEP_MARKER_PREFIX}" (the runner's trace markers start so); expected other text`);
+    }
     const kinds = STEP_KINDS.filter((k) => step[k] !== undefined);
     if (kinds.length !== 1) add(p, `a step does exactly one thing; expected one of ${STEP_KINDS.join(', ')} (found ${kinds.join(', ') || 'none'})`);
     const ref = step.setWeight ?? step.removeRealServer;

@@ -83,6 +83,13 @@ describe('parseScenario', () => {
     expect(problems(minimal.replace(from, to)).length).toBeGreaterThan(0);
   });
 
+  it("a payload may not look like the runner's trace markers (bpftrace reads them from write(2))", () => {
+    expect(problems(minimal.replace('to: "10.96.0.10:80" }', 'to: "10.96.0.10:80", payload: "ipvs-harness trace end" }'))).toEqual([
+      'x.yaml:13: steps[0].connect.payload: a payload may not start with "ipvs-harness " (the runner\'s trace markers start so); expected other text',
+    ]);
+    expect(problems(minimal.replace('to: "10.96.0.10:80" }', 'to: "10.96.0.10:80", payload: "hello ipvs-harness " }'))).toEqual([]);
+  });
+
   it('DR and TUN real servers must own the VIP on the right device and keep the port', () => {
     const dr = minimal.replace('port: 80, realServers: [{ address: 10.244.1.2, port: 80 }]', 'port: 80, method: dr, realServers: [{ address: 10.244.1.2, port: 8080 }]');
     expect(problems(dr)).toEqual([

@@ -107,6 +107,8 @@ export async function ensureBpftraceBundle(cacheDir: string, opts: { release?: s
     if (!existsSync('/usr/bin/patchelf')) {
       throw new VmError('HOST_TOOL_MISSING', '/usr/bin/patchelf is missing on this host; run `ipvs-harness setup --with-bpftrace` (it installs patchelf)', { phase: 'image' });
     }
+    // A build killed half-way (SIGKILL, power loss) left its ~200 MB folder: nobody else builds while we hold the lock.
+    for (const stale of readdirSync(root).filter((n) => n.startsWith('.build-'))) rmSync(join(root, stale), { recursive: true, force: true });
     const ctx = aptContext(cacheDir, release);
     await updateAptListsIfStale(ctx, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) });
     const version = await candidateVersion(ctx.args, opts.signal);
@@ -126,7 +128,11 @@ export async function ensureBpftraceBundle(cacheDir: string, opts: { release?: s
       }
       const unpacked = join(work, 'root');
       mkdirSync(unpacked);
-      for (const deb of debs) await execa('dpkg-deb', ['-x', join(archives, deb), unpacked]);
+      const step = async (what: string, cmd: string, args: string[]): Promise<void> => {
+        const r = await execa(cmd, args, { reject: false, all: true, ...(opts.signal ? { cancelSignal: opts.signal } : {}) });
+        if (r.exitCode !== 0) throw new VmError('IMAGE_BUILD_FAILED', `preparing bpftrace ${version} for the guest failed: ${what} (exit ${r.exitCode})`, { phase: 'image', details: (r.all ?? '').split('\n').slice(-10).join('\n') });
+      };
+      for (const deb of debs) await step(`dpkg-deb -x ${deb}`, 'dpkg-deb', ['-x', join(archives, deb), unpacked]);
       const libDirs = ['usr/lib/x86_64-linux-gnu', 'lib/x86_64-linux-gnu'].map((d) => join(unpacked, d)).filter((d) => existsSync(d));
       const loader = libDirs.map((d) => join(d, INTERPRETER)).find((p) => existsSync(p));
       const binary = join(unpacked, 'usr', 'bin', 'bpftrace');
@@ -148,7 +154,7 @@ export async function ensureBpftraceBundle(cacheDir: string, opts: { release?: s
         bytes += statSync(join(out, 'lib', name)).size;
       }
       copyFileSync(binary, join(out, 'bin', 'bpftrace'));
-      await execa('patchelf', ['--set-interpreter', `${GUEST_BPFTRACE_LIB}/${INTERPRETER}`, '--force-rpath', '--set-rpath', GUEST_BPFTRACE_LIB, join(out, 'bin', 'bpftrace')]);
+      await step('patchelf', 'patchelf', ['--set-interpreter', `${GUEST_BPFTRACE_LIB}/${INTERPRETER}`, '--force-rpath', '--set-rpath', GUEST_BPFTRACE_LIB, join(out, 'bin', 'bpftrace')]);
       bytes += statSync(join(out, 'bin', 'bpftrace')).size;
       const meta: BundleMeta = { format: BUNDLE_FORMAT, release, version, packages: debs.sort(), libraries: [...libs.keys()].sort(), bytes };
       writeFileSync(join(out, 'bundle.json'), JSON.stringify(meta, null, 1) + '\n');

@@ -38,6 +38,8 @@ export const TRACER_OPTIONS: Record<'ftrace' | 'bpftrace', readonly (readonly [s
     ['KPROBE_EVENTS', 'y', 'hook-number probes'],
   ],
   bpftrace: [
+    ['FUNCTION_TRACER', 'y', 'available_filter_functions: what bpftrace can probe (--tracer bpftrace)'],
+    ['DYNAMIC_FTRACE', 'y', 'available_filter_functions: what bpftrace can probe (--tracer bpftrace)'],
     ['BPF_SYSCALL', 'y', 'bpftrace (--tracer bpftrace)'],
     ['BPF_EVENTS', 'y', "bpftrace's kprobes (--tracer bpftrace)"],
     ['KPROBES', 'y', "bpftrace's kprobes and kretprobes (--tracer bpftrace)"],

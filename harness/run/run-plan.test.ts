@@ -21,6 +21,9 @@ describe('planTracer (--tracer, --bpftrace, --no-trace)', () => {
     expect(() => planTracer({ tracer: 'perf' })).toThrow(UsageError);
     expect(() => planTracer({ tracer: 'perf' })).toThrow('--tracer perf: expected one of ftrace, bpftrace, both');
     expect(() => planTracer({ trace: false, tracer: 'both' })).toThrow('--no-trace and --tracer both contradict each other');
+    expect(() => planTracer({ trace: false, bpftrace: true })).toThrow('--no-trace and --bpftrace contradict each other; for bpftrace alone use --tracer bpftrace');
+    expect(() => planTracer({ bpftrace: true, tracer: 'ftrace' })).toThrow('--bpftrace (the same as --tracer both) and --tracer ftrace contradict each other');
+    expect(planTracer({ bpftrace: true, tracer: 'both' })).toEqual({ ftrace: true, bpftrace: true });
   });
 });
 

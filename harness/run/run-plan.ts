@@ -51,8 +51,10 @@ export const TRACER_CHOICES = ['ftrace', 'bpftrace', 'both'] as const;
 export function planTracer(req: Pick<RunRequest, 'trace' | 'bpftrace' | 'tracer'>): TracerPlan {
   if (req.trace === false) {
     if (req.tracer !== undefined) throw new UsageError(`--no-trace and --tracer ${req.tracer} contradict each other; drop one`);
+    if (req.bpftrace) throw new UsageError('--no-trace and --bpftrace contradict each other; for bpftrace alone use --tracer bpftrace');
     return { ftrace: false, bpftrace: false };
   }
+  if (req.bpftrace && req.tracer !== undefined && req.tracer !== 'both') throw new UsageError(`--bpftrace (the same as --tracer both) and --tracer ${req.tracer} contradict each other; drop one`);
   const choice = req.tracer ?? (req.bpftrace ? 'both' : 'ftrace');
   if (!(TRACER_CHOICES as readonly string[]).includes(choice)) throw new UsageError(`--tracer ${choice}: expected one of ${TRACER_CHOICES.join(', ')}`);
   return { ftrace: choice !== 'bpftrace', bpftrace: choice !== 'ftrace' };

@@ -49,8 +49,8 @@ export interface KernelMemo {
   traceable: Map<string, Set<string>>;
   /** `bpftrace --version` in the kernel's guest. */
   bpftraceVersion?: string;
-  /** Functions asked about for bpftrace: the symbol to probe, null when the kernel cannot. */
-  probeable?: Map<string, string | null>;
+  /** Functions bpftrace can probe on this kernel, with their symbols (a miss is not kept: a module loaded later may have it). */
+  probeable?: Map<string, string[]>;
 }
 
 export function newKernelMemo(): KernelMemo {
@@ -132,15 +132,14 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
     }) : undefined;
     if (tracers.bpftrace) {
       // Which of the functions the graphs name the kernel can probe: asked once per kernel and name.
-      const symbols = opts.memo?.probeable ?? new Map<string, string | null>();
+      const symbols = opts.memo?.probeable ?? new Map<string, string[]>();
       if (opts.memo) opts.memo.probeable = symbols;
       const unknown = bpftraceCandidates(s).filter((n) => !symbols.has(n));
       if (unknown.length > 0) {
-        const found = parseProbeable((await shell.run(probeableCommand(unknown))).stdout);
-        for (const n of unknown) symbols.set(n, found.get(n) ?? null);
+        for (const [n, syms] of parseProbeable((await shell.run(probeableCommand(unknown))).stdout)) symbols.set(n, syms);
       }
       const fns = bpftraceFunctions(s, traceable, symbols);
-      probed = [...fns.hooks, ...fns.others.map((o) => o.name)];
+      probed = [...new Set([...fns.hooks, ...fns.others.map((o) => o.name)])];
       if (fns.hooks.length === 0) throw new TracerFailed('bpftrace has no IPVS hook function to probe: none of them is in available_filter_functions (is ip_vs loaded?)');
       if (opts.memo && opts.memo.bpftraceVersion === undefined) {
         const v = await shell.runAllowingFailure(BPFTRACE_VERSION);
@@ -185,6 +184,7 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
     } else return { kind: 'broken', phase, error: err };
   }
   const notes: string[] = [];
+  let silentBpftrace: string | undefined;
   if (cell.status !== 'error') {
     try {
       const finalMarker = { finalMarker: TRACE_END_MARKER };
@@ -198,7 +198,7 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
         ? 'bpftrace recorded no IPVS hook call at all while the steps sent traffic: its probes did not fire' : undefined;
       if (fromBpftrace && silent) {
         for (const g of fromBpftrace.graphs) if (!g.holds) g.incomplete ??= silent;
-        notes.push(silent);
+        silentBpftrace = silent;
       }
       if (tracers.ftrace) {
         const judged = judgeTrace(traceText, s, opts.kernelRelease, { ...finalMarker, ...(filtered ? { traceable: filtered } : {}) });
@@ -220,6 +220,11 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       return { kind: 'broken', phase: 'judge', error: err };
     }
     concludeCell(cell, s.trace.bufferKb, notes);
+    // Graphs that hold on nothing (forbid only) must not pass on a tracer that saw nothing.
+    if (silentBpftrace !== undefined && (cell.status as CellResult['status']) !== 'error') {
+      cell.status = 'error';
+      cell.error = { code: 'TRACE_INCOMPLETE', phase: 'collect', message: `the trace is incomplete: ${silentBpftrace}` };
+    }
   }
   cell.durationMs = Date.now() - started;
   return {
