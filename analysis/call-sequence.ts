@@ -56,7 +56,8 @@ export function expandNames(names: readonly string[]): Set<string> {
   const set = new Set<string>();
   for (const n of names) {
     set.add(n);
-    for (const a of SYMBOL_ALIASES[n] ?? []) set.add(a);
+    // Own keys only: a call named `valueOf` or `constructor` is not an alias table entry (found by the fuzz tests).
+    for (const a of Object.hasOwn(SYMBOL_ALIASES, n) ? SYMBOL_ALIASES[n]! : []) set.add(a);
   }
   return set;
 }

@@ -117,7 +117,7 @@ function callerEvidence(ancestors: readonly CallNode[]): { hook: number; family:
   const grand = ancestors[ancestors.length - 2];
   if (parent === undefined || grand === undefined) return null;
   if (parent.fn !== 'nf_hook_slow' && parent.fn !== 'nf_hook_slow_list') return null;
-  return HOOK_CALLERS[grand.fn] ?? null;
+  return Object.hasOwn(HOOK_CALLERS, grand.fn) ? HOOK_CALLERS[grand.fn]! : null;
 }
 
 function familyFromCalls(node: CallNode, table: Map<string, HookFunction>): Family | null {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootGuest } from './guest.ts';
 import { isVmError, type VmError } from './errors.ts';
-import { REQUIRED_OPTIONS } from './preflight.ts';
+import { REQUIRED_OPTIONS, TRACER_OPTIONS } from './preflight.ts';
 import type { ResolvedKernel } from './resolved-kernel.ts';
 
 const fakeQemu = new URL('./test-fixtures/fake-qemu.mjs', import.meta.url).pathname;
@@ -24,7 +24,7 @@ function alive(pid: number): boolean {
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'ipvs-harness-fakeqemu-test-'));
-  const configText = REQUIRED_OPTIONS.map(([o]) => `CONFIG_${o}=y`).join('\n') + '\n';
+  const configText = [...REQUIRED_OPTIONS, ...TRACER_OPTIONS.ftrace].map(([o]) => `CONFIG_${o}=y`).join('\n') + '\n';
   kernel = { label: 'fake', release: '6.1.0-fake', image: fakeQemu, configText, source: 'fake' };
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));

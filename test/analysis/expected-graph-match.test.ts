@@ -35,6 +35,14 @@ describe('paths', () => {
     expect(v.perRole[0]).toMatchObject({ holds: true, definite: 1, candidates: 1, notes: [] });
   });
 
+  it('a call named like an Object property (valueOf, constructor) is just a missing call (found by the fuzz tests)', () => {
+    for (const name of ['valueOf', 'constructor', '__proto__', 'toString']) {
+      const v = judge(REQUEST, { role: 'local_request', path: [name], forbid: [name] });
+      expect(v.holds, name).toBe(false);
+      expect(v.mismatches[0], name).toMatchObject({ kind: 'path', step: { status: 'missing' } });
+    }
+  });
+
   it('fails on a call out of order and says where it was', () => {
     const v = judge(REQUEST, { role: 'local_request', path: ['ip_vs_schedule', 'ip_vs_conn_in_get'] });
     expect(v.holds).toBe(false);
