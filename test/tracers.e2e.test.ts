@@ -62,12 +62,23 @@ describe('run --tracer both (debian:stable)', () => {
   });
 });
 
+// The two runs below boot one guest each and run side by side (one core each).
+const onlyOut = join(dir, 'bpftrace');
+const badOut = join(dir, 'bad-probe');
+let bothRuns: Promise<[Awaited<ReturnType<typeof cli>>, Awaited<ReturnType<typeof cli>>]> | undefined;
+const sideBySide = () => (bothRuns ??= Promise.all([
+  cli(['run', '--tracer', 'bpftrace', '-k', 'debian:5.10', '-s', 'pod-to-vip', '-o', onlyOut]),
+  execa('node', ['bin/ipvs-harness.js', 'run', '--tracer', 'bpftrace', '-k', 'debian:stable', '-s', 'no-destination', '-o', badOut], {
+    cwd: root, reject: false, timeout: 900_000, env: { CI: '1', TMPDIR: tmp, IPVS_HARNESS_TEST_FAULT: 'bpftrace-bad-probe' },
+  }),
+]));
+
 describe('run --tracer bpftrace (debian:5.10: the per-hook wrappers)', () => {
-  const out = join(dir, 'bpftrace');
+  const out = onlyOut;
   let r: Awaited<ReturnType<typeof cli>>;
   let results: RunResults;
   beforeAll(async () => {
-    r = await cli(['run', '--tracer', 'bpftrace', '-k', 'debian:5.10', '-s', 'pod-to-vip', '-o', out]);
+    r = (await sideBySide())[0];
     results = read(out);
   }, 1_000_000);
 
@@ -89,12 +100,10 @@ describe('run --tracer bpftrace (debian:5.10: the per-hook wrappers)', () => {
 });
 
 describe('a bpftrace program that cannot attach (IPVS_HARNESS_TEST_FAULT=bpftrace-bad-probe)', () => {
-  const out = join(dir, 'bad-probe');
+  const out = badOut;
   let r: Awaited<ReturnType<typeof cli>>;
   beforeAll(async () => {
-    r = await execa('node', ['bin/ipvs-harness.js', 'run', '--tracer', 'bpftrace', '-k', 'debian:stable', '-s', 'no-destination', '-o', out], {
-      cwd: root, reject: false, timeout: 900_000, env: { CI: '1', TMPDIR: tmp, IPVS_HARNESS_TEST_FAULT: 'bpftrace-bad-probe' },
-    });
+    r = (await sideBySide())[1];
   }, 1_000_000);
 
   it("is an infrastructure error in phase trace with bpftrace's own message, not a hang and not a verdict", () => {
