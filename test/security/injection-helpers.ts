@@ -3,6 +3,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
+import { expect } from 'vitest';
+import { setAt, stringPaths } from '../fuzz/object-paths.ts';
 import { snapshotCommand } from '../../scenarios/counters.ts';
 import { ScenarioError } from '../../scenarios/errors.ts';
 import {
@@ -80,3 +82,19 @@ export function leaks(s: Scenario, injected: string): string[] {
   return problems;
 }
 
+/** Every string field of one seed set to every hostile value: rejected, or quoted all the way to the shell. */
+export function checkEveryStringField(file: string, data: Record<string, unknown>): void {
+  const accepted: string[] = [];
+  for (const path of stringPaths(data)) {
+    for (const value of HOSTILE) {
+      const r = validate(setAt(data, path, value));
+      if (!r.ok) continue;
+      accepted.push(`${path.join('.')}=${JSON.stringify(value.slice(0, 30))}`);
+      expect(leaks(r.scenario, value), `${file} ${path.join('.')}`).toEqual([]);
+      // Nothing absurd gets through: the longest accepted text is a few KiB (description).
+      expect(value.length, `${file} ${path.join('.')} accepted ${value.length} characters`).toBeLessThanOrEqual(4000);
+    }
+  }
+  // Only free-text fields may accept metacharacters (payloads, replies, summaries, labels).
+  for (const a of accepted) expect(a, 'hostile text accepted in a field that is not free text').toMatch(/^(summary|description|kubernetes)=|\.(payload|reply)=|^graphs\.\d+\.(label|name)=/);
+}
