@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { parseBpftraceCalls } from '../analysis/bpftrace-calls.ts';
 import type { CallNode } from '../analysis/model.ts';
 import { judgeTrace } from '../harness/run/judge-trace.ts';
-import { compareTracers } from '../harness/run/tracer-agreement.ts';
+import { parseFunctionGraph } from '../analysis/function-graph-parser.ts';
+import { tracerAgreement } from '../analysis/tracer-agreement.ts';
 import { loadScenarioFile } from '../harness/scenario-loader.ts';
 import { TRACE_END_MARKER } from '../analysis/step-markers.ts';
 
@@ -26,7 +27,7 @@ describe('captures of --tracer both', () => {
     const cut = (t: string) => t.split('\n').filter((l) => !l.includes('ipvs-harness step request')).join('\n');
     const f = cut(readFileSync(join(DIR, k, 'host-to-vip.ftrace.txt'), 'utf8'));
     const b = cut(readFileSync(join(DIR, k, 'host-to-vip.bpftrace.txt'), 'utf8'));
-    const a = compareTracers(f, b, scenario, release, { ftrace: [], bpftrace: [], probed: [] });
+    const a = tracerAgreement({ ftrace: parseFunctionGraph(f), bpftrace: parseBpftraceCalls(b), steps: scenario.steps.map((x) => x.name), kernelRelease: release, graphs: { ftrace: [], bpftrace: [] } });
     expect(a.agree).toBe(false);
     expect(a.differences).toContain('step request: its markers are in neither trace: nothing to compare');
   });
@@ -62,7 +63,7 @@ describe('captures of --tracer both', () => {
     const f = judgeTrace(ftraceText, scenario, release, { finalMarker: TRACE_END_MARKER });
     const b = judgeTrace(bpftraceText, scenario, release, { finalMarker: TRACE_END_MARKER, tracer: 'bpftrace' });
     expect(b.graphs.filter((g) => !g.holds).map((g) => g.name)).toEqual([]);
-    const agreement = compareTracers(ftraceText, bpftraceText, scenario, release, { ftrace: f.graphs, bpftrace: b.graphs, probed: [] });
+    const agreement = tracerAgreement({ ftrace: f.trace, bpftrace: b.trace, steps: scenario.steps.map((x) => x.name), kernelRelease: release, graphs: { ftrace: f.graphs, bpftrace: b.graphs } });
     expect(agreement.differences).toEqual([]);
     expect(agreement.steps).toBe(scenario.steps.length);
   });

@@ -20,6 +20,8 @@ import type { GraphItem } from '../../scenarios/graph-items.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 
 export interface Judged {
+  /** The parsed trace the verdict is about (not stored: for the agreement of two tracers). */
+  trace: Trace;
   graphs: GraphResult[];
   observations: string[];
   summary: NonNullable<CellResult['trace']>;
@@ -43,6 +45,7 @@ export function judgeTrace(traceText: string, scenario: Scenario, kernelRelease:
     for (const g of graphs) if (!g.holds) g.incomplete ??= `the trace is cut off: its last event, the marker "${final}", is missing`;
   }
   return {
+    trace,
     graphs,
     observations: observe(trace, scenario, kernelRelease),
     summary: {

@@ -20,7 +20,7 @@ import { markLostEvents, parseRingBufferStats, RING_BUFFER_STATS } from '../../s
 import { BPFTRACE_VERSION, bpftraceCallsProgram, bpftraceCandidates, bpftraceFunctions, bpftraceStart, bpftraceStop, parseProbeable, probeableCommand } from '../../scenarios/bpftrace-plan.ts';
 import { endAtMarker, sortBpftraceCalls } from '../../analysis/bpftrace-calls.ts';
 import { CommandFailed, SetupFailed, TracerFailed } from '../errors.ts';
-import { compareTracers } from './tracer-agreement.ts';
+import { tracerAgreement } from '../../analysis/tracer-agreement.ts';
 import { LoggedShell } from './guest-shell.ts';
 import { judgeTrace } from './judge-trace.ts';
 import { BAD_PROBE } from './test-fault.ts';
@@ -207,7 +207,11 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
         cell.trace = judged.summary;
         if (fromBpftrace) {
           cell.bpftrace = { tracer: 'bpftrace', graphs: fromBpftrace.graphs, observations: fromBpftrace.observations, trace: fromBpftrace.summary };
-          cell.agreement = compareTracers(traceText, bpftraceText!, s, opts.kernelRelease, { ftrace: judged.graphs, bpftrace: fromBpftrace.graphs, probed });
+          // The traces as the judge parsed them: compared, not parsed again.
+          cell.agreement = tracerAgreement({
+            ftrace: judged.trace, bpftrace: fromBpftrace.trace, steps: s.steps.map((x) => x.name), kernelRelease: opts.kernelRelease,
+            graphs: { ftrace: judged.graphs, bpftrace: fromBpftrace.graphs },
+          });
         }
       } else if (fromBpftrace) {
         cell.graphs = fromBpftrace.graphs;
@@ -308,9 +312,6 @@ function stepKind(step: Step): StepResult['kind'] {
   return STEP_KINDS.find((k) => step[k] !== undefined) ?? 'wait';
 }
 
-function lastLines(text: string): string {
-  return text.trim().split('\n').slice(-3).join(' | ');
-}
 
 /** The cell's verdict from its steps and graphs: failures listed, holes in the trace kept apart from failures. */
 export function concludeCell(cell: CellResult, bufferKb: number, notes: readonly string[] = []): void {
