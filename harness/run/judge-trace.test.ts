@@ -80,4 +80,15 @@ describe('judgeTrace on real captures', () => {
     expect(g.holds).toBe(false);
     expect(g.diff).toMatch(/icmp_send/);
   });
+
+  it('a capture known to be cut short (a tracer killed at its deadline) makes the failing graphs incomplete, the holding ones stay', () => {
+    const { text, release } = traceOf('debian:6.1', 'icmp-from-ip_vs_out');
+    const s = scenario('icmp-from-ip_vs_out');
+    const swapped = { ...s, graphs: s.graphs.map((g) => (g.step === 'udp-on' ? { ...g, step: 'udp-off' } : g)) };
+    const judged = judgeTrace(text, swapped, release, { cutShort: 'bpftrace was killed' });
+    const failing = judged.graphs.filter((g) => !g.holds);
+    expect(failing.length).toBeGreaterThan(0);
+    for (const g of failing) expect(g.incomplete).toBe('bpftrace was killed');
+    for (const g of judged.graphs.filter((x) => x.holds)) expect(g.incomplete).toBeUndefined();
+  });
 });

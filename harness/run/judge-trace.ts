@@ -32,6 +32,8 @@ export interface JudgeOptions {
   finalMarker?: string;
   /** What the kernel could trace (the filter's functions): a missing step naming none of them says so. */
   traceable?: readonly string[];
+  /** Why the capture may be cut short (a tracer killed at its deadline): every graph that fails is incomplete for it. */
+  cutShort?: string;
   /** The tracer that wrote the text: function_graph (default) or bpftrace's call events. */
   tracer?: 'ftrace' | 'bpftrace';
 }
@@ -44,6 +46,7 @@ export function judgeTrace(traceText: string, scenario: Scenario, kernelRelease:
   if (final !== undefined && !trace.markers.some((m) => m.kind === 'marker' && m.text === final)) {
     for (const g of graphs) if (!g.holds) g.incomplete ??= `the trace is cut off: its last event, the marker "${final}", is missing`;
   }
+  if (options.cutShort !== undefined) for (const g of graphs) if (!g.holds) g.incomplete ??= options.cutShort;
   return {
     trace,
     graphs,

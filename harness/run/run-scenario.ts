@@ -190,9 +190,8 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       const finalMarker = { finalMarker: TRACE_END_MARKER };
       const killed = bpftraceKilled ? `bpftrace did not exit within its deadline after SIGINT and was killed: its output may be cut off` : undefined;
       const fromBpftrace = bpftraceText !== undefined
-        ? judgeTrace(bpftraceText, s, opts.kernelRelease, { ...finalMarker, traceable: probed, tracer: 'bpftrace' })
+        ? judgeTrace(bpftraceText, s, opts.kernelRelease, { ...finalMarker, traceable: probed, tracer: 'bpftrace', ...(killed ? { cutShort: killed } : {}) })
         : undefined;
-      if (fromBpftrace && killed) for (const g of fromBpftrace.graphs) if (!g.holds) g.incomplete ??= killed;
       // Never a silent zero: traffic went through IPVS's hooks but bpftrace recorded no hook call at all.
       const silent = fromBpftrace && fromBpftrace.summary.roots === 0 && cell.steps.some((st) => sendsTraffic(st.kind))
         ? 'bpftrace recorded no IPVS hook call at all while the steps sent traffic: its probes did not fire' : undefined;
