@@ -42,7 +42,7 @@ describe('tracing a built-in IPVS (functions without a module tag)', () => {
   });
 
   it('the trace plan writes the ranges by number next to the core functions (no :mod:ip_vs)', () => {
-    const plan = planTracing(seed('pod-to-vip'), new Set(['ip_vs_in_hook', 'ip_vs_out_hook', 'nf_hook_slow']), [], parseLineNumbers(listed));
+    const plan = planTracing(seed('pod-to-vip'), new Set(['ip_vs_in_hook', 'ip_vs_out_hook', 'nf_hook_slow']), [], { builtinLines: parseLineNumbers(listed) });
     expect(plan.filters).toEqual(['nf_hook_slow']);
     expect(plan.filterLines).toEqual(ranges);
     expect(plan.start.script).toContain('seq 29132 29377 >> set_ftrace_filter');

@@ -50,6 +50,9 @@ function restoreLines(tools: GuestTools): string[] {
   ];
 }
 
+/** The scenario's namespaces, one per line: what `ip netns list` prints, read without an exec of iproute2. */
+const scenarioNamespaces = `ls /run/netns 2>/dev/null | grep -vx ${MANAGEMENT_NS}`;
+
 export function resetCommand(builtIn: BuiltinModules = new Set(), tools: GuestTools = DEFAULT_TOOLS): GuestCommand {
   const builtin = ipvsBuiltIn(builtIn);
   const script = [
@@ -60,8 +63,8 @@ export function resetCommand(builtIn: BuiltinModules = new Set(), tools: GuestTo
     // Built in: deleting the destinations (with the services) then expires their connections.
     ...(builtin ? [`[ -w ${VS_SYSCTLS}/expire_nodest_conn ] && echo 1 > ${VS_SYSCTLS}/expire_nodest_conn`] : []),
     `${tools.ipvsadm} -C 2>/dev/null`,
-    `for ns in $(${tools.ip} netns list | cut -d' ' -f1 | grep -vx ${MANAGEMENT_NS}); do ${tools.ip} netns del "$ns"; done`,
-    `${tools.ip} link del ${DUMMY_IF} 2>/dev/null`,
+    // One iproute2 process for every namespace and the dummy interface (-force: go on past one that is gone).
+    `{ for ns in $(${scenarioNamespaces}); do echo "netns del $ns"; done; ! [ -e /sys/class/net/${DUMMY_IF} ] || echo 'link del ${DUMMY_IF}'; } | ${tools.ip} -force -batch - 2>/dev/null`,
     'sysctl -q -w net.ipv4.ip_forward=0',
     'sysctl -q -w net.ipv6.conf.all.forwarding=0',
     ...(builtin ? builtinFlushLines(tools) : moduleReloadLines()),
@@ -99,8 +102,8 @@ export function cleanCheckCommand(builtIn: BuiltinModules = new Set(), tools: Gu
   const b = IPVS_BASELINE_DIR;
   const script = [
     'dirty=0',
-    `left=$(${tools.ip} netns list | cut -d' ' -f1 | grep -vx ${MANAGEMENT_NS} | tr '\\n' ' '); [ -z "$left" ] || { echo "network namespaces left: $left"; dirty=1; }`,
-    `${tools.ip} link show ${DUMMY_IF} >/dev/null 2>&1 && { echo "${DUMMY_IF} still exists"; dirty=1; }`,
+    `left=$(${scenarioNamespaces} | tr '\\n' ' '); [ -z "$left" ] || { echo "network namespaces left: $left"; dirty=1; }`,
+    `[ -e /sys/class/net/${DUMMY_IF} ] && { echo "${DUMMY_IF} still exists"; dirty=1; }`,
     `s=$(${tools.ipvsadm} -Ln | grep -c -E '^(TCP|UDP|SCTP|FWM)'); [ "$s" = 0 ] || { echo "$s IPVS services left"; dirty=1; }`,
     `c=$(${tools.ipvsadm} -Lnc | grep -c -E '^(TCP|UDP|SCTP)'); [ "$c" = 0 ] || { echo "$c IPVS connections left"; dirty=1; }`,
     // A module that could not be unloaded keeps its sysctls: the baseline comparison below finds them.
@@ -135,11 +138,37 @@ export const LIST_MODULES: GuestCommand = {
   timeoutMs: 10_000,
 };
 
-/** Names of traceable functions the trace plan may use (hooks, ip_vs, ICMP and netfilter core). */
+/**
+ * Traceable functions the trace plan may use (hooks, ip_vs, ICMP and netfilter core), each as
+ * `line:name` (core) or `line:name [module]`: the line in available_filter_functions lets the plan
+ * select a core function by number, which costs the kernel no scan of every function (parseTraceable).
+ */
 export const LIST_TRACEABLE: GuestCommand = {
   label: 'list traceable functions',
   quietOutput: true,
-  // Core functions print without a module suffix, ip_vs ones as `name [ip_vs]` (unless built in).
-  script: "grep -E '^(ip_vs[a-z0-9_.]*|__icmp_send|icmp_send|icmp6_send|nf_hook_slow|__ip_local_out|ip_output)( |$)' /sys/kernel/tracing/available_filter_functions | cut -d' ' -f1 | sort -u",
+  script: "grep -n -E '^(ip_vs[a-z0-9_.]*|__icmp_send|icmp_send|icmp6_send|nf_hook_slow|__ip_local_out|ip_output)( |$)' /sys/kernel/tracing/available_filter_functions",
   timeoutMs: 30_000,
 };
+
+export interface TraceableFunctions {
+  names: Set<string>;
+  /**
+   * Lines of available_filter_functions naming a function of the kernel image itself (no module
+   * tag), by name. They stay put while modules come and go: the kernel's own records come first.
+   */
+  coreLines: Map<string, number[]>;
+}
+
+/** Reads LIST_TRACEABLE's output (a line without a number, from an older listing, still gives its name). */
+export function parseTraceable(text: string): TraceableFunctions {
+  const names = new Set<string>();
+  const coreLines = new Map<string, number[]>();
+  for (const raw of text.split('\n')) {
+    const m = /^(?:(\d+):)?(\S+)(\s+\[[^\]]*\])?/.exec(raw.trim());
+    if (!m) continue;
+    const name = m[2]!;
+    names.add(name);
+    if (m[1] !== undefined && m[3] === undefined) coreLines.set(name, [...(coreLines.get(name) ?? []), Number(m[1])]);
+  }
+  return { names, coreLines };
+}

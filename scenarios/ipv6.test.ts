@@ -78,11 +78,9 @@ describe('IPv6 scenarios: validation', () => {
 describe('IPv6 scenarios: guest commands', () => {
   it('binds the VIP as a /128 without duplicate address detection and routes each veth end to the other', () => {
     const script = topologyCommands(v6)[0]!.script;
-    expect(script).toContain('ip addr add fd00:96::10/128 dev kube-ipvs0 nodad');
-    expect(script).toContain('ip addr add fd00:244:2::1/128 dev vh-pod1 nodad');
-    expect(script).toContain('ip -6 route add fd00:244:2::2/128 dev vh-pod1');
-    expect(script).toContain('ip -n pod1 addr add fd00:244:2::2/128 dev eth0 nodad');
-    expect(script).toContain('ip -n pod1 -6 route add default via fd00:244:2::1 dev eth0');
+    expect(script).toContain('\naddr add fd00:96::10/128 dev kube-ipvs0 nodad\n');
+    expect(script).toContain('\naddr add fd00:244:2::1/128 dev vh-pod1 nodad\nlink set vh-pod1 up\nroute add fd00:244:2::2/128 dev vh-pod1\n');
+    expect(script).toContain("ip -n pod1 -batch - <<'IPVSH_BATCH'\nlink set lo up\naddr add fd00:244:2::2/128 dev eth0 nodad\nlink set eth0 up\nroute add fd00:244:2::1/128 dev eth0\nroute add default via fd00:244:2::1 dev eth0\nIPVSH_BATCH");
     expect(script).not.toMatch(/ peer fd00/);
   });
 
@@ -115,7 +113,7 @@ describe('IPv6 counters and outcomes', () => {
   });
 
   it('the snapshot reads snmp6 in each namespace when the kernel has it', () => {
-    expect(snapshotCommand(v6).script).toMatch(/\[ ! -e \/proc\/net\/snmp6 \] \|\| \S*ip netns exec pod1 cat \/proc\/net\/snmp6/);
+    expect(snapshotCommand(v6).script).toMatch(/\[ ! -e \/proc\/net\/snmp6 \] \|\| nsenter --net=\/run\/netns\/pod1 cat \/proc\/net\/snmp6/);
   });
 
   it('an ICMPv6 port unreachable is type 1 code 4', () => {

@@ -100,7 +100,7 @@ describe('parseScenario', () => {
       .replace('port: 80, realServers', 'port: 80, method: tun, realServers')
       .replace('gateway: 10.244.1.1 }', 'gateway: 10.244.1.1, vips: [10.96.0.10], vipDevice: tunl0 }');
     expect(problems(ok)).toEqual([]);
-    expect(topologyCommands(parseScenario(ok, 't.yaml'))[0]!.script).toContain('ip -n rs1 addr add 10.96.0.10/32 dev tunl0');
+    expect(topologyCommands(parseScenario(ok, 't.yaml'))[0]!.script).toContain("ip -n rs1 -batch - <<'IPVSH_BATCH'\nlink set lo up\naddr add 10.244.1.2 peer 10.244.1.1/32 dev eth0\nlink set eth0 up\nroute add default via 10.244.1.1 dev eth0\nlink set tunl0 up\naddr add 10.96.0.10/32 dev tunl0\nIPVSH_BATCH\nnsenter --net=/run/netns/rs1 sysctl -q -w net.ipv4.conf.all.rp_filter=0");
   });
 
   it('reports YAML syntax errors with their line', () => {
@@ -115,11 +115,18 @@ describe('parseScenario', () => {
 describe('guest command plans', () => {
   const s = parseScenario(minimal, 'tiny.yaml');
 
-  it('builds the kube-proxy style topology', () => {
+  it('builds the kube-proxy style topology in one iproute2 batch on the node and one per namespace', () => {
     const script = topologyCommands(s)[0]!.script;
-    expect(script).toContain('ip link add kube-ipvs0 type dummy');
-    expect(script).toContain('ip addr add 10.96.0.10/32 dev kube-ipvs0');
-    expect(script).toContain('ip link add vh-rs1 type veth peer name eth0 netns rs1');
+    expect(script).toBe([
+      'set -e', 'mkdir -p /run/ipvsh',
+      "/usr/sbin/ip -batch - <<'IPVSH_BATCH'",
+      'link add kube-ipvs0 type dummy', 'addr add 10.96.0.10/32 dev kube-ipvs0',
+      'netns add rs1', 'link add vh-rs1 type veth peer name eth0 netns rs1', 'addr add 10.244.1.1 peer 10.244.1.2/32 dev vh-rs1', 'link set vh-rs1 up',
+      'IPVSH_BATCH',
+      "/usr/sbin/ip -n rs1 -batch - <<'IPVSH_BATCH'",
+      'link set lo up', 'addr add 10.244.1.2 peer 10.244.1.1/32 dev eth0', 'link set eth0 up', 'route add default via 10.244.1.1 dev eth0',
+      'IPVSH_BATCH',
+    ].join('\n'));
   });
 
   it('quotes free text instead of splicing it', () => {
@@ -129,7 +136,7 @@ describe('guest command plans', () => {
 
   it('starts servers in their namespace and waits until they listen', () => {
     const script = serverCommands(s)[0]!.script;
-    expect(script).toContain('ip netns exec rs1 setsid socat -t 10 TCP4-LISTEN:80,bind=10.244.1.2,reuseaddr,fork');
+    expect(script).toContain('nsenter --net=/run/netns/rs1 setsid socat -t 10 TCP4-LISTEN:80,bind=10.244.1.2,reuseaddr,fork');
     expect(script).toContain("netstat -lnt | grep -q ':80 '");
   });
 });
@@ -140,6 +147,6 @@ describe('a sysctls step', () => {
     const off = s.steps.find((x) => x.name === 'icmp-off')!;
     expect(stepCommand(s, off).script).toBe('set -e\nsysctl -q -w net.ipv4.vs.nat_icmp_send=0');
     expect(stepCommand(s, { ...off, from: 'rs2', sysctls: { 'net.ipv4.tcp_retries2': 3 } }).script)
-      .toBe('set -e\n/usr/sbin/ip netns exec rs2 sysctl -q -w net.ipv4.tcp_retries2=3');
+      .toBe('set -e\nnsenter --net=/run/netns/rs2 sysctl -q -w net.ipv4.tcp_retries2=3');
   });
 });

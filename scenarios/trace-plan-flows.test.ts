@@ -15,7 +15,7 @@ const WRAPPERS_510 = new Set(['ip_vs_reply4', 'ip_vs_remote_request4', 'ip_vs_lo
 
 describe('flow probes in the trace plan', () => {
   it('5.10 with its layout: one probe per wrapper, a 32-bit hook number', () => {
-    const plan = planTracing(podToVip, WRAPPERS_510, ['ip_vs'], [], layout('5.10.0-46-cloud-amd64'));
+    const plan = planTracing(podToVip, WRAPPERS_510, ['ip_vs'], { layout: layout('5.10.0-46-cloud-amd64') });
     expect(plan.flowIdentity).toBe(true);
     expect(plan.kprobes.map((k) => k.event)).toEqual([
       'remote_request4', 'local_request4', 'reply4', 'local_reply4', 'remote_request6', 'local_request6', 'reply6', 'local_reply6', 'fwd_icmp', 'fwd_icmp6',
@@ -24,7 +24,7 @@ describe('flow probes in the trace plan', () => {
   });
 
   it('7.3 with its layout: ip_vs_in_hook, ip_vs_out_hook, ip_vs_forward_icmp; net.ns.inum moved to 280', () => {
-    const plan = planTracing(podToVip, new Set(['ip_vs_in_hook', 'ip_vs_out_hook', 'ip_vs_forward_icmp']), ['ip_vs'], [], layout('7.3.4+deb13-cloud-amd64'));
+    const plan = planTracing(podToVip, new Set(['ip_vs_in_hook', 'ip_vs_out_hook', 'ip_vs_forward_icmp']), ['ip_vs'], { layout: layout('7.3.4+deb13-cloud-amd64') });
     expect(plan.kprobes.map((k) => k.fn)).toEqual(['ip_vs_in_hook', 'ip_vs_out_hook', 'ip_vs_forward_icmp']);
     expect(plan.start.script).toContain('netns=+280(+32(%dx)):u32 pkt=+0(+208(%si)):u8[64]');
   });

@@ -4,6 +4,7 @@
 // A built-in IPVS has no module to filter on (`:mod:ip_vs`): its functions are selected by their line
 // in available_filter_functions (builtin-ipvs-lines.ts).
 import { builtinIpvsRanges } from './builtin-ipvs-lines.ts';
+import { rootPatterns } from './root-globs.ts';
 import { TRACE_END_MARKER } from '../analysis/step-markers.ts';
 import type { FlowLayout } from '../analysis/flow-layout.ts';
 import type { GuestCommand } from './guest-commands.ts';
@@ -61,7 +62,10 @@ export function flowEventName(fn: string): string {
 
 export interface TracePlan {
   roots: string[];
+  /** What is written to set_ftrace_filter by name (`:mod:ip_vs`, core functions whose line is not known). */
   filters: string[];
+  /** Core functions selected by their line in available_filter_functions. */
+  coreByLine: string[];
   /** Line ranges of available_filter_functions also selected (a built-in IPVS), inclusive. */
   filterLines: [number, number][];
   kprobes: { event: string; fn: string }[];
@@ -80,17 +84,31 @@ export interface TracePlan {
   reset: GuestCommand;
 }
 
+/** What else the plan may know about the kernel. */
+export interface TracePlanOptions {
+  /** Lines of available_filter_functions that name an IPVS function without a module tag (LIST_BUILTIN_IPVS_LINES). */
+  builtinLines?: readonly number[];
+  /** The kernel's flow layout (from its BTF): the hook probes then carry skb, netns and packet bytes. */
+  layout?: FlowLayout;
+  /**
+   * Lines of available_filter_functions naming core functions (parseTraceable). A core function with
+   * known lines is selected by number: each name written costs the kernel a scan of every function
+   * (~0.1 s under TCG), a number costs nothing. Numbers need Linux >= 5.1.
+   */
+  coreLines?: ReadonlyMap<string, readonly number[]>;
+}
+
 /**
- * `available` holds names from available_filter_functions (module suffix stripped);
- * `modules` the loaded ip_vs modules (ip_vs, ip_vs_rr, ...); `builtinLines` the lines of
- * available_filter_functions that name an IPVS function without a module tag (LIST_BUILTIN_IPVS_LINES).
+ * `available` holds names from available_filter_functions (module suffix stripped); `modules` the
+ * loaded ip_vs modules (ip_vs, ip_vs_rr, ...).
  */
-export function planTracing(
-  s: Scenario, available: ReadonlySet<string>, modules: readonly string[], builtinLines: readonly number[] = [], layout?: FlowLayout,
-): TracePlan {
+export function planTracing(s: Scenario, available: ReadonlySet<string>, modules: readonly string[], opts: TracePlanOptions = {}): TracePlan {
+  const { builtinLines = [], layout, coreLines } = opts;
   const roots = HOOK_FUNCTIONS.filter((f) => available.has(f));
   const core = [...new Set([...DEFAULT_CORE_FUNCTIONS, ...s.trace.functions])].filter((f) => available.has(f));
-  const filters = [...modules.map((m) => `:mod:${m}`), ...core];
+  const byLine = core.filter((f) => (coreLines?.get(f)?.length ?? 0) > 0);
+  const filters = [...modules.map((m) => `:mod:${m}`), ...core.filter((f) => !byLine.includes(f))];
+  const coreNumbers = [...new Set(byLine.flatMap((f) => coreLines!.get(f)!))].sort((a, b) => a - b);
   const filterLines = builtinIpvsRanges(builtinLines);
   const hooks = available.has('ip_vs_in_hook');
   // With the kernel's layout every hook function is probed (5.10's wrappers too); without it only the
@@ -109,9 +127,12 @@ export function planTracing(
     ': > set_ftrace_filter',
     ...filters.map((f) => `echo '${f}' >> set_ftrace_filter`),
     // A number written to set_ftrace_filter selects that line of available_filter_functions (>= 5.1).
+    ...(coreNumbers.length > 0 ? [`printf '%s\\n' ${coreNumbers.join(' ')} >> set_ftrace_filter`] : []),
     ...filterLines.map(([from, to]) => `seq ${from} ${to} >> set_ftrace_filter`),
     ': > set_graph_function',
-    ...roots.map((r) => `echo ${r} >> set_graph_function`),
+    // Roots as few patterns as select exactly them (root-globs.ts), then a check that they did.
+    ...rootPatterns(roots, available).map((r) => `echo '${r}' >> set_graph_function`),
+    ...(roots.length > 0 ? [graphRootsCheck(roots)] : []),
     `echo ${s.trace.depth} > max_graph_depth`,
     'echo 1 > options/funcgraph-proc',
     'echo 1 > options/funcgraph-tail',
@@ -128,6 +149,7 @@ export function planTracing(
   return {
     roots,
     filters,
+    coreByLine: byLine,
     filterLines,
     kprobes,
     flowIdentity: layout !== undefined && kprobes.length > 0,
@@ -141,6 +163,12 @@ export function planTracing(
     collect: { label: 'collect trace', script: `cat ${TRACEFS}/trace`, timeoutMs: 120_000, quietOutput: true },
     reset: { label: 'reset tracing', script: resetTracingScript(), timeoutMs: 60_000, allowFailure: true },
   };
+}
+
+/** Fails the start when set_graph_function holds other functions than the roots (names, module tags cut). */
+function graphRootsCheck(roots: readonly string[]): string {
+  const want = [...new Set(roots)].sort().join(' ');
+  return `got=$(cut -d' ' -f1 set_graph_function | sort -u | tr '\\n' ' '); [ "$got" = '${want} ' ] || { echo "set_graph_function holds: $got; expected: ${want}" >&2; exit 1; }`;
 }
 
 function kprobeLines(kprobes: { event: string; fn: string }[], fetchArgs: string): string[] {

@@ -6,7 +6,7 @@ import { parseSnapshot, snapshotCommand, type CounterSnapshot } from '../../scen
 import {
   observerCommands, serverCommands, serviceCommands, stepCommand, sysctlCommands, topologyCommands,
 } from '../../scenarios/guest-commands.ts';
-import { LIST_MODULES, LIST_TRACEABLE, moduleCommand } from '../../scenarios/guest-state.ts';
+import { LIST_MODULES, LIST_TRACEABLE, moduleCommand, parseTraceable, type TraceableFunctions } from '../../scenarios/guest-state.ts';
 import { classifyClient, DEST_UNREACH_COUNTER, ESTAB_RESETS_COUNTER, judgeStep, type Observation } from '../../scenarios/outcome.ts';
 import type { Scenario, Step } from '../../scenarios/schema.ts';
 import { familyOf, parseEndpoint, STEP_KINDS } from '../../scenarios/values.ts';
@@ -46,7 +46,7 @@ export interface ScenarioRunOptions {
 /** Answers that do not change between cells of one kernel (whichever of its guests gave them). */
 export interface KernelMemo {
   /** The traceable functions, by the list of ip_vs modules loaded when they were read. */
-  traceable: Map<string, Set<string>>;
+  traceable: Map<string, TraceableFunctions>;
   /** `bpftrace --version` in the kernel's guest. */
   bpftraceVersion?: string;
   /** Functions bpftrace can probe on this kernel, with their symbols (a miss is not kept: a module loaded later may have it). */
@@ -57,12 +57,18 @@ export function newKernelMemo(): KernelMemo {
   return { traceable: new Map() };
 }
 
+/** set_ftrace_filter takes line numbers of available_filter_functions from Linux 5.1 on. */
+function selectsByLine(release: string | undefined): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(release ?? '');
+  return m !== null && (Number(m[1]) > 5 || (Number(m[1]) === 5 && Number(m[2]) >= 1));
+}
+
 function withNewline(text: string): string {
   return text === '' || text.endsWith('\n') ? text : `${text}\n`;
 }
 
 /** The ip_vs modules loaded, the built-in IPVS's source lines, and what the guest can trace (read once per module set). */
-async function traceableState(shell: LoggedShell, builtIn: ReadonlySet<string>, memo: KernelMemo | undefined): Promise<{ traceable: Set<string>; modules: string[]; builtinLines: number[] }> {
+async function traceableState(shell: LoggedShell, builtIn: ReadonlySet<string>, memo: KernelMemo | undefined): Promise<{ traceable: TraceableFunctions; modules: string[]; builtinLines: number[] }> {
   const parts: BatchPart[] = [{ name: 'modules', command: LIST_MODULES }];
   if (builtIn.has('ip_vs')) parts.push({ name: 'lines', command: LIST_BUILTIN_IPVS_LINES });
   const first = splitBatch((await shell.run(batchCommand('guest state', parts))).stdout);
@@ -71,7 +77,7 @@ async function traceableState(shell: LoggedShell, builtIn: ReadonlySet<string>, 
   const key = [...modules].sort().join(' ');
   let traceable = memo?.traceable.get(key);
   if (traceable === undefined) {
-    traceable = new Set((await shell.run(LIST_TRACEABLE)).stdout.split('\n').filter(Boolean));
+    traceable = parseTraceable((await shell.run(LIST_TRACEABLE)).stdout);
     memo?.traceable.set(key, traceable);
   }
   return { traceable, modules, builtinLines };
@@ -120,10 +126,14 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
     // What the guest can trace depends only on the kernel and the modules loaded: read once per set of modules.
     const state = tracers.ftrace || tracers.bpftrace
       ? await inPhase('trace', () => traceableState(shell, builtIn, opts.memo))
-      : { traceable: new Set<string>(), modules: [], builtinLines: [] };
-    const traceable = state.traceable;
+      : { traceable: { names: new Set<string>(), coreLines: new Map<string, number[]>() }, modules: [], builtinLines: [] };
+    const traceable = state.traceable.names;
     const plan = tracers.ftrace ? await inPhase('trace', async () => {
-      const p = planTracing(s, traceable, state.modules, state.builtinLines, opts.flowLayout);
+      const p = planTracing(s, traceable, state.modules, {
+        builtinLines: state.builtinLines,
+        ...(opts.flowLayout ? { layout: opts.flowLayout } : {}),
+        ...(selectsByLine(opts.kernelRelease) ? { coreLines: state.traceable.coreLines } : {}),
+      });
       // Start, then what the filter selected: recorded per kernel so that a diff tells inlined from not called.
       const listed = { ...p.listFiltered, allowFailure: true };
       const out = splitBatch((await shell.run(batchCommand('start tracing', [{ name: 'start', command: p.start }, { name: 'listed', command: listed }]))).stdout);
