@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fieldPaths, getAt, setAt, stringPaths, type FieldPath } from '../fuzz/object-paths.ts';
-import { allScripts, checkEveryStringField, commandPlans, HOSTILE, leaks, M, seeds, validate } from './injection-helpers.ts';
+import { allScripts, checkEveryStringField, commandPlans, HOSTILE, leaks, M, seeds, validate, validateYaml } from './injection-helpers.ts';
 
 describe('scenario string fields: hostile text is rejected or stays quoted', () => {
   for (const { file, data } of seeds.filter((_, i) => i % 2 === 0)) {
@@ -42,13 +42,14 @@ describe('scenario string fields: hostile text is rejected or stays quoted', () 
     }
   });
 
-  it('random strings in random string fields (1000 cases)', () => {
+  // Through the file format: what YAML makes of the text is what the schema and the quoting see.
+  it('random strings in random string fields, written to YAML and read back (1000 cases)', () => {
     const paths = seeds.map((s) => stringPaths(s.data));
     const text = fc.string({ maxLength: 60, unit: 'binary' }).map((t) => `${M}${t}${M}`);
     fc.assert(
       fc.property(fc.nat(seeds.length - 1), fc.nat(), text, (which, pick, value) => {
         const all = paths[which]!;
-        const r = validate(setAt(seeds[which]!.data, all[pick % all.length]!, value));
+        const r = validateYaml(setAt(seeds[which]!.data, all[pick % all.length]!, value));
         if (r.ok) expect(leaks(r.scenario, value)).toEqual([]);
       }),
       { numRuns: 1000 },
