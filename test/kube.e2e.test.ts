@@ -1,8 +1,10 @@
 // kube-proxy's IPVS settings end to end: the seed scenarios tagged `kubernetes` (session affinity,
 // graceful termination, an endpoint removed under open connections, NodePort, connection reuse,
 // hairpin without masquerade) on
-// the oldest and the newest default kernel, through the CLI, in one run. Boots real
-// kernels in QEMU. (test/run.e2e.test.ts runs the rest of the seed suite on every default kernel.)
+// the newest default kernel, through the CLI, in one run. Boots a real kernel in QEMU.
+// (test/run.e2e.test.ts runs the rest of the seed suite on every default kernel; `npm start` runs
+// these on all of them. One kernel keeps CI's time in bounds: they hold connections open and wait
+// for timeouts, 20-30 s a cell under TCG.)
 import { execa } from 'execa';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +18,7 @@ const seedDir = join(root, 'scenarios', 'seed');
 const kube = readdirSync(seedDir).filter((f) => f.endsWith('.yaml'))
   .filter((f) => ((parseYaml(readFileSync(join(seedDir, f), 'utf8')) as { tags?: string[] }).tags ?? []).includes('kubernetes'))
   .map((f) => f.slice(0, -'.yaml'.length)).sort();
-const kernels = ['debian:5.10', 'debian:latest'];
+const kernels = ['debian:latest'];
 
 describe('kube-proxy settings on real kernels', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ipvsh-kube-e2e-'));

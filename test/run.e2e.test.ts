@@ -1,5 +1,6 @@
-// The main job end to end: the seed suite (plus one scenario whose expectation is wrong) on the
-// default kernels (a bare `run`: debian:5.10, oldstable, stable, latest), through the CLI, in one run.
+// The main job end to end: the seed suite (plus one scenario whose expectation is wrong, and a copy
+// of pod-to-vip-ipv6 with a graph scoped to one flow) on the default kernels (a bare `run`:
+// debian:5.10, oldstable, stable, latest), through the CLI, in one run; then `flows` on the results.
 // Boots real kernels in QEMU.
 import { execa } from 'execa';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { DEFAULT_KERNEL_SPECS } from '../vm/kernel-spec.ts';
 const root = join(import.meta.dirname, '..');
 // Every seed scenario, read from the folder (a scenario added there is run here too), but those tagged
 // `kubernetes`: kube-proxy's settings hold connections open and wait for timeouts (20-30 s a cell under
-// TCG), so test/kube.e2e.test.ts runs them on the oldest and newest default kernels only.
+// TCG), so test/kube.e2e.test.ts runs them on the newest default kernel only.
 const seed = readdirSync(join(root, 'scenarios', 'seed')).filter((f) => f.endsWith('.yaml'))
   .filter((f) => !((parseYaml(readFileSync(join(root, 'scenarios', 'seed', f), 'utf8')) as { tags?: string[] }).tags ?? []).includes('kubernetes'))
   .map((f) => f.slice(0, -'.yaml'.length)).sort();
@@ -35,10 +36,21 @@ describe('ipvs-harness run (seed suite on real kernels)', () => {
       .replace('expect: { outcome: ok, answeredBy: rs1 }', 'expect: { outcome: refused }')
       .replace('forbid: [ip_vs_leave]', 'forbid: [ip_vs_schedule]');
     writeFileSync(join(dir, 'wrong-expectation.yaml'), wrong);
+    // pod-to-vip-ipv6 with a graph scoped to pod1's connection, `match: every`, which the kernel's
+    // neighbour discovery would break unscoped.
+    const v6 = readFileSync(join(root, 'scenarios/seed/pod-to-vip-ipv6.yaml'), 'utf8').replace('name: pod-to-vip-ipv6', 'name: flow-scoped-ipv6');
+    writeFileSync(join(dir, 'flow-scoped-ipv6.yaml'), `${v6.slice(0, v6.indexOf('graphs:'))}graphs:
+  - step: request
+    role: remote_request6
+    match: every
+    flow: pod1 -> vip:80/tcp
+    label: every LOCAL_IN request call of pod1's connection looks it up
+    path: [ip_vs_conn_in_get]
+`);
     mkdirSync(tmp);
     result = await execa('node', [
       'bin/ipvs-harness.js', 'run', ...seed.flatMap((s) => ['-s', s]),
-      '-s', join(dir, 'wrong-expectation.yaml'), '-o', out,
+      '-s', join(dir, 'wrong-expectation.yaml'), '-s', join(dir, 'flow-scoped-ipv6.yaml'), '-o', out,
     ], { cwd: root, reject: false, timeout: 1_200_000, env: { CI: '1', TMPDIR: tmp } });
     results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResults;
   }, 1_300_000);
@@ -48,17 +60,44 @@ describe('ipvs-harness run (seed suite on real kernels)', () => {
   it('exits 1 because one scenario failed, and prints progress and a summary', () => {
     expect(result.exitCode, `${result.stderr}`).toBe(1);
     expect(result.stderr).toMatch(/debian:latest: booting/);
-    const cells = (seed.length + 1) * kernels.length;
+    const cells = (seed.length + 2) * kernels.length;
     expect(result.stderr).toContain(`${cells} cell(s): ${cells - kernels.length} passed, ${kernels.length} failed, 0 error, 0 skipped`);
   });
 
-  it.each(kernels.flatMap((k) => seed.map((s) => [k, s] as const)))('%s %s passed with every graph holding', (kernel, scenario) => {
+  it.each(kernels.flatMap((k) => [...seed, 'flow-scoped-ipv6'].map((s) => [k, s] as const)))('%s %s passed with every graph holding', (kernel, scenario) => {
     const cell = results.cells.find((c) => c.kernel === kernel && c.scenario === scenario)!;
     expect(cell.status, JSON.stringify(cell.failures ?? cell.error)).toBe('passed');
     expect(cell.graphs.length).toBeGreaterThan(0);
     expect(cell.graphs.every((g) => g.holds)).toBe(true);
     expect(cell.trace!.lostEvents).toBe(0);
     for (const rel of [cell.artifacts.trace!, cell.artifacts.commands!, cell.artifacts.console!]) expect(existsSync(join(out, rel))).toBe(true);
+    expect(cell.observations.filter((o) => o.startsWith('flows:'))).toEqual([]);
+  });
+
+  it('judges the flow-scoped graph on pod1\'s connection alone, on every kernel', () => {
+    const scoped = results.cells.filter((c) => c.scenario === 'flow-scoped-ipv6').flatMap((c) => c.graphs);
+    expect(scoped.map((g) => g.notes?.[0])).toEqual(kernels.map(() => 'flow pod1 -> vip:80/tcp: 1 flow(s) of the trace selected'));
+  });
+
+  it('flows: pod1 -> VIP -> rs1, scheduled, the reply SNATed, the connection from ipvsadm -Lnc, on every kernel', async () => {
+    const r = await execa('node', ['bin/ipvs-harness.js', 'flows', out, '--json'], { cwd: root });
+    const captures = JSON.parse(String(r.stdout)) as Array<{ kernel: string; scenario: string; steps: Array<{ step: string | null; unattributed: number; flows: Array<Record<string, unknown>> }> }>;
+    for (const kernel of kernels) {
+      const request = captures.find((c) => c.kernel === kernel && c.scenario === 'pod-to-vip')!.steps.find((s) => s.step === 'request')!;
+      expect(request.unattributed, kernel).toBe(0);
+      expect(request.flows, kernel).toHaveLength(1);
+      expect(request.flows[0], kernel).toMatchObject({
+        service: '10.96.0.10:80', realServer: '10.244.1.2:80', decision: 'new connection scheduled', transmit: 'ip_vs_nat_xmit',
+        replySnat: '10.244.1.2:80 -> 10.96.0.10:80', connection: { proto: 'TCP', virtual: '10.96.0.10:80', destination: '10.244.1.2:80' },
+      });
+      const v6 = captures.find((c) => c.kernel === kernel && c.scenario === 'flow-scoped-ipv6')!.steps.find((s) => s.step === 'request')!;
+      expect(v6.flows.filter((f) => f['kernelOwn'] === null).map((f) => f['service']), kernel).toEqual(['[fd00:96::10]:80']);
+    }
+  });
+
+  it('reads each kernel\'s BTF once into the cache (release + image sha)', () => {
+    const cache = process.env['IPVS_HARNESS_CACHE'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(process.env['HOME']!, '.cache'), 'ipvs-harness');
+    for (const k of results.kernels) expect(existsSync(join(cache, 'btf', `${k.release}-${k.imageSha256!.slice(0, 16)}.btf.gz`)), k.spec).toBe(true);
   });
 
   it.each(kernels)('%s: the wrong expectation fails with the step check and the graph diff', (kernel) => {
