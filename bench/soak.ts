@@ -1,5 +1,5 @@
-// npm run soak [-- --runs N] [-k spec ...] [-s scenario ...] [--keep]: the seed suite N times (default 10) on the default
-// kernels, in one process, each run in its own results folder. A cell's verdict is its status plus the
+// npm run soak [-- --runs N] [-k spec ...] [-s scenario ...] [--snapshot] [--keep]: the seed suite N times (default 10) on the default
+// kernels (--snapshot: every cell from a restored snapshot of its kernel's guest, as `run --snapshot`), in one process, each run in its own results folder. A cell's verdict is its status plus the
 // verdict of every step check and graph; per kernel x scenario it prints how many runs gave the most
 // common verdict, and every other verdict with the runs that gave it. Last line:
 // `soak-agreement: <runs whose every cell gave the common verdict>/<runs>`. Then each run's call graphs
@@ -23,11 +23,12 @@ interface SoakArgs {
   runs: number;
   kernels: string[];
   scenarios: string[];
+  snapshot: boolean;
   keep: boolean;
 }
 
 function parseArgs(argv: readonly string[]): SoakArgs {
-  const out: SoakArgs = { runs: 10, kernels: [], scenarios: [], keep: false };
+  const out: SoakArgs = { runs: 10, kernels: [], scenarios: [], snapshot: false, keep: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--runs') {
@@ -37,7 +38,8 @@ function parseArgs(argv: readonly string[]): SoakArgs {
     } else if (a === '-k' || a === '--kernel') out.kernels.push(argv[++i] ?? '');
     else if (a === '-s' || a === '--scenario') out.scenarios.push(argv[++i] ?? '');
     else if (a === '--keep') out.keep = true;
-    else throw new Error(`unknown argument ${a}; usage: npm run soak -- [--runs N] [-k spec ...] [-s scenario ...] [--keep]`);
+    else if (a === '--snapshot') out.snapshot = true;
+    else throw new Error(`unknown argument ${a}; usage: npm run soak -- [--runs N] [-k spec ...] [-s scenario ...] [--snapshot] [--keep]`);
   }
   if (out.kernels.length === 0) out.kernels = [...DEFAULT_KERNEL_SPECS];
   return out;
@@ -59,13 +61,14 @@ async function main(): Promise<void> {
   try {
     for (let i = 1; i <= args.runs && !interrupt.signal.aborted; i++) {
       const started = performance.now();
-      const plan = planRun({ kernel: args.kernels, ...(args.scenarios.length > 0 ? { scenario: args.scenarios } : {}), out: join(work, `run-${i}`), cacheDir, jobs: '1' });
+      const plan = planRun({ kernel: args.kernels, ...(args.scenarios.length > 0 ? { scenario: args.scenarios } : {}), out: join(work, `run-${i}`), cacheDir, jobs: '1', ...(args.snapshot ? { snapshot: true } : {}) });
       const r = await runMatrix(plan, { reporters: [], signal: interrupt.signal });
       if (interrupt.signal.aborted) break;
       runs.push(r);
       const s = r.summary;
       const bad = r.cells.filter((c) => c.status !== 'passed').map((c) => `${c.kernel} ${c.scenario} ${c.status}${c.error ? ` ${c.error.code}` : ''}`);
-      console.log(`run ${i}/${args.runs}: ${s.passed}/${s.total} passed in ${((performance.now() - started) / 1000).toFixed(0)} s${bad.length ? ` (${bad.join(', ')})` : ''}`);
+      const fallbacks = r.kernels.filter((k) => k.snapshot?.fallback).map((k) => `${k.spec}: ${k.snapshot!.fallback}`);
+      console.log(`run ${i}/${args.runs}: ${s.passed}/${s.total} passed in ${((performance.now() - started) / 1000).toFixed(0)} s${bad.length ? ` (${bad.join(', ')})` : ''}${fallbacks.length ? `; snapshot fell back: ${fallbacks.join('; ')}` : ''}`);
     }
     if (runs.length === 0) throw new Error('no run finished');
     console.log('\nagreement per kernel x scenario (runs with the common verdict / runs):');
