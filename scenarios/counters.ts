@@ -14,8 +14,9 @@ export function namespacesOf(s: Scenario): string[] {
 }
 
 export function snapshotCommand(s: Scenario, tools: GuestTools = DEFAULT_TOOLS): GuestCommand {
-  // snmp6 exists only on kernels with IPv6.
-  const lines = namespacesOf(s).map((ns) => `echo '== ${ns}'; ${inNamespace(tools, ns)}cat /proc/net/snmp; [ ! -e /proc/net/snmp6 ] || ${inNamespace(tools, ns)}cat /proc/net/snmp6`);
+  // snmp6 exists only on kernels with IPv6: one cat per namespace reads both when it does.
+  const v6 = '$( [ ! -e /proc/net/snmp6 ] || echo /proc/net/snmp6 )';
+  const lines = [`v6=${v6}`, ...namespacesOf(s).map((ns) => `echo '== ${ns}'; ${inNamespace(tools, ns)}cat /proc/net/snmp $v6`)];
   return { label: 'counters', script: lines.join('\n'), timeoutMs: 15_000 };
 }
 

@@ -25,9 +25,11 @@ const STATES: Record<string, string> = {
   '07': 'CLOSE', '08': 'CLOSE_WAIT', '09': 'LAST_ACK', '0A': 'LISTEN', '0B': 'CLOSING', '0C': 'NEW_SYN_RECV',
 };
 
-// An awk program (busybox awk) printing `<st> <tr> <tx_queue> <local> <remote>` for each socket with
-// something in flight: a handshake or close under way, a retransmit or probe timer, unacknowledged data.
-const AWK = `$1 ~ /^[0-9]+:$/ && ($4 ~ /^(02|03|04|09|0B|0C)$/ || $6 ~ /^0[14]:/ || ($4 != "0A" && $5 !~ /^0+:/)) { split($5, q, ":"); split($6, t, ":"); print $4, t[1], q[1], $2, $3 }`;
+// An awk program (busybox awk) printing `<namespace> <st> <tr> <tx_queue> <local> <remote>` for each
+// socket with something in flight: a handshake or close under way, a retransmit or probe timer,
+// unacknowledged data. A line `@ <namespace>` names the namespace of the tables that follow: one awk
+// for every namespace (each process costs milliseconds under TCG, and a scan repeats every 50 ms).
+const AWK = `$1 == "@" { ns = $2; next } $1 ~ /^[0-9]+:$/ && ($4 ~ /^(02|03|04|09|0B|0C)$/ || $6 ~ /^0[14]:/ || ($4 != "0A" && $5 !~ /^0+:/)) { split($5, q, ":"); split($6, t, ":"); print ns, $4, t[1], q[1], $2, $3 }`;
 
 /**
  * One guest command: poll until nothing is in flight or the deadline passes. Prints `quiet <ms>` or
@@ -37,10 +39,10 @@ export function drainCommand(s: Scenario, deadlineS: number = DRAIN_DEADLINE_S, 
   // The deadline is on the guest's clock (/proc/uptime in centiseconds), not a count of polls: under
   // TCG on a loaded host one scan of a few namespaces can take longer than the poll interval.
   const deadlineCs = Math.max(1, Math.round(deadlineS * 100));
-  const scan = namespacesOf(s).map((ns) => `${inNamespace(tools, ns)}cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '${AWK}' | sed 's/^/${ns} /'`);
+  const tables = namespacesOf(s).map((ns) => `echo '@ ${ns}'; ${inNamespace(tools, ns)}cat /proc/net/tcp /proc/net/tcp6 2>/dev/null`);
   const script = [
     'scan() {',
-    ...scan.map((l) => `  ${l}`),
+    `  { ${tables.join('; ')}; } | awk '${AWK}'`,
     '}',
     'now() { read up rest < /proc/uptime; echo "${up%.*}${up#*.}"; }',
     'start=$(now)',

@@ -47,6 +47,8 @@ export interface ScenarioRunOptions {
 export interface KernelMemo {
   /** The traceable functions, by the list of ip_vs modules loaded when they were read. */
   traceable: Map<string, TraceableFunctions>;
+  /** What the trace filter selected (set_ftrace_filter read back), by modules loaded and filter written. */
+  filtered?: Map<string, string[]>;
   /** `bpftrace --version` in the kernel's guest. */
   bpftraceVersion?: string;
   /** Functions bpftrace can probe on this kernel, with their symbols (a miss is not kept: a module loaded later may have it). */
@@ -135,9 +137,16 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
         ...(selectsByLine(opts.kernelRelease) ? { coreLines: state.traceable.coreLines } : {}),
       });
       // Start, then what the filter selected: recorded per kernel so that a diff tells inlined from not called.
+      // The same filter on the same modules selects the same functions: read once per kernel.
+      const key = JSON.stringify([[...state.modules].sort(), p.filters, p.coreByLine, p.filterLines]);
+      const known = opts.memo?.filtered?.get(key);
       const listed = { ...p.listFiltered, allowFailure: true };
-      const out = splitBatch((await shell.run(batchCommand('start tracing', [{ name: 'start', command: p.start }, { name: 'listed', command: listed }]))).stdout);
-      if (out.exitCodes.get('listed') === 0) filtered = (out.get('listed') ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+      const out = splitBatch((await shell.run(batchCommand('start tracing', [{ name: 'start', command: p.start }, ...(known ? [] : [{ name: 'listed', command: listed }])]))).stdout);
+      if (known) filtered = known;
+      else if (out.exitCodes.get('listed') === 0) {
+        filtered = (out.get('listed') ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+        if (opts.memo) (opts.memo.filtered ??= new Map()).set(key, filtered);
+      }
       return p;
     }) : undefined;
     if (tracers.bpftrace) {
