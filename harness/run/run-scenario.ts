@@ -2,18 +2,14 @@
 // Returns the cell result, or, when the guest fails under it (panic, lost SSH), the phase it broke
 // in, so the kernel runner can classify it and boot a fresh guest for the remaining scenarios.
 import { sendsTraffic, type CellPhase, type CellResult, type StepResult } from '../../analysis/report/results.ts';
-import { parseSnapshot, snapshotCommand, type CounterSnapshot } from '../../scenarios/counters.ts';
 import {
-  observerCommands, serverCommands, serviceCommands, stepCommand, sysctlCommands, topologyCommands,
+  serverCommands, serviceCommands, sysctlCommands, topologyCommands,
 } from '../../scenarios/guest-commands.ts';
 import { LIST_MODULES, LIST_TRACEABLE, moduleCommand, parseTraceable, type TraceableFunctions } from '../../scenarios/guest-state.ts';
-import { classifyClient, DEST_UNREACH_COUNTER, ESTAB_RESETS_COUNTER, judgeStep, type Observation } from '../../scenarios/outcome.ts';
 import type { Scenario, Step } from '../../scenarios/schema.ts';
-import { familyOf, parseEndpoint, STEP_KINDS } from '../../scenarios/values.ts';
-import { stepMarker, TRACE_END_MARKER } from '../../analysis/step-markers.ts';
+import { TRACE_END_MARKER } from '../../analysis/step-markers.ts';
 import { markerCommand, planTracing } from '../../scenarios/trace-plan.ts';
-import { drainCommand, parseDrain } from '../../scenarios/drain.ts';
-import { batchCommand, splitBatch, type BatchPart } from '../../scenarios/batch.ts';
+import { batchCommand, splitBatch, type BatchOutput, type BatchPart } from '../../scenarios/batch.ts';
 import type { GuestCommand } from '../../scenarios/guest-commands.ts';
 import { LIST_BUILTIN_IPVS_LINES, parseLineNumbers } from '../../scenarios/builtin-ipvs-lines.ts';
 import { markLostEvents, parseRingBufferStats, RING_BUFFER_STATS } from '../../scenarios/ring-buffer.ts';
@@ -21,13 +17,12 @@ import { BPFTRACE_VERSION, bpftraceCallsProgram, bpftraceCandidates, bpftraceFun
 import { endAtMarker, sortBpftraceCalls } from '../../analysis/bpftrace-calls.ts';
 import { CommandFailed, SetupFailed, TracerFailed } from '../errors.ts';
 import { tracerAgreement } from '../../analysis/tracer-agreement.ts';
-import { LoggedShell } from './guest-shell.ts';
+import { LoggedShell, type ShellResult } from './guest-shell.ts';
+import { concludeStep, isStepPart, planStep, type MarkerSink, type StepPlan } from './run-step.ts';
 import { judgeTrace } from './judge-trace.ts';
 import { BAD_PROBE } from './test-fault.ts';
 import type { TracerPlan } from './run-plan.ts';
 import type { FlowLayout } from '../../analysis/flow-layout.ts';
-import { parseConnTable } from '../../analysis/conn-table.ts';
-import { connTableCommand } from '../../scenarios/conn-table-command.ts';
 
 export interface ScenarioRunOptions {
   kernel: string;
@@ -69,13 +64,15 @@ function withNewline(text: string): string {
   return text === '' || text.endsWith('\n') ? text : `${text}\n`;
 }
 
-/** The ip_vs modules loaded, the built-in IPVS's source lines, and what the guest can trace (read once per module set). */
-async function traceableState(shell: LoggedShell, builtIn: ReadonlySet<string>, memo: KernelMemo | undefined): Promise<{ traceable: TraceableFunctions; modules: string[]; builtinLines: number[] }> {
-  const parts: BatchPart[] = [{ name: 'modules', command: LIST_MODULES }];
-  if (builtIn.has('ip_vs')) parts.push({ name: 'lines', command: LIST_BUILTIN_IPVS_LINES });
-  const first = splitBatch((await shell.run(batchCommand('guest state', parts))).stdout);
-  const modules = (first.get('modules') ?? '').split('\n').filter(Boolean);
-  const builtinLines = builtIn.has('ip_vs') ? parseLineNumbers(first.get('lines') ?? '') : [];
+/** Batch parts that say which ip_vs modules are loaded (and, built in, where IPVS's functions are listed): sent with the setup. */
+function guestStateParts(builtIn: ReadonlySet<string>): BatchPart[] {
+  return [{ name: 'modules', command: LIST_MODULES }, ...(builtIn.has('ip_vs') ? [{ name: 'lines', command: LIST_BUILTIN_IPVS_LINES }] : [])];
+}
+
+/** The ip_vs modules loaded, the built-in IPVS's source lines (from the setup's output), and what the guest can trace (read once per module set). */
+async function traceableState(shell: LoggedShell, setup: BatchOutput, builtIn: ReadonlySet<string>, memo: KernelMemo | undefined): Promise<{ traceable: TraceableFunctions; modules: string[]; builtinLines: number[] }> {
+  const modules = (setup.get('modules') ?? '').split('\n').filter(Boolean);
+  const builtinLines = builtIn.has('ip_vs') ? parseLineNumbers(setup.get('lines') ?? '') : [];
   const key = [...modules].sort().join(' ');
   let traceable = memo?.traceable.get(key);
   if (traceable === undefined) {
@@ -83,6 +80,12 @@ async function traceableState(shell: LoggedShell, builtIn: ReadonlySet<string>, 
     memo?.traceable.set(key, traceable);
   }
   return { traceable, modules, builtinLines };
+}
+
+/** The name of the last batch part that started, from a batch's stdout (the one that failed, when it failed). */
+function lastPart(stdout: string): string | undefined {
+  const names = [...stdout.matchAll(/^=== ipvsh part (\S+)$/gm)].map((m) => m[1]!);
+  return names.at(-1);
 }
 
 export interface ScenarioArtifacts {
@@ -115,22 +118,40 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
   let filtered: string[] | undefined;
   // Where the scenario is, for the outcome when the guest fails under it.
   let phase: CellPhase = 'setup';
+  // Parts deferred to the next round trip: the start of tracing, or the last step's after-parts.
+  let pending: BatchPart[] = [];
+  // Sends one batch; a part that fails says in which phase the cell broke (a step's parts, the start of tracing, the collect).
+  const send = async (label: string, parts: BatchPart[]): Promise<BatchOutput> => {
+    try {
+      return splitBatch((await shell.run(batchCommand(label, parts))).stdout);
+    } catch (err) {
+      if (err instanceof CommandFailed) {
+        const failed = lastPart(err.result.stdout);
+        if (failed === 'start' || failed === 'listed') throw new SetupFailed(`trace failed: ${err.message}`, err);
+        phase = failed !== undefined && isStepPart(failed) ? 'step' : phase;
+      }
+      throw err;
+    }
+  };
   try {
-    await inPhase('setup', async () => {
-      // One round trip: modules, topology, sysctls, services and servers in one batch.
+    const traced = tracers.ftrace || tracers.bpftrace;
+    const setup = await inPhase('setup', async () => {
+      // One round trip: modules, topology, sysctls, services and servers, and which ip_vs modules are loaded.
       const parts = [
         moduleCommand(s.services.map((svc) => svc.scheduler), s.services.some((svc) => svc.method === 'tun'), builtIn),
         ...topologyCommands(s), ...sysctlCommands(s), ...serviceCommands(s), ...serverCommands(s),
-      ];
-      await shell.run(batchCommand('setup', parts.map((command, i) => ({ name: `p${i}`, command }))));
+      ].map((command, i) => ({ name: `p${i}`, command }));
+      if (traced) parts.push(...guestStateParts(builtIn));
+      return splitBatch((await shell.run(batchCommand('setup', parts))).stdout);
     });
     phase = 'trace';
     // What the guest can trace depends only on the kernel and the modules loaded: read once per set of modules.
-    const state = tracers.ftrace || tracers.bpftrace
-      ? await inPhase('trace', () => traceableState(shell, builtIn, opts.memo))
+    const state = traced
+      ? await inPhase('trace', () => traceableState(shell, setup, builtIn, opts.memo))
       : { traceable: { names: new Set<string>(), coreLines: new Map<string, number[]>() }, modules: [], builtinLines: [] };
     const traceable = state.traceable.names;
-    const plan = tracers.ftrace ? await inPhase('trace', async () => {
+    let filterKey = '';
+    const plan = tracers.ftrace ? (() => {
       const p = planTracing(s, traceable, state.modules, {
         builtinLines: state.builtinLines,
         ...(opts.flowLayout ? { layout: opts.flowLayout } : {}),
@@ -138,18 +159,20 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       });
       // Start, then what the filter selected: recorded per kernel so that a diff tells inlined from not called.
       // The same filter on the same modules selects the same functions: read once per kernel.
-      const key = JSON.stringify([[...state.modules].sort(), p.filters, p.coreByLine, p.filterLines]);
-      const known = opts.memo?.filtered?.get(key);
-      const listed = { ...p.listFiltered, allowFailure: true };
-      const out = splitBatch((await shell.run(batchCommand('start tracing', [{ name: 'start', command: p.start }, ...(known ? [] : [{ name: 'listed', command: listed }])]))).stdout);
-      if (known) filtered = known;
-      else if (out.exitCodes.get('listed') === 0) {
-        filtered = (out.get('listed') ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
-        if (opts.memo) (opts.memo.filtered ??= new Map()).set(key, filtered);
-      }
+      filterKey = JSON.stringify([[...state.modules].sort(), p.filters, p.coreByLine, p.filterLines]);
+      filtered = opts.memo?.filtered?.get(filterKey);
+      pending = [{ name: 'start', command: p.start }, ...(filtered ? [] : [{ name: 'listed', command: { ...p.listFiltered, allowFailure: true } }])];
       return p;
-    }) : undefined;
+    })() : undefined;
+    const takeListed = (out: BatchOutput): void => {
+      if (filtered !== undefined || out.exitCodes.get('listed') !== 0) return;
+      filtered = (out.get('listed') ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+      if (opts.memo) (opts.memo.filtered ??= new Map()).set(filterKey, filtered);
+    };
     if (tracers.bpftrace) {
+      // bpftrace starts after function_graph (its own round trips): the start of tracing goes alone.
+      if (pending.length > 0) takeListed(await send('start tracing', pending));
+      pending = [];
       // Which of the functions the graphs name the kernel can probe: asked once per kernel and name.
       const symbols = opts.memo?.probeable ?? new Map<string, string[]>();
       if (opts.memo) opts.memo.probeable = symbols;
@@ -172,13 +195,29 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       }
     }
     phase = 'step';
-    for (const step of s.steps) {
-      const result = await runStep(shell, s, step, markers);
+    // Each step: its before-parts ride with what is pending (the start of tracing, the previous step's
+    // after-parts), its command goes alone (for its exit status), its after-parts wait for the next round trip.
+    let previous: { plan: StepPlan; ready: BatchOutput; run: ShellResult; startedMs: number } | undefined;
+    const conclude = (done: BatchOutput): void => {
+      if (!previous) return;
+      const result = concludeStep(s, previous.plan, previous.ready, previous.run, done, Date.now() - previous.startedMs);
       cell.steps.push(result);
-      opts.onStep?.(step, result);
+      opts.onStep?.(previous.plan.step, result);
+      previous = undefined;
+    };
+    for (const step of s.steps) {
+      const stepPlan = planStep(s, step, markers);
+      const startedMs = Date.now();
+      const label = [...(pending.some((x) => x.name === 'start') ? ['start tracing'] : []), ...(previous ? [`after ${previous.plan.step.name}`] : []), `before ${step.name}`].join(' + ');
+      const ready = await send(label, [...pending, ...stepPlan.before]);
+      takeListed(ready);
+      conclude(ready);
+      const run = await shell.runAllowingFailure(stepPlan.command);
+      previous = { plan: stepPlan, ready, run, startedMs };
+      pending = stepPlan.after;
     }
-    phase = 'collect';
-    // One round trip: the final marker, stop the tracers, the ring buffer's losses, the traces, IPVS's own counters.
+    // One round trip: the last step's after-parts, the final marker, stop the tracers, the ring buffer's
+    // losses, the traces, IPVS's own counters.
     const ipvsCounters: GuestCommand = { label: 'ipvs counters', script: 'cat /proc/net/ip_vs_stats; echo; ipvsadm -Ln --stats; echo; ipvsadm -Lnc', timeoutMs: 15_000, allowFailure: true };
     const parts: BatchPart[] = [];
     if (plan) parts.push({ name: 'stop', command: plan.stop });
@@ -186,7 +225,9 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
     if (tracers.bpftrace) parts.push({ name: 'bpftrace', command: bpftraceStop() });
     if (plan) parts.push({ name: 'losses', command: RING_BUFFER_STATS }, { name: 'trace', command: plan.collect });
     parts.push({ name: 'ipvs', command: ipvsCounters });
-    const collected = splitBatch((await shell.run(batchCommand('collect', parts))).stdout);
+    phase = 'collect';
+    const collected = await send(previous ? `after ${previous.plan.step.name} + collect` : 'collect', [...pending, ...parts]);
+    conclude(collected);
     if (plan) traceText = markLostEvents(withNewline(collected.get('trace') ?? ''), parseRingBufferStats(collected.get('losses') ?? ''));
     if (tracers.bpftrace) {
       bpftraceText = endAtMarker(sortBpftraceCalls(withNewline(collected.get('bpftrace') ?? '')), TRACE_END_MARKER);
@@ -256,9 +297,6 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
   };
 }
 
-/** Where the runner's markers go: ftrace's trace_marker, a plain write(2) bpftrace picks up, or nowhere (untraced). */
-type MarkerSink = 'ftrace' | 'write' | null;
-
 async function inPhase<T>(phase: 'setup' | 'trace', fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -267,69 +305,6 @@ async function inPhase<T>(phase: 'setup' | 'trace', fn: () => Promise<T>): Promi
     throw err;
   }
 }
-
-async function runStep(shell: LoggedShell, s: Scenario, step: Step, markers: MarkerSink): Promise<StepResult> {
-  const started = Date.now();
-  const kind = stepKind(step);
-  const snapshot = snapshotCommand(s);
-  // Counters are read around clients (their outcome needs the ICMP and reset counters) and steps that
-  // check counters; a wait, a sysctl or an ipvsadm change without checks skips both reads.
-  const counted = step.connect !== undefined || step.finish !== undefined || (step.expect.counters?.length ?? 0) > 0;
-  const observer = observerCommands(step);
-  // One round trip before the step (counters, observer, begin marker) and one after it (drain, end
-  // marker, observer's datagrams, counters); the step's own command runs alone, for its exit status.
-  const pre: BatchPart[] = [...(counted ? [{ name: 'counters', command: snapshot }] : []), { name: 'conns', command: connTableCommand() }];
-  if (observer) pre.push({ name: 'observer', command: observer.start });
-  if (markers) pre.push({ name: 'marker', command: markerCommand(stepMarker(step.name, 'begin'), markers) });
-  const ready = splitBatch((await shell.run(batchCommand(`before ${step.name}`, pre))).stdout);
-  const before: CounterSnapshot = parseSnapshot(ready.get('counters') ?? '');
-  const connsBefore = parseConnTable(ready.get('conns') ?? '');
-  const command = stepCommand(s, step);
-  const run = await shell.runAllowingFailure(command);
-  // The step's last packets reach their hooks before the end marker, or are named as still in flight.
-  const post: BatchPart[] = [];
-  if (sendsTraffic(kind)) post.push({ name: 'drain', command: drainCommand(s) });
-  if (markers) post.push({ name: 'marker', command: markerCommand(stepMarker(step.name, 'end'), markers) });
-  if (observer) post.push({ name: 'observer', command: observer.collect });
-  if (counted) post.push({ name: 'counters', command: snapshot });
-  post.push({ name: 'conns', command: connTableCommand() });
-  const done = splitBatch((await shell.run(batchCommand(`after ${step.name}`, post))).stdout);
-  const drain = done.has('drain') ? parseDrain(done.get('drain')!) : null;
-  const delivered = observer ? (done.get('observer') ?? '').includes(step.send!.payload) : undefined;
-  const after: CounterSnapshot = parseSnapshot(done.get('counters') ?? '');
-  const connections = { before: connsBefore, after: parseConnTable(done.get('conns') ?? '') };
-  let observation: Observation | undefined;
-  // A client: a connect step, or the finish of one kept open (judged on all the connection received).
-  const client = step.connect ?? (step.finish !== undefined ? s.steps.find((x) => x.name === step.finish)?.connect : undefined);
-  if (client) {
-    const family = familyOf(parseEndpoint(client.to)!.address);
-    const counter = DEST_UNREACH_COUNTER[family];
-    const delta = (name: string) => (after[step.from]?.[name] ?? 0) - (before[step.from]?.[name] ?? 0);
-    const resets = client.protocol === 'tcp' ? delta(ESTAB_RESETS_COUNTER) : 0;
-    // A connection kept open has had one exchange when its connect step ends.
-    observation = classifyClient(run, delta(counter), family, step.connect?.keepOpen ? 1 : client.exchanges, resets);
-  } else if (run.exitCode !== 0) {
-    return { name: step.name, kind, status: 'error', detail: `${command.label} exited ${run.exitCode}: ${run.stderr.trim().split('\n').pop() ?? ''}`, checks: [], durationMs: Date.now() - started, connections };
-  }
-  const checks = judgeStep(step, observation, delivered, before, after);
-  const result: StepResult = {
-    name: step.name, kind, status: checks.every((c) => c.ok) ? 'passed' : 'failed', checks, durationMs: Date.now() - started, connections,
-  };
-  if (drain && !drain.quiet) result.inFlight = drain.inFlight;
-  if (observation) {
-    result.outcome = observation.outcome;
-    result.answeredBy = observation.answeredBy;
-    result.detail = observation.detail;
-  } else if (delivered !== undefined) {
-    result.detail = delivered ? 'datagram delivered' : 'datagram not delivered';
-  }
-  return result;
-}
-
-function stepKind(step: Step): StepResult['kind'] {
-  return STEP_KINDS.find((k) => step[k] !== undefined) ?? 'wait';
-}
-
 
 /** The cell's verdict from its steps and graphs: failures listed, holes in the trace kept apart from failures. */
 export function concludeCell(cell: CellResult, bufferKb: number, notes: readonly string[] = []): void {
