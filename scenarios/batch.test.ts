@@ -2,7 +2,7 @@
 // each in its own subshell, stopped at the first failure with its label on stderr, output read back by part.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { batchCommand, splitBatch } from './batch.ts';
+import { batchCommand, lastPartStarted, splitBatch } from './batch.ts';
 
 const sh = (script: string) => spawnSync('busybox', ['sh', '-c', script], { encoding: 'utf8' });
 
@@ -34,6 +34,9 @@ describe('batchCommand', () => {
     expect(r.stderr.trim().split('\n')).toEqual(['did not listen', "server 'rs1' failed (exit 3)"]);
     const parts = splitBatch(r.stdout);
     expect([...parts.keys()]).toEqual(['ok', 'bad']);
+    // The runner names the failing part's phase from it.
+    expect(lastPartStarted(r.stdout)).toBe('bad');
+    expect(lastPartStarted('')).toBeUndefined();
   });
 
   it('goes on past a part that allows failure, and reads its exit status back', () => {

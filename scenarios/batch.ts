@@ -59,3 +59,10 @@ export function splitBatch(stdout: string): BatchOutput {
   if (name !== null) out.set(name, buf.join('\n'));
   return out;
 }
+
+/** The last part of a batch that started, from its stdout: when the batch failed, the part that failed. */
+export function lastPartStarted(stdout: string): string | undefined {
+  let name: string | undefined;
+  for (const line of stdout.split('\n')) if (line.startsWith(DELIMITER)) name = line.slice(DELIMITER.length);
+  return name;
+}

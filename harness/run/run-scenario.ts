@@ -9,7 +9,7 @@ import { LIST_MODULES, LIST_TRACEABLE, moduleCommand, parseTraceable, type Trace
 import type { Scenario, Step } from '../../scenarios/schema.ts';
 import { TRACE_END_MARKER } from '../../analysis/step-markers.ts';
 import { markerCommand, planTracing } from '../../scenarios/trace-plan.ts';
-import { batchCommand, splitBatch, type BatchOutput, type BatchPart } from '../../scenarios/batch.ts';
+import { batchCommand, lastPartStarted, splitBatch, type BatchOutput, type BatchPart } from '../../scenarios/batch.ts';
 import type { GuestCommand } from '../../scenarios/guest-commands.ts';
 import { LIST_BUILTIN_IPVS_LINES, parseLineNumbers } from '../../scenarios/builtin-ipvs-lines.ts';
 import { markLostEvents, parseRingBufferStats, RING_BUFFER_STATS } from '../../scenarios/ring-buffer.ts';
@@ -82,12 +82,6 @@ async function traceableState(shell: LoggedShell, setup: BatchOutput, builtIn: R
   return { traceable, modules, builtinLines };
 }
 
-/** The name of the last batch part that started, from a batch's stdout (the one that failed, when it failed). */
-function lastPart(stdout: string): string | undefined {
-  const names = [...stdout.matchAll(/^=== ipvsh part (\S+)$/gm)].map((m) => m[1]!);
-  return names.at(-1);
-}
-
 export interface ScenarioArtifacts {
   trace: string;
   commands: string;
@@ -126,7 +120,7 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       return splitBatch((await shell.run(batchCommand(label, parts))).stdout);
     } catch (err) {
       if (err instanceof CommandFailed) {
-        const failed = lastPart(err.result.stdout);
+        const failed = lastPartStarted(err.result.stdout);
         if (failed === 'start' || failed === 'listed') throw new SetupFailed(`trace failed: ${err.message}`, err);
         phase = failed !== undefined && isStepPart(failed) ? 'step' : phase;
       }
