@@ -1,6 +1,9 @@
-// IPVS's connection table beside the call graphs: `ipvsadm -Lnc` (every kernel), /proc/net/ip_vs_status
+// IPVS's connection table beside the call graphs: /proc/net/ip_vs_conn (what `ipvsadm -Lnc` reads and
+// formats; read directly, one exec of ipvsadm less per read under TCG), /proc/net/ip_vs_status
 // and the conn_lfactor / svc_lfactor sysctls (7.x's resizable tables), as the guest printed them
 // before and after a step (scenarios/conn-table-command.ts), parsed here.
+
+import { endpoint, ipv4, ipv6 } from './packet-header.ts';
 
 export interface ConnEntry {
   /** TCP, UDP, SCTP */
@@ -41,6 +44,36 @@ export function parseIpvsadmConnections(text: string): ConnEntry[] {
   return out;
 }
 
+/**
+ * /proc/net/ip_vs_conn rows (net/netfilter/ipvs/ip_vs_conn.c, ip_vs_conn_seq_show), as `ipvsadm -Lnc`
+ * shows them: `TCP 0AF40202 E3B8 0A60000A 0050 0AF40102 0050 FIN_WAIT         117` (IPv4 in network
+ * order, ports in hex, seconds left); IPv6 addresses as eight four-digit groups.
+ */
+export function parseProcConnections(text: string): ConnEntry[] {
+  const out: ConnEntry[] = [];
+  const hex = /^[0-9A-Fa-f]{4}$/;
+  for (const line of text.split('\n')) {
+    const w = line.trim().split(/\s+/);
+    if (w.length < 9 || !/^[A-Z]+$/.test(w[0]!) || w[0] === 'Pro' || !hex.test(w[2]!) || !hex.test(w[4]!) || !hex.test(w[6]!) || !/^\d+$/.test(w[8]!)) continue;
+    const at = (addr: string, port: string): string | undefined => {
+      const a = procAddress(addr);
+      return a === undefined ? undefined : endpoint(a, parseInt(port, 16));
+    };
+    const [source, virtual, destination] = [at(w[1]!, w[2]!), at(w[3]!, w[4]!), at(w[5]!, w[6]!)];
+    if (!source || !virtual || !destination) continue;
+    out.push({ proto: w[0]!, expireS: Number(w[8]), state: w[7]!, source, virtual, destination });
+  }
+  return out;
+}
+
+/** `0AF40202` (IPv4, network order) or `fd00:0244:0002:0000:0000:0000:0000:0002` (IPv6). */
+function procAddress(text: string): string | undefined {
+  if (/^[0-9A-Fa-f]{8}$/.test(text)) return ipv4(Uint8Array.from(text.match(/../g)!.map((x) => parseInt(x, 16))), 0);
+  const groups = text.split(':');
+  if (groups.length !== 8 || !groups.every((g) => /^[0-9A-Fa-f]{1,4}$/.test(g))) return undefined;
+  return ipv6(Uint8Array.from(groups.flatMap((g) => { const n = parseInt(g, 16); return [n >> 8, n & 0xff]; })), 0);
+}
+
 /** The three sections the guest command prints, parsed; a section the kernel lacks is left out. */
 export function parseConnTable(text: string): ConnTable {
   const sections = new Map<string, string[]>();
@@ -51,7 +84,9 @@ export function parseConnTable(text: string): ConnTable {
       sections.set(line, []);
     } else if (current !== null) sections.get(current)!.push(line);
   }
-  const table: ConnTable = { entries: parseIpvsadmConnections((sections.get(CONN_SECTION) ?? []).join('\n')) };
+  // /proc/net/ip_vs_conn as the guest prints it now, `ipvsadm -Lnc` as it did before.
+  const rows = (sections.get(CONN_SECTION) ?? []).join('\n');
+  const table: ConnTable = { entries: [...parseProcConnections(rows), ...parseIpvsadmConnections(rows)] };
   const status = (sections.get(STATUS_SECTION) ?? []).map((l) => /^([^:]+):\s*(.*)$/.exec(l)).filter((m): m is RegExpExecArray => m !== null);
   if (status.length > 0) table.status = Object.fromEntries(status.map((m) => [m[1]!.trim(), m[2]!.trim()]));
   const lf = (sections.get(LFACTOR_SECTION) ?? []).map((l) => /^(\w+) (-?\d+)$/.exec(l.trim())).filter((m): m is RegExpExecArray => m !== null);
