@@ -73,7 +73,7 @@ describe('guest state with a built-in IPVS', () => {
     expect(script.indexOf('echo 1 > /proc/sys/net/ipv4/vs/expire_nodest_conn')).toBeGreaterThan(-1);
     expect(script.indexOf('expire_nodest_conn')).toBeLessThan(script.indexOf('ipvsadm -C'));
     expect(script).toContain('ipvsadm -Z');
-    expect(script).toContain(`done < ${IPVS_BASELINE_DIR}/sysctls`);
+    expect(script).toContain(`${IPVS_BASELINE_DIR}/sysctls ${IPVS_BASELINE_DIR}/sysctls.now | while read -r name value; do`);
     expect(script).toContain('ipvsadm --set $t');
   });
 
@@ -82,16 +82,16 @@ describe('guest state with a built-in IPVS', () => {
     expect(script).toContain('rmmod ip_vs');
     expect(script).toContain('modprobe ip_vs');
     expect(script).not.toContain('expire_nodest_conn');
-    expect(script).not.toContain(`done < ${IPVS_BASELINE_DIR}/sysctls`);
+    expect(script).not.toContain(`${IPVS_BASELINE_DIR}/sysctls.now`);
     // Built in, the baseline is written back.
-    expect(resetCommand(builtIn).script).toContain(`done < ${IPVS_BASELINE_DIR}/sysctls`);
+    expect(resetCommand(builtIn).script).toContain(`${IPVS_BASELINE_DIR}/sysctls.now`);
   });
 
   it('the clean-check compares sysctls and timeouts with the baseline and knows how ip_vs should be there', () => {
     const builtin = cleanCheckCommand(builtIn).script;
     const modular = cleanCheckCommand(new Set()).script;
     for (const s of [builtin, modular]) {
-      expect(s).toContain('net.ipv4.vs.$name is $now, was $value');
+      expect(s).toContain('echo "net.ipv4.vs.$name is $(grep "^$name " /run/ipvsh-base/sysctls.now | cut -d\' \' -f2-), was $value"');
       expect(s).toContain('IPVS timeouts (tcp tcpfin udp) are $t');
     }
     expect(builtin).toContain('/sys/module/ip_vs/initstate');

@@ -15,6 +15,16 @@ import { MANAGEMENT_NS } from './values.ts';
 export const IPVS_BASELINE_DIR = '/run/ipvsh-base';
 const VS_SYSCTLS = '/proc/sys/net/ipv4/vs';
 
+/**
+ * Every IPVS sysctl as `name value` lines, read by one grep. Not the shell's `read`: it reads a byte
+ * at a time, and a sysctl file read from an offset past 0 says end of file, so `read` gets one
+ * character. Not `$(cat)` per file either: two forks a sysctl (~20 ms each under TCG).
+ */
+const SYSCTL_SNAPSHOT = `grep -H . ${VS_SYSCTLS}/* 2>/dev/null | sed 's|^${VS_SYSCTLS}/||; s/:/ /'`;
+
+/** awk over the baseline and the current snapshot: the baseline line of every sysctl whose value changed. */
+const CHANGED_SYSCTLS = `awk 'NR == FNR { b[$1] = $0; next } ($1 in b) && b[$1] != $0 { print b[$1] }'`;
+
 /** The modules the kernel has built in (never modprobed nor unloaded); `ip_vs` among them means IPVS is built in. */
 export type BuiltinModules = ReadonlySet<string>;
 
@@ -32,7 +42,7 @@ function baselineLines(tools: GuestTools): string[] {
   return [
     `if [ ! -f ${b}/sysctls ]; then`,
     `  mkdir -p ${b}`,
-    `  for f in ${VS_SYSCTLS}/*; do read -r v 2>/dev/null < "$f" || continue; printf '%s %s\\n' "\${f##*/}" "$v"; done > ${b}/sysctls.tmp`,
+    `  ${SYSCTL_SNAPSHOT} > ${b}/sysctls.tmp`,
     `  ${timeoutsOf(tools)} > ${b}/timeouts`,
     `  mv ${b}/sysctls.tmp ${b}/sysctls`,
     'fi',
@@ -44,8 +54,8 @@ function restoreLines(tools: GuestTools): string[] {
   const b = IPVS_BASELINE_DIR;
   return [
     `if [ -f ${b}/sysctls ]; then`,
-    // `read`, not `$(cat)`: a shell builtin, where each `$(cat)` forks twice (~20 ms a sysctl under TCG).
-    `  while read -r name value; do f=${VS_SYSCTLS}/$name; [ -w "$f" ] || continue; read -r now 2>/dev/null < "$f" || continue; [ "$now" = "$value" ] || echo "$value" > "$f"; done < ${b}/sysctls`,
+    `  ${SYSCTL_SNAPSHOT} > ${b}/sysctls.now`,
+    `  ${CHANGED_SYSCTLS} ${b}/sysctls ${b}/sysctls.now | while read -r name value; do f=${VS_SYSCTLS}/$name; [ -w "$f" ] && echo "$value" > "$f"; done`,
     `  t=$(cat ${b}/timeouts); [ -z "$t" ] || [ "$(${timeoutsOf(tools)})" = "$t" ] || ${tools.ipvsadm} --set $t`,
     'fi',
   ];
@@ -113,7 +123,9 @@ export function cleanCheckCommand(builtIn: BuiltinModules = new Set(), tools: Gu
       ? `[ -d /sys/module/ip_vs ] && [ ! -e /sys/module/ip_vs/initstate ] || { echo "ip_vs is not built into this kernel"; dirty=1; }`
       : `grep -q '^ip_vs ' /proc/modules || { echo "ip_vs is not loaded again after the reset"; dirty=1; }`,
     `if [ -f ${b}/sysctls ]; then`,
-    `  while read -r name value; do read -r now 2>/dev/null < ${VS_SYSCTLS}/$name || continue; [ "$now" = "$value" ] || { echo "net.ipv4.vs.$name is $now, was $value"; dirty=1; }; done < ${b}/sysctls`,
+    `  ${SYSCTL_SNAPSHOT} > ${b}/sysctls.now`,
+    `  changed=$(${CHANGED_SYSCTLS} ${b}/sysctls ${b}/sysctls.now | while read -r name value; do echo "net.ipv4.vs.$name is $(grep "^$name " ${b}/sysctls.now | cut -d' ' -f2-), was $value"; done)`,
+    `  [ -z "$changed" ] || { echo "$changed"; dirty=1; }`,
     `  t=$(${timeoutsOf(tools)}); [ "$t" = "$(cat ${b}/timeouts)" ] || { echo "IPVS timeouts (tcp tcpfin udp) are $t, were $(cat ${b}/timeouts)"; dirty=1; }`,
     'fi',
     'pidof socat >/dev/null && { echo "socat processes left: $(pidof socat)"; dirty=1; }',
