@@ -4,20 +4,18 @@
 // the newest default kernel, through the CLI, in one run. Boots a real kernel in QEMU.
 // (test/run.e2e.test.ts runs the rest of the seed suite on every default kernel; `npm start` runs
 // these on all of them. One kernel keeps CI's time in bounds: they hold connections open and wait
-// for timeouts, 20-30 s a cell under TCG.)
+// for timeouts, 20-30 s a cell under TCG.) The seeds test/e2e-seed-split.ts runs on the newest kernel
+// only run here too.
 import { execa } from 'execa';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import type { CellResult, JudgedStep, RunResults } from '../analysis/report/results.ts';
+import { KUBERNETES_SEEDS, NEWEST_KERNEL_ONLY } from './e2e-seed-split.ts';
 
 const root = join(import.meta.dirname, '..');
-const seedDir = join(root, 'scenarios', 'seed');
-const kube = readdirSync(seedDir).filter((f) => f.endsWith('.yaml'))
-  .filter((f) => ((parseYaml(readFileSync(join(seedDir, f), 'utf8')) as { tags?: string[] }).tags ?? []).includes('kubernetes'))
-  .map((f) => f.slice(0, -'.yaml'.length)).sort();
+const kube = KUBERNETES_SEEDS;
 const kernels = ['debian:latest'];
 
 describe('kube-proxy settings on real kernels', () => {
@@ -32,7 +30,7 @@ describe('kube-proxy settings on real kernels', () => {
     result = await execa('node', [
       // Guests as a bare run has them (per core and free memory); IPVSH_E2E_JOBS=1 for a shared machine.
       'bin/ipvs-harness.js', 'run', ...(process.env['IPVSH_E2E_JOBS'] ? ['--jobs', process.env['IPVSH_E2E_JOBS']] : []),
-      ...kernels.flatMap((k) => ['-k', k]), ...kube.flatMap((s) => ['-s', s]), '-o', out,
+      ...kernels.flatMap((k) => ['-k', k]), ...[...kube, ...NEWEST_KERNEL_ONLY].flatMap((s) => ['-s', s]), '-o', out,
     ], { cwd: root, reject: false, timeout: 900_000, env: { CI: '1' } });
     results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResults;
   }, 960_000);
@@ -44,7 +42,7 @@ describe('kube-proxy settings on real kernels', () => {
     expect(result.exitCode, String(result.stderr)).toBe(0);
   });
 
-  it.each(kernels.flatMap((k) => kube.map((s) => [k, s] as const)))('%s %s passed with every graph holding', (kernel, scenario) => {
+  it.each(kernels.flatMap((k) => [...kube, ...NEWEST_KERNEL_ONLY].map((s) => [k, s] as const)))('%s %s passed with every graph holding', (kernel, scenario) => {
     const c = cell(kernel, scenario);
     expect(c.status, JSON.stringify(c.failures ?? c.error)).toBe('passed');
     expect(c.graphs.length).toBeGreaterThan(0);

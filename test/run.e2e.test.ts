@@ -7,17 +7,14 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import type { RunResults } from '../analysis/report/results.ts';
 import { DEFAULT_KERNEL_SPECS } from '../vm/kernel-spec.ts';
+import { EVERY_KERNEL_SEEDS } from './e2e-seed-split.ts';
 
 const root = join(import.meta.dirname, '..');
-// Every seed scenario, read from the folder (a scenario added there is run here too), but those tagged
-// `kubernetes`: kube-proxy's settings hold connections open and wait for timeouts (20-30 s a cell under
-// TCG), so test/kube.e2e.test.ts runs them on the newest default kernel only.
-const seed = readdirSync(join(root, 'scenarios', 'seed')).filter((f) => f.endsWith('.yaml'))
-  .filter((f) => !((parseYaml(readFileSync(join(root, 'scenarios', 'seed', f), 'utf8')) as { tags?: string[] }).tags ?? []).includes('kubernetes'))
-  .map((f) => f.slice(0, -'.yaml'.length)).sort();
+// Every seed scenario, read from the folder (a scenario added there is run here too), but those
+// test/kube.e2e.test.ts runs on the newest default kernel only (test/e2e-seed-split.ts says which and why).
+const seed = EVERY_KERNEL_SEEDS;
 // No -k: the default matrix is what a bare `run` (and `npm start`) uses.
 const kernels = DEFAULT_KERNEL_SPECS;
 
