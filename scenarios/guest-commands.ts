@@ -59,7 +59,7 @@ export function topologyCommands(s: Scenario, tools: GuestTools = DEFAULT_TOOLS)
   }
   const inside: string[] = [];
   for (const ns of s.topology.namespaces) {
-    const l = namespaceLines(ns);
+    const l = namespaceLines(ns, tools);
     node.push(...l.node);
     inside.push(...ipBatch(tools, l.inside, ns.name), ...l.after);
   }
@@ -73,7 +73,7 @@ function nodad(address: string): string {
 }
 
 /** A namespace's `ip -batch` lines on the node's side and inside, and shell lines to run after. */
-function namespaceLines(ns: NetNamespace): { node: string[]; inside: string[]; after: string[] } {
+function namespaceLines(ns: NetNamespace, tools: GuestTools): { node: string[]; inside: string[]; after: string[] } {
   const veth = hostVethName(ns.name);
   if (familyOf(ns.address) === 6) {
     // IPv6 has no route to a `peer` address: both ends get a /128 and a device route to the other.
@@ -96,7 +96,7 @@ function namespaceLines(ns: NetNamespace): { node: string[]; inside: string[]; a
       after: [],
     };
   }
-  const vips = vipLines(ns);
+  const vips = vipLines(ns, tools);
   return {
     node: [
       `netns add ${ns.name}`,
@@ -121,9 +121,9 @@ function namespaceLines(ns: NetNamespace): { node: string[]; inside: string[]; a
  * real server ignore ARP for its own address too (the peer, not the local address, is the prefix),
  * and nobody asks a veth for a VIP anyway. TUN: decapsulated packets arrive on tunl0, rp_filter off.
  */
-function vipLines(ns: NetNamespace): { inside: string[]; after: string[] } {
+function vipLines(ns: NetNamespace, tools: GuestTools): { inside: string[]; after: string[] } {
   if (ns.vips.length === 0) return { inside: [], after: [] };
-  const sysctl = (kv: string) => `nsenter --net=/run/netns/${ns.name} sysctl -q -w ${kv}`;
+  const sysctl = (kv: string) => `${inNamespace(tools, ns.name)}sysctl -q -w ${kv}`;
   const device = ns.vipDevice;
   const up = device === 'lo' ? [] : [`link set tunl0 up`];
   const after = device === 'lo'

@@ -23,6 +23,7 @@ import { judgeTrace } from './judge-trace.ts';
 import { BAD_PROBE } from './test-fault.ts';
 import type { TracerPlan } from './run-plan.ts';
 import type { FlowLayout } from '../../analysis/flow-layout.ts';
+import { parseKernelVersion } from '../../analysis/roles.ts';
 
 export interface ScenarioRunOptions {
   kernel: string;
@@ -56,8 +57,8 @@ export function newKernelMemo(): KernelMemo {
 
 /** set_ftrace_filter takes line numbers of available_filter_functions from Linux 5.1 on. */
 function selectsByLine(release: string | undefined): boolean {
-  const m = /^(\d+)\.(\d+)/.exec(release ?? '');
-  return m !== null && (Number(m[1]) > 5 || (Number(m[1]) === 5 && Number(m[2]) >= 1));
+  const v = parseKernelVersion(release ?? '');
+  return v !== null && (v[0] > 5 || (v[0] === 5 && v[1] >= 1));
 }
 
 function withNewline(text: string): string {
