@@ -1,13 +1,17 @@
 // The flow probes in the trace plan: with the kernel's layout (from its BTF) every hook function gets
 // a probe carrying skb, netns and the packet bytes; without it only the >= 5.16 hooks get the old
 // hook/family probe.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseBtf } from '../analysis/btf.ts';
 import { flowLayoutOf } from '../analysis/flow-layout.ts';
+import { sectionFunctionOffsets } from '../analysis/elf-symbols.ts';
 import { loadScenarioFile, SEED_DIR } from '../harness/scenario-loader.ts';
-import { planTracing } from './trace-plan.ts';
+import { KPROBES_BY_NAME, planTracing } from './trace-plan.ts';
 
 const layout = (release: string) => flowLayoutOf(parseBtf(Buffer.from(readFileSync(join(import.meta.dirname, '..', 'test', 'fixtures', 'btf', `${release}.btf.b64`), 'utf8'), 'base64')));
 const podToVip = loadScenarioFile(join(SEED_DIR, 'pod-to-vip.yaml')).scenario;
@@ -34,5 +38,64 @@ describe('flow probes in the trace plan', () => {
     const plan = planTracing(podToVip, new Set(['ip_vs_in_hook', 'ip_vs_out_hook']), ['ip_vs']);
     expect(plan.flowIdentity).toBe(false);
     expect(plan.start.script).toContain("echo 'p:ipvsh/in_hook ip_vs_in_hook hook=+0(%dx):u8 pf=+1(%dx):u8' >> kprobe_events");
+  });
+});
+
+// The probes by address (5.10): the planned shell lines run by dash, as in the guest, with the two
+// kernel files they read replaced by a capture of debian:5.10 (its ip_vs .text base and kprobes/list).
+describe('flow probes placed by address', () => {
+  const FIXTURES = join(import.meta.dirname, '..', 'test', 'fixtures');
+  const ko = gunzipSync(Buffer.from(readFileSync(join(FIXTURES, 'elf', '5.10.0-46-cloud-amd64-ip_vs.ko.gz.b64'), 'utf8'), 'base64'));
+  const capture = readFileSync(join(FIXTURES, 'kprobes', '5.10-ip_vs-hooks.txt'), 'utf8').split('\n');
+  const base = capture.find((l) => l.startsWith('.text '))!.split(' ')[1]!;
+  const listed = capture.filter((l) => /^[0-9a-f]{16}\s+k\s/.test(l));
+  const moduleText = { module: 'ip_vs', offsets: sectionFunctionOffsets(ko) };
+
+  /** Runs the kprobe lines of the start script in a folder standing for tracefs; returns what kprobe_events got and what was printed. */
+  const runProbeLines = (script: string, files: { text: string | null; list: string }): { events: string[]; out: string } => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipvsh-kprobes-'));
+    try {
+      const lines = script.split('\n');
+      const from = lines.findIndex((l) => l.startsWith('b=$(cat /sys/module/'));
+      const to = lines.indexOf('fi', from);
+      expect(from).toBeGreaterThan(0);
+      if (files.text !== null) writeFileSync(join(dir, 'text'), `${files.text}\n`);
+      writeFileSync(join(dir, 'list'), files.list);
+      const fragment = lines.slice(from, to + 1).join('\n')
+        .replaceAll('/sys/module/ip_vs/sections/.text', join(dir, 'text'))
+        .replaceAll('/sys/kernel/debug/kprobes/list', join(dir, 'list'));
+      const out = execFileSync('dash', ['-ec', `cd ${dir}\n${fragment}`], { encoding: 'utf8' });
+      return { events: readFileSync(join(dir, 'kprobe_events'), 'utf8').split('\n').filter(Boolean), out };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it("5.10: each probe at ip_vs's .text base + the function's offset: the address the kernel gave it", () => {
+    const plan = planTracing(podToVip, WRAPPERS_510, ['ip_vs'], { layout: layout('5.10.0-46-cloud-amd64'), moduleText });
+    const { events, out } = runProbeLines(plan.start.script, { text: base, list: listed.join('\n') });
+    expect(out).toBe('');
+    expect(events).toHaveLength(10);
+    const fetchArgs = 'hook=+0(%dx):u32 pf=+4(%dx):u8 skb=%si:x64 netns=+144(+32(%dx)):u32 pkt=+0(+200(%si)):u8[64]';
+    const placed = new Map(listed.map((l) => l.split(/\s+/)).map(([addr, , at]) => [at!.replace(/\+0x0$/, ''), addr!]));
+    expect(events.sort()).toEqual(plan.kprobes.map((k) => `p:ipvsh/${k.event} 0x${placed.get(k.fn)} ${fetchArgs}`).sort());
+  });
+
+  it('by name, saying why, when the probes did not land on their functions or the base is not readable', () => {
+    const plan = planTracing(podToVip, WRAPPERS_510, ['ip_vs'], { layout: layout('5.10.0-46-cloud-amd64'), moduleText });
+    const missed = runProbeLines(plan.start.script, { text: base, list: listed.slice(1).join('\n') });
+    expect(missed.out).toContain(`${KPROBES_BY_NAME} at ip_vs.ko's offsets from the .text base ${base} they did not land on their functions`);
+    expect(missed.events).toHaveLength(10);
+    expect(missed.events.every((e) => / ip_vs_\w+ hook=/.test(e))).toBe(true);
+    const unreadable = runProbeLines(plan.start.script, { text: null, list: listed.join('\n') });
+    expect(unreadable.out).toContain(`${KPROBES_BY_NAME} the base of ip_vs's .text is not readable`);
+    expect(unreadable.events.every((e) => / ip_vs_\w+ hook=/.test(e))).toBe(true);
+  });
+
+  it('by name when an offset is unknown (a function the module file does not define in .text)', () => {
+    const partial = { module: 'ip_vs', offsets: new Map([...moduleText.offsets].filter(([n]) => n !== 'ip_vs_reply6')) };
+    const plan = planTracing(podToVip, WRAPPERS_510, ['ip_vs'], { layout: layout('5.10.0-46-cloud-amd64'), moduleText: partial });
+    expect(plan.start.script).not.toContain('/sys/module/ip_vs/sections/.text');
+    expect(plan.start.script).toContain("echo 'p:ipvsh/reply6 ip_vs_reply6 ");
   });
 });

@@ -22,6 +22,7 @@ import { LoggedShell } from './guest-shell.ts';
 import { cellDir, kernelSlug, writeAtomic } from './results-folder.ts';
 import type { Reporter } from './reporter.ts';
 import { newKernelMemo, runScenario, type KernelMemo } from './run-scenario.ts';
+import { ipvsModuleText } from './module-text.ts';
 import { kernelFlowLayout, type FlowLayoutResult } from './kernel-btf.ts';
 import { hostNames } from '../../scenarios/host-names.ts';
 import { GuestSnapshot } from '../../vm/guest-snapshot.ts';
@@ -225,12 +226,14 @@ function scenarioCell(scenario: Scenario, file: string, tracer: RunPlan['tracer'
       } catch (error) {
         return { kind: 'broken', phase: 'setup', error };
       }
+      const moduleText = tracer.ftrace ? await ipvsModuleText(ctx.guest.kernel) : undefined;
       const outcome = await runScenario(ctx.shell, scenario, {
         kernel: ctx.kernel, kernelRelease: release, tracer,
         builtInModules: kernelBuiltinModules(ctx.guest.kernel),
         memo,
         onStep: (_s, r) => ctx.onStep(r),
         ...(flow?.layout ? { flowLayout: flow.layout } : {}),
+        ...(moduleText ? { moduleText } : {}),
       });
       if (outcome.kind === 'broken') return outcome;
       const { cell, artifacts, traceable } = outcome;

@@ -8,7 +8,7 @@ import {
 import { LIST_MODULES, LIST_TRACEABLE, moduleCommand, parseTraceable, type TraceableFunctions } from '../../scenarios/guest-state.ts';
 import type { Scenario, Step } from '../../scenarios/schema.ts';
 import { TRACE_END_MARKER } from '../../analysis/step-markers.ts';
-import { markerCommand, planTracing } from '../../scenarios/trace-plan.ts';
+import { KPROBES_BY_NAME, markerCommand, planTracing, type ModuleText } from '../../scenarios/trace-plan.ts';
 import { batchCommand, lastPartStarted, splitBatch, type BatchOutput, type BatchPart } from '../../scenarios/batch.ts';
 import type { GuestCommand } from '../../scenarios/guest-commands.ts';
 import { LIST_BUILTIN_IPVS_LINES, parseLineNumbers } from '../../scenarios/builtin-ipvs-lines.ts';
@@ -37,6 +37,8 @@ export interface ScenarioRunOptions {
   flowLayout?: FlowLayout;
   /** What the kernel's guests answered before, for the cells after (one per kernel). */
   memo?: KernelMemo;
+  /** ip_vs.ko's .text offsets (harness/run/module-text.ts): the flow probes are then placed by address. */
+  moduleText?: ModuleText;
 }
 
 /** Answers that do not change between cells of one kernel (whichever of its guests gave them). */
@@ -111,6 +113,8 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
   let bpftraceKilled = false;
   let probed: string[] = [];
   let filtered: string[] | undefined;
+  // What the start of tracing said (the probes placed by name after all): observations of the cell.
+  const startNotes: string[] = [];
   // Where the scenario is, for the outcome when the guest fails under it.
   let phase: CellPhase = 'setup';
   // Parts deferred to the next round trip: the start of tracing, or the last step's after-parts.
@@ -151,6 +155,7 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
         builtinLines: state.builtinLines,
         ...(opts.flowLayout ? { layout: opts.flowLayout } : {}),
         ...(selectsByLine(opts.kernelRelease) ? { coreLines: state.traceable.coreLines } : {}),
+        ...(opts.moduleText ? { moduleText: opts.moduleText } : {}),
       });
       // Start, then what the filter selected: recorded per kernel so that a diff tells inlined from not called.
       // The same filter on the same modules selects the same functions: read once per kernel.
@@ -160,6 +165,8 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       return p;
     })() : undefined;
     const takeListed = (out: BatchOutput): void => {
+      const byName = (out.get('start') ?? '').split('\n').find((l) => l.startsWith(KPROBES_BY_NAME));
+      if (byName) startNotes.push(`flows: the hook probes were placed by name, not by address (${byName.slice(KPROBES_BY_NAME.length).trim()})`);
       if (filtered !== undefined || out.exitCodes.get('listed') !== 0) return;
       filtered = (out.get('listed') ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
       if (opts.memo) (opts.memo.filtered ??= new Map()).set(filterKey, filtered);
@@ -257,7 +264,7 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       if (tracers.ftrace) {
         const judged = judgeTrace(traceText, s, opts.kernelRelease, { ...finalMarker, ...(filtered ? { traceable: filtered } : {}) });
         cell.graphs = judged.graphs;
-        cell.observations = judged.observations;
+        cell.observations = [...judged.observations, ...startNotes];
         cell.trace = judged.summary;
         if (fromBpftrace) {
           cell.bpftrace = { tracer: 'bpftrace', graphs: fromBpftrace.graphs, observations: fromBpftrace.observations, trace: fromBpftrace.summary };

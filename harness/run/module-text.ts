@@ -1,0 +1,46 @@
+// Where the IPVS hook functions sit in ip_vs.ko's .text, read from the module file the guest loads
+// (the kernel's modulesDir, or the modules built by --ipvs-source). The trace plan then places the
+// flow probes by address on kernels whose symbol lookup walks every symbol (scenarios/trace-plan.ts,
+// moduleText). Anything unreadable gives undefined: the probes are then placed by name, as before.
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { sectionFunctionOffsets } from '../../analysis/elf-symbols.ts';
+import { parseKernelVersion } from '../../analysis/roles.ts';
+import type { ModuleText } from '../../scenarios/trace-plan.ts';
+import { decompressModule } from '../../vm/module-tree.ts';
+import { readModulesDep } from '../../vm/modules.ts';
+import type { ResolvedKernel } from '../../vm/resolved-kernel.ts';
+
+const memo = new Map<string, Promise<ModuleText | undefined>>();
+
+/**
+ * Kernels before 6.1 look a probe's symbol up by walking every kernel symbol (kallsyms_lookup_name):
+ * ~0.2 s a probe on 5.10 under TCG; 6.1 took 0.03 s (measured; docs/vm.md).
+ */
+export function probesByAddressPay(release: string): boolean {
+  const v = parseKernelVersion(release);
+  return v !== null && (v[0] < 6 || (v[0] === 6 && v[1] < 1));
+}
+
+/** ip_vs.ko's .text offsets, once per module file (path, size, mtime); undefined when IPVS is built in or the file cannot be read. */
+export function ipvsModuleText(kernel: ResolvedKernel, signal?: AbortSignal): Promise<ModuleText | undefined> {
+  if (!kernel.modulesDir || !probesByAddressPay(kernel.release)) return Promise.resolve(undefined);
+  const entry = readModulesDep(kernel.modulesDir).get('ip_vs');
+  if (!entry) return Promise.resolve(undefined);
+  const file = join(kernel.modulesDir, entry.path);
+  let key: string;
+  try {
+    const st = statSync(file);
+    key = `${file} ${st.size} ${st.mtimeMs}`;
+  } catch {
+    return Promise.resolve(undefined);
+  }
+  let known = memo.get(key);
+  if (!known) {
+    known = decompressModule(file, signal)
+      .then((bytes) => ({ module: 'ip_vs', offsets: sectionFunctionOffsets(bytes) }))
+      .catch(() => undefined);
+    memo.set(key, known);
+  }
+  return known;
+}
