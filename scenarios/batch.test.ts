@@ -2,7 +2,7 @@
 // each in its own subshell, stopped at the first failure with its label on stderr, output read back by part.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { batchCommand, lastPartStarted, splitBatch } from './batch.ts';
+import { batchCommand, lastPartStarted, partTimings, splitBatch } from './batch.ts';
 
 const sh = (script: string) => spawnSync('busybox', ['sh', '-c', script], { encoding: 'utf8' });
 
@@ -48,8 +48,26 @@ describe('batchCommand', () => {
     const r = sh(b.script);
     expect(r.status).toBe(0);
     const parts = splitBatch(r.stdout);
-    expect([...parts.entries()]).toEqual([['stats', 'partial'], ['listed', 'a\nb'], ['trace', 'the trace\n']]);
+    expect([...parts.entries()]).toEqual([['stats', 'partial'], ['listed', 'a\nb'], ['trace', 'the trace']]);
     expect([...parts.exitCodes.entries()]).toEqual([['stats', 2], ['listed', 0]]);
+  });
+
+  it("says how long each part took in the guest (its uptime at each part's start and at the end), in dash as in busybox sh", () => {
+    const b = batchCommand('start', [
+      { name: 'quick', command: { label: 'quick', script: 'true', timeoutMs: 1000 } },
+      { name: 'slow', command: { label: 'slow', script: 'sleep 0.3; echo out', timeoutMs: 1000 } },
+    ]);
+    for (const shell of [['busybox', 'sh'], ['dash']]) {
+      const r = spawnSync(shell[0]!, [...shell.slice(1), '-c', b.script], { encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      expect(splitBatch(r.stdout).get('slow')).toBe('out');
+      const times = partTimings(r.stdout);
+      expect(times.map((t) => t.name)).toEqual(['quick', 'slow']);
+      expect(times[1]!.ms).toBeGreaterThanOrEqual(290);
+    }
+    // A batch stopped by a failing part has no end: that part's time is unknown.
+    const failed = sh(batchCommand('x', [{ name: 'a', command: { label: 'a', script: 'true', timeoutMs: 1 } }, { name: 'b', command: { label: 'b', script: 'exit 1', timeoutMs: 1 } }]).script);
+    expect(partTimings(failed.stdout).map((t) => t.name)).toEqual(['a']);
   });
 
   it('refuses a part name that could break the delimiter', () => {

@@ -1,6 +1,7 @@
 // The runner's view of a booted guest: run a script in the root namespace and keep a log of every
 // command, its exit status and output, which becomes the cell's commands.log.
 import type { GuestCommand } from '../../scenarios/guest-commands.ts';
+import { partTimings } from '../../scenarios/batch.ts';
 import { CommandFailed, GuestUnresponsive } from '../errors.ts';
 import { TEST_FAULT_ENV, type TestFault } from './test-fault.ts';
 
@@ -50,6 +51,7 @@ export class LoggedShell {
     this.log.push(
       `### ${command.label} (${started}, ${result.durationMs} ms, exit ${result.exitCode}${result.timedOut ? ', timed out' : ''})`,
       command.script.split('\n').map((l) => `$ ${l}`).join('\n'),
+      partsLine(result.stdout),
       command.quietOutput ? `--- stdout: ${result.stdout.length} bytes (saved separately)` : clip(result.stdout) && `--- stdout\n${clip(result.stdout)}`,
       clip(result.stderr) && `--- stderr\n${clip(result.stderr)}`,
       '',
@@ -74,6 +76,12 @@ export class LoggedShell {
   text(): string {
     return this.log.filter((l) => l !== '').join('\n') + '\n';
   }
+}
+
+/** A batch's parts and their time in the guest (scenarios/batch.ts), for the log. */
+function partsLine(stdout: string): string {
+  const parts = partTimings(stdout);
+  return parts.length === 0 ? '' : `--- parts (guest time): ${parts.map((p) => `${p.name} ${p.ms} ms`).join(', ')}`;
 }
 
 function clip(text: string): string {
