@@ -52,7 +52,7 @@ describe('flow probes placed by address', () => {
   const moduleText = { module: 'ip_vs', offsets: sectionFunctionOffsets(ko) };
 
   /** Runs the kprobe lines of the start script in a folder standing for tracefs; returns what kprobe_events got and what was printed. */
-  const runProbeLines = (script: string, files: { text: string | null; list: string }): { events: string[]; out: string } => {
+  const runProbeLines = (script: string, files: { text: string | null; list: string | null }): { events: string[]; out: string } => {
     const dir = mkdtempSync(join(tmpdir(), 'ipvsh-kprobes-'));
     try {
       const lines = script.split('\n');
@@ -60,7 +60,7 @@ describe('flow probes placed by address', () => {
       const to = lines.indexOf('fi', from);
       expect(from).toBeGreaterThan(0);
       if (files.text !== null) writeFileSync(join(dir, 'text'), `${files.text}\n`);
-      writeFileSync(join(dir, 'list'), files.list);
+      if (files.list !== null) writeFileSync(join(dir, 'list'), files.list);
       const fragment = lines.slice(from, to + 1).join('\n')
         .replaceAll('/sys/module/ip_vs/sections/.text', join(dir, 'text'))
         .replaceAll('/sys/kernel/debug/kprobes/list', join(dir, 'list'));
@@ -81,7 +81,7 @@ describe('flow probes placed by address', () => {
     expect(events.sort()).toEqual(plan.kprobes.map((k) => `p:ipvsh/${k.event} 0x${placed.get(k.fn)} ${fetchArgs}`).sort());
   });
 
-  it('by name, saying why, when the probes did not land on their functions or the base is not readable', () => {
+  it('by name, saying why, when the probes did not land on their functions, or the base or kprobes/list is not readable', () => {
     const plan = planTracing(podToVip, WRAPPERS_510, ['ip_vs'], { layout: layout('5.10.0-46-cloud-amd64'), moduleText });
     const missed = runProbeLines(plan.start.script, { text: base, list: listed.slice(1).join('\n') });
     expect(missed.out).toContain(`${KPROBES_BY_NAME} at ip_vs.ko's offsets from the .text base ${base} they did not land on their functions`);
@@ -90,6 +90,10 @@ describe('flow probes placed by address', () => {
     const unreadable = runProbeLines(plan.start.script, { text: null, list: listed.join('\n') });
     expect(unreadable.out).toContain(`${KPROBES_BY_NAME} the base of ip_vs's .text is not readable`);
     expect(unreadable.events.every((e) => / ip_vs_\w+ hook=/.test(e))).toBe(true);
+    const unchecked = runProbeLines(plan.start.script, { text: base, list: null });
+    // (the test's stand-in for /sys/kernel/debug/kprobes/list is named `list`)
+    expect(unchecked.out).toMatch(new RegExp(`^${KPROBES_BY_NAME} \\S+/list is not readable, to check where they landed$`, 'm'));
+    expect(unchecked.events.every((e) => / ip_vs_\w+ hook=/.test(e))).toBe(true);
   });
 
   it('by name when an offset is unknown (a function the module file does not define in .text)', () => {

@@ -198,11 +198,15 @@ function kprobeLines(kprobes: { event: string; fn: string }[], fetchArgs: string
   const byAddress = kprobes.map((k, i) => `echo "p:${KPROBE_GROUP}/${k.event} 0xffffffff$(printf %08x $((a + ${offsets[i]})))"' ${fetchArgs}' >> kprobe_events`);
   const want = kprobes.map((k) => `${k.fn}+0x0`).join(' ');
   const landed = `awk -v want='${want}' 'BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) need[w[i]] = 1 } ($3 in need) { delete need[$3] } END { for (k in need) exit 1 }' /sys/kernel/debug/kprobes/list`;
+  const list = '/sys/kernel/debug/kprobes/list';
   return [
     `b=$(cat /sys/module/${text.module}/sections/.text 2>/dev/null) || b=`,
     'case "$b" in 0xffffffff????????) a=$((0x${b#0xffffffff})) ;; *) a= ;; esac',
-    `if [ -n "$a" ] && { ${byAddress.join(' && ')}; } 2>/dev/null && ${landed} 2>/dev/null; then :; else`,
-    `  if [ -n "$a" ]; then echo "${KPROBES_BY_NAME} at ${text.module}.ko's offsets from the .text base $b they did not land on their functions (kprobes/list)"; else echo "${KPROBES_BY_NAME} the base of ${text.module}'s .text is not readable (/sys/module/${text.module}/sections/.text)"; fi`,
+    `if [ -n "$a" ] && [ -r ${list} ] && { ${byAddress.join(' && ')}; } 2>/dev/null && ${landed} 2>/dev/null; then :; else`,
+    `  if [ -z "$a" ]; then why="the base of ${text.module}'s .text is not readable (/sys/module/${text.module}/sections/.text)"`,
+    `  elif ! [ -r ${list} ]; then why="${list} is not readable, to check where they landed"`,
+    `  else why="at ${text.module}.ko's offsets from the .text base $b they did not land on their functions (kprobes/list)"; fi`,
+    `  echo "${KPROBES_BY_NAME} $why"`,
     '  : > kprobe_events',
     ...byName.map((l) => `  ${l}`),
     'fi',
