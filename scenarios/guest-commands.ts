@@ -58,13 +58,27 @@ export function topologyCommands(s: Scenario, tools: GuestTools = DEFAULT_TOOLS)
     for (const vip of s.topology.vips) node.push(`addr add ${vip}/${hostPrefix(vip)} dev ${DUMMY_IF}${nodad(vip)}`);
   }
   const inside: string[] = [];
+  const noDad: string[] = [];
   for (const ns of s.topology.namespaces) {
     const l = namespaceLines(ns, tools);
     node.push(...l.node);
     inside.push(...ipBatch(tools, l.inside, ns.name), ...l.after);
+    if (familyOf(ns.address) === 6) noDad.push(linkLocalWithoutDad(hostVethName(ns.name)));
   }
-  const lines = [`set -e`, `mkdir -p ${RUN_DIR}`, ...ipBatch(tools, node), ...inside];
+  const lines = [`set -e`, `mkdir -p ${RUN_DIR}`, ...ipBatch(tools, node), ...noDad, ...inside];
   return [{ label: 'topology', script: lines.join('\n'), timeoutMs: 30_000 }];
+}
+
+/**
+ * The node's end of an IPv6 veth gets its link-local address without duplicate address detection.
+ * A packet the node forwards (or IPVS rewrites) carries someone else's source address, so the node's
+ * neighbour solicitation for the next hop must come from its link-local address, and the kernel does
+ * not send one while that address is tentative (ndisc_send_ns): the first forwarded packet of every
+ * IPv6 cell waited a second for TCP's retransmission. Written while the other end is still down
+ * (DAD starts when the link gets its carrier); a builtin write to /proc, no process.
+ */
+function linkLocalWithoutDad(device: string): string {
+  return `echo 0 > /proc/sys/net/ipv6/conf/${device}/accept_dad`;
 }
 
 /** IPv6 addresses are usable at once instead of after duplicate address detection. */
@@ -244,7 +258,32 @@ function clientPipeline(step: Step, c: Connect, tools: GuestTools, release?: str
   // A held connection is idle until released: its inactivity limit covers the hold.
   const hold = release !== undefined ? HOLD_LIMIT_S : 0;
   const idle = c.timeout + c.interval + hold;
-  return `{ ${feed.join('; ')}; } | ${ns}timeout ${Math.ceil(c.timeout + c.exchanges * c.interval + 5 + hold)} ${tools.socat} -t ${wait} -T ${idle} - ${addr}`;
+  const client = `${ns}timeout ${Math.ceil(c.timeout + c.exchanges * c.interval + 5 + hold)} ${tools.socat} -t ${wait} -T ${idle} - ${addr}`;
+  if (c.protocol === 'udp' && release === undefined) return udpClient(step.name, feed, client, c.exchanges);
+  return `{ ${feed.join('; ')}; } | ${client}`;
+}
+
+/**
+ * A UDP client that ends once every line it sent has its reply. UDP has no end of stream, so socat
+ * alone waits out its whole -t after our last line even when the replies came at once (1.5 s of every
+ * answered UDP step). socat writes into a fifo; the shell passes the replies on as they come and, at
+ * the `exchanges`-th, stops socat and says 0. Fewer replies: socat ends as before (its -t, an ICMP
+ * error) and its exit status is the step's. The feed's stderr is /dev/null: a feed still sleeping
+ * when socat is stopped must not hold the step's output open.
+ */
+function udpClient(stepName: string, feed: readonly string[], client: string, exchanges: number): string {
+  const fifo = `${RUN_DIR}/udp-${stepName}.$$`;
+  return [
+    `mkdir -p ${RUN_DIR}; rm -f ${fifo}; mkfifo ${fifo}`,
+    `{ ${feed.join('; ')}; } 2>/dev/null | ${client} >${fifo} &`,
+    'p=$!; n=0',
+    `while [ $n -lt ${exchanges} ] && { IFS= read -r l || [ -n "$l" ]; }; do printf '%s\n' "$l"; n=$((n+1)); done <${fifo}`,
+    `[ $n -lt ${exchanges} ] || kill $p 2>/dev/null`,
+    'wait $p; rc=$?',
+    `rm -f ${fifo}`,
+    `[ $n -lt ${exchanges} ] || exit 0`,
+    'exit $rc',
+  ].join('\n');
 }
 
 /**
