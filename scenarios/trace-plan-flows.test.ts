@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseBtf } from '../analysis/btf.ts';
 import { flowLayoutOf } from '../analysis/flow-layout.ts';
-import { sectionFunctionOffsets } from '../analysis/elf-symbols.ts';
+import { pastFtraceEntry, sectionFunctionOffsets } from '../analysis/elf-symbols.ts';
 import { loadScenarioFile, SEED_DIR } from '../harness/scenario-loader.ts';
 import { KPROBES_BY_NAME, planTracing } from './trace-plan.ts';
 
@@ -79,6 +79,22 @@ describe('flow probes placed by address', () => {
     const fetchArgs = 'hook=+0(%dx):u32 pf=+4(%dx):u8 skb=%si:x64 netns=+144(+32(%dx)):u32 pkt=+0(+200(%si)):u8[64]';
     const placed = new Map(listed.map((l) => l.split(/\s+/)).map(([addr, , at]) => [at!.replace(/\+0x0$/, ''), addr!]));
     expect(events.sort()).toEqual(plan.kprobes.map((k) => `p:ipvsh/${k.event} 0x${placed.get(k.fn)} ${fetchArgs}`).sort());
+  });
+
+  it('5.10: past the ftrace call when the module file shows one (+5): the addresses the kernel gave probes at +5 by name', () => {
+    const capture5 = readFileSync(join(FIXTURES, 'kprobes', '5.10-ip_vs-hooks-past-entry.txt'), 'utf8').split('\n');
+    const base5 = capture5.find((l) => l.startsWith('.text '))!.split(' ')[1]!;
+    const listed5 = capture5.filter((l) => /^[0-9a-f]{16}\s+k\s/.test(l));
+    expect(listed5).toHaveLength(10);
+    const withPast = { ...moduleText, pastEntry: pastFtraceEntry(ko, moduleText.offsets) };
+    const plan = planTracing(podToVip, WRAPPERS_510, ['ip_vs'], { layout: layout('5.10.0-46-cloud-amd64'), moduleText: withPast });
+    const { events, out } = runProbeLines(plan.start.script, { text: base5, list: listed5.join('\n') });
+    expect(out).toBe('');
+    const placed = new Map(listed5.map((l) => l.split(/\s+/)).map(([addr, , at]) => [at!.replace(/\+0x5$/, ''), addr!]));
+    expect(placed.size).toBe(10);
+    expect(events.map((e) => e.split(' ').slice(0, 2).join(' ')).sort()).toEqual(plan.kprobes.map((k) => `p:ipvsh/${k.event} 0x${placed.get(k.fn)}`).sort());
+    // The capture at +0 (probes on the ftrace call) is not where these were asked to land: by name.
+    expect(runProbeLines(plan.start.script, { text: base, list: listed.join('\n') }).out).toContain(KPROBES_BY_NAME);
   });
 
   it('by name, saying why, when the probes did not land on their functions, or the base or kprobes/list is not readable', () => {

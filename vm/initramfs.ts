@@ -19,7 +19,7 @@ import type { ResolvedKernel } from './resolved-kernel.ts';
 import { bpftraceReleaseFor, ensureBpftraceBundle, GUEST_BPFTRACE_BIN, type BpftraceBundle } from './bpftrace-bundle.ts';
 
 /** Bump when the image layout changes in a way the input hash cannot see. */
-export const IMAGE_FORMAT_VERSION = 5;
+export const IMAGE_FORMAT_VERSION = 6;
 const INIT_TEMPLATE = new URL('./guest/init.sh.tpl', import.meta.url);
 
 export interface GuestImageOptions {

@@ -4,7 +4,7 @@
 // moduleText). Anything unreadable gives undefined: the probes are then placed by name, as before.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { sectionFunctionOffsets } from '../../analysis/elf-symbols.ts';
+import { pastFtraceEntry, sectionFunctionOffsets } from '../../analysis/elf-symbols.ts';
 import { parseKernelVersion } from '../../analysis/roles.ts';
 import type { ModuleText } from '../../scenarios/trace-plan.ts';
 import { decompressModule } from '../../vm/module-tree.ts';
@@ -38,7 +38,10 @@ export function ipvsModuleText(kernel: ResolvedKernel, signal?: AbortSignal): Pr
   let known = memo.get(key);
   if (!known) {
     known = decompressModule(file, signal)
-      .then((bytes) => ({ module: 'ip_vs', offsets: sectionFunctionOffsets(bytes) }))
+      .then((bytes) => {
+        const offsets = sectionFunctionOffsets(bytes);
+        return { module: 'ip_vs', offsets, pastEntry: pastFtraceEntry(bytes, offsets) };
+      })
       .catch(() => undefined);
     memo.set(key, known);
   }
