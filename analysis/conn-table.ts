@@ -66,6 +66,13 @@ export function parseProcConnections(text: string): ConnEntry[] {
   return out;
 }
 
+/** Entries as `ipvsadm -Lnc` prints them (its header and `%-3s %02d:%02d  %-11s %-18s %-18s %-18s` rows). */
+export function formatIpvsadmConnections(entries: readonly ConnEntry[]): string {
+  const two = (n: number): string => String(n).padStart(2, '0');
+  const rows = entries.map((e) => `${e.proto.padEnd(3)} ${two(Math.floor(e.expireS / 60))}:${two(e.expireS % 60)}  ${e.state.padEnd(11)} ${e.source.padEnd(18)} ${e.virtual.padEnd(18)} ${e.destination.padEnd(18)}`.trimEnd());
+  return ['IPVS connection entries', 'pro expire state       source             virtual            destination', ...rows].join('\n') + '\n';
+}
+
 /** `0AF40202` (IPv4, network order) or `fd00:0244:0002:0000:0000:0000:0000:0002` (IPv6). */
 function procAddress(text: string): string | undefined {
   if (/^[0-9A-Fa-f]{8}$/.test(text)) return ipv4(Uint8Array.from(text.match(/../g)!.map((x) => parseInt(x, 16))), 0);

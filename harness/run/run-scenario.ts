@@ -24,6 +24,7 @@ import { BAD_PROBE } from './test-fault.ts';
 import type { TracerPlan } from './run-plan.ts';
 import type { FlowLayout } from '../../analysis/flow-layout.ts';
 import { parseKernelVersion } from '../../analysis/roles.ts';
+import { CONN_SECTION, formatIpvsadmConnections, parseProcConnections } from '../../analysis/conn-table.ts';
 
 export interface ScenarioRunOptions {
   kernel: string;
@@ -220,7 +221,8 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
     }
     // One round trip: the last step's after-parts, the final marker, stop the tracers, the ring buffer's
     // losses, the traces, IPVS's own counters.
-    const ipvsCounters: GuestCommand = { label: 'ipvs counters', script: 'cat /proc/net/ip_vs_stats; echo; ipvsadm -Ln --stats; echo; ipvsadm -Lnc', timeoutMs: 15_000, allowFailure: true };
+    // The connection table as /proc/net/ip_vs_conn (one exec of ipvsadm less), shown as ipvsadm -Lnc would.
+    const ipvsCounters: GuestCommand = { label: 'ipvs counters', script: `cat /proc/net/ip_vs_stats; echo; ipvsadm -Ln --stats; echo; echo '${CONN_SECTION}'; cat /proc/net/ip_vs_conn`, timeoutMs: 15_000, allowFailure: true };
     const parts: BatchPart[] = [];
     if (plan) parts.push({ name: 'stop', command: plan.stop });
     else if (tracers.bpftrace) parts.push({ name: 'end', command: markerCommand(TRACE_END_MARKER, 'write') });
@@ -235,7 +237,7 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       bpftraceText = endAtMarker(sortBpftraceCalls(withNewline(collected.get('bpftrace') ?? '')), TRACE_END_MARKER);
       bpftraceKilled = collected.exitCodes.get('bpftrace') !== 0;
     }
-    cell.counters = { ipvsStats: collected.get('ipvs') ?? '' };
+    cell.counters = { ipvsStats: withIpvsadmConnections(collected.get('ipvs') ?? '') };
   } catch (err) {
     if (err instanceof TracerFailed) {
       cell.status = 'error';
@@ -336,4 +338,11 @@ export function concludeCell(cell: CellResult, bufferKb: number, notes: readonly
     const names = unjudged.map((g) => g.name.split(':')[0]).join(', ');
     cell.error = { code: 'TRACE_INCOMPLETE', phase: 'collect', message: `the trace is incomplete: ${why}; ${unjudged.length} of ${all.length} graph(s) could not be judged (${names})` };
   }
+}
+
+/** The collect's IPVS counters with the connection table read from /proc turned into ipvsadm -Lnc's rows. */
+function withIpvsadmConnections(text: string): string {
+  const at = text.indexOf(`${CONN_SECTION}\n`);
+  if (at < 0) return text;
+  return text.slice(0, at) + formatIpvsadmConnections(parseProcConnections(text.slice(at + CONN_SECTION.length + 1)));
 }

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { changedEntries, parseConnTable, parseIpvsadmConnections, parseProcConnections } from '../../analysis/conn-table.ts';
+import { changedEntries, formatIpvsadmConnections, parseConnTable, parseIpvsadmConnections, parseProcConnections } from '../../analysis/conn-table.ts';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'conn-table');
 const table = (name: string) => parseConnTable(readFileSync(join(DIR, name), 'utf8'));
@@ -45,6 +45,10 @@ describe('/proc/net/ip_vs_conn, read directly', () => {
     expect(fromProc).toEqual(fromIpvsadm);
     expect(fromProc[2]).toEqual({ proto: 'TCP', expireS: 119, state: 'TIME_WAIT', source: '[fd00:96::10]:41001', virtual: '[fd00:96::10]:80', destination: '[fd00::2]:80' });
     expect(fromProc[3]!.source).toBe('10.96.0.10:0');
+  });
+
+  it('shows the entries as ipvsadm -Lnc prints them (the report\'s table at the end of a cell), byte for byte', () => {
+    expect(formatIpvsadmConnections(parseConnTable(proc!).entries)).toBe(ipvsadm);
   });
 
   it('skips the header and rows it cannot read', () => {
