@@ -29,6 +29,12 @@ describe('graph roots as patterns', () => {
     });
   }
 
+  it("5.10's ten wrappers in two patterns: the request/reply ones share one by their last characters", () => {
+    const universe = names('traceable-5.10.txt');
+    const roots = HOOK_FUNCTIONS.filter((f) => universe.has(f));
+    expect(rootPatterns(roots, universe)).toEqual(['ip_vs_*[ty][46]', 'ip_vs_forward_icmp*']);
+  });
+
   it('keeps a root by name when every pattern would catch another function', () => {
     const universe = new Set(['ip_vs_in_hook', 'ip_vs_out_hook', 'ip_vs_on_hook', 'ip_vs_forward_icmp', 'ip_vs_forward_icmp_x']);
     const patterns = rootPatterns(['ip_vs_in_hook', 'ip_vs_out_hook', 'ip_vs_forward_icmp'], universe);

@@ -1,8 +1,9 @@
 // Fewer patterns for set_graph_function. Each pattern written to it costs the kernel a scan of every
 // traceable function with a symbol lookup per record (~0.1 s under TCG, ~36,000 records), and 5.10
 // has ten graph roots (its per-hook wrappers). ftrace matches full globs (`*`, `[46]`, since 4.10),
-// so roots that differ in a family digit or a middle word share one pattern, when the pattern
-// matches nothing else among the kernel's ip_vs functions. Pure: names in, patterns out.
+// so roots that differ in a family digit or a middle word share one pattern, and so do roots whose
+// last characters fit one class each (5.10's eight request/reply wrappers: `ip_vs_*[ty][46]`), when
+// the pattern matches nothing else among the kernel's ip_vs functions. Pure: names in, patterns out.
 
 /** Whether ftrace's glob (`*` and `[chars]`, whole name) matches `name`. */
 export function globMatches(glob: string, name: string): boolean {
@@ -28,6 +29,26 @@ function candidates(root: string): string[] {
 }
 
 /**
+ * Candidate patterns for two roots: `ip_vs_*` and their last one to three characters as classes
+ * (remote_request4 and reply6 give `ip_vs_*[ty][46]`), so that roots of different words can share
+ * a pattern too.
+ */
+function pairCandidates(a: string, b: string): string[] {
+  const out: string[] = [];
+  const tail = (n: string) => n.slice('ip_vs_'.length);
+  for (let k = 1; k <= 3 && k <= Math.min(tail(a).length, tail(b).length); k++) {
+    let glob = 'ip_vs_*';
+    for (let i = k; i >= 1; i--) {
+      const chars = [...new Set([a[a.length - i]!, b[b.length - i]!])].sort();
+      if (!chars.every((c) => /[a-z0-9_]/.test(c))) return out;
+      glob += chars.length === 1 ? chars[0] : `[${chars.join('')}]`;
+    }
+    out.push(glob);
+  }
+  return out;
+}
+
+/**
  * Patterns that select exactly `roots` among `universe` (every traceable ip_vs* name of the kernel),
  * fewest first: a pattern is used only when all it matches in the universe is a root. A root no
  * pattern covers is written by its name. Every pattern starts `ip_vs_`, so it cannot match a function
@@ -37,12 +58,11 @@ export function rootPatterns(roots: readonly string[], universe: ReadonlySet<str
   const names = [...new Set([...universe, ...roots])].filter((n) => n.startsWith('ip_vs_'));
   const want = new Set(roots);
   const cover = new Map<string, string[]>();
-  for (const r of roots) {
-    for (const c of candidates(r)) {
-      if (cover.has(c) || !c.startsWith('ip_vs_')) continue;
-      const hits = names.filter((n) => globMatches(c, n));
-      if (hits.length > 0 && hits.every((h) => want.has(h))) cover.set(c, hits);
-    }
+  const pairs = roots.flatMap((a, i) => roots.slice(i + 1).flatMap((b) => (a.startsWith('ip_vs_') && b.startsWith('ip_vs_') ? pairCandidates(a, b) : [])));
+  for (const c of [...roots.flatMap(candidates), ...pairs]) {
+    if (cover.has(c) || !c.startsWith('ip_vs_')) continue;
+    const hits = names.filter((n) => globMatches(c, n));
+    if (hits.length > 0 && hits.every((h) => want.has(h))) cover.set(c, hits);
   }
   const left = new Set(roots);
   const out: string[] = [];
