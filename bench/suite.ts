@@ -1,6 +1,7 @@
 // bench:suite — the seed suite on the default kernels, measured in one run: traced wall time (one
 //   guest per kernel, reset between cells), the same from snapshots (`--snapshot`, with the verdicts
-//   compared cell by cell), the suite with tracing off, and the kernels' bare boot times.
+//   compared cell by cell), the suite with tracing off, and the kernels' bare boot times (the median
+//   of three, one before each suite).
 // Prints seconds per kernel x scenario, the median traced cell of each kernel next to its bare boot,
 // `suite-ratio: <traced wall / untraced wall>` and, last, `cell-ratio: <max over kernels of median
 // traced cell / bare boot>` (what a scenario costs in boots).
@@ -34,18 +35,28 @@ const median = (xs: readonly number[]): number => {
 };
 
 try {
-  let bareSumMs = 0;
-  const bareMs = new Map<string, number>();
-  for (const spec of kernels) {
-    const kernel = await resolveKernel(spec, { cacheDir });
-    const bare = await runBareBoot(kernel, { cacheDir });
-    bareSumMs += bare.durationMs;
-    bareMs.set(spec, bare.durationMs);
-    console.log(`bare boot ${spec}: ${(bare.durationMs / 1000).toFixed(2)} s`);
-  }
+  // Three bare boots per kernel, one before each suite: a change in machine load hits the boots and
+  // the cells alike, and one boot is too noisy to divide by (seen: 2.0 s and 2.9 s on one quiet machine).
+  const bareRuns = new Map<string, number[]>();
+  const bareBoots = async (): Promise<void> => {
+    for (const spec of kernels) {
+      const kernel = await resolveKernel(spec, { cacheDir });
+      const bare = await runBareBoot(kernel, { cacheDir });
+      bareRuns.set(spec, [...(bareRuns.get(spec) ?? []), bare.durationMs]);
+    }
+  };
+  await bareBoots();
   const traced = await suite(true);
+  await bareBoots();
   const snap = await suite(true, true);
+  await bareBoots();
   const untraced = await suite(false);
+  const bareMs = new Map([...bareRuns].map(([spec, runs]) => [spec, median(runs)]));
+  let bareSumMs = 0;
+  for (const [spec, runs] of bareRuns) {
+    bareSumMs += bareMs.get(spec)!;
+    console.log(`bare boot ${spec}: median ${(bareMs.get(spec)! / 1000).toFixed(2)} s (runs ${runs.map((ms) => (ms / 1000).toFixed(2)).join(' ')})`);
+  }
   console.log('\nseconds per kernel x scenario (traced with resets / traced from snapshots / untraced):');
   let same = 0;
   for (const cell of traced.results.cells) {
@@ -61,7 +72,7 @@ try {
   const s = traced.results.summary;
   console.log(`\ntraced suite:   ${(traced.wallMs / 1000).toFixed(1)} s wall (${s.passed}/${s.total} passed)`);
   console.log(`untraced suite: ${(untraced.wallMs / 1000).toFixed(1)} s wall (${untraced.results.summary.passed}/${untraced.results.summary.total} passed)`);
-  console.log(`bare boots:     ${(bareSumMs / 1000).toFixed(1)} s (sum over ${kernels.length} kernels)`);
+  console.log(`bare boots:     ${(bareSumMs / 1000).toFixed(1)} s (sum of the medians over ${kernels.length} kernels)`);
   console.log(`suite-ratio: ${(traced.wallMs / untraced.wallMs).toFixed(2)}`);
   console.log('\nmedian traced cell per kernel, against its bare boot:');
   let cellRatio = 0;
