@@ -200,12 +200,25 @@ export function serverAddress(s: Scenario, srv: Server): string {
   return s.topology.namespaces.find((n) => n.name === srv.in)?.address ?? '0.0.0.0';
 }
 
-/** Servers answer each line with `<reply>: <line>`, after an optional delay; the script is a file so socat needs no quoting. */
+/**
+ * Servers answer each line with `<reply>: <line>`, after an optional delay; the script is a file so
+ * socat needs no quoting. All of a scenario's servers start in one command, then one loop waits
+ * until each listens, so the first step never races a server. It reads each server's own socket
+ * table (/proc/<socat's pid>/net/tcp: the namespace socat is in; nsenter and setsid exec it, so $! is
+ * socat) with one grep per server, every 20 ms: the `nsenter netstat | grep` every 50 ms it
+ * replaces cost ~0.1 s a server under TCG.
+ */
 export function serverCommands(s: Scenario, tools: GuestTools = DEFAULT_TOOLS): GuestCommand[] {
-  return s.servers.map((srv) => {
+  if (s.servers.length === 0) return [];
+  const lines = ['set -e', `mkdir -p ${RUN_DIR}`];
+  const listening: string[] = [];
+  const notYet: string[] = [];
+  s.servers.forEach((srv, i) => {
     const script = `${RUN_DIR}/srv-${srv.name}.sh`;
+    // busybox's ash runs it: socat starts it for every connection (or datagram), and the static ash
+    // starts in ~4 ms under TCG where dash takes ~30 ms; read and printf are builtins in both.
     const body = [
-      '#!/bin/sh',
+      '#!/bin/busybox sh',
       srv.delay ? `sleep ${srv.delay}` : '',
       `while IFS= read -r line; do printf '%s: %s\\n' ${shellQuote(srv.reply ?? srv.name)} "$line"; done`,
     ].filter(Boolean).join('\n');
@@ -217,19 +230,22 @@ export function serverCommands(s: Scenario, tools: GuestTools = DEFAULT_TOOLS): 
     // UDP children would wait for more datagrams forever; -T ends them once the peer is idle.
     // TCP: after the client's FIN, -t is how long the server side may still answer (late data).
     const idle = srv.protocol === 'udp' ? '-T 1 ' : `-t ${(srv.delay ?? 0) + 10} `;
-    const proto = srv.protocol === 'tcp' ? 't' : 'u';
-    const lines = [
-      'set -e',
-      `mkdir -p ${RUN_DIR}`,
+    lines.push(
       `printf '%s\\n' ${shellQuote(body)} > ${script}`,
       `chmod 700 ${script}`,
       `${inNamespace(tools, srv.in)}setsid ${tools.socat} ${idle}${listen} EXEC:${script} </dev/null >${RUN_DIR}/srv-${srv.name}.log 2>&1 &`,
-      `echo $! > ${RUN_DIR}/srv-${srv.name}.pid`,
-      // Wait until the socket listens, so the first step never races the server.
-      `i=0; until ${inNamespace(tools, srv.in)}netstat -ln${proto} | grep -q ':${srv.port} '; do i=$((i+1)); [ $i -lt 100 ] || { echo "server ${srv.name} did not listen on ${addr}:${srv.port}" >&2; cat ${RUN_DIR}/srv-${srv.name}.log >&2; exit 1; }; sleep 0.05; done`,
-    ];
-    return { label: `server ${srv.name}`, script: lines.join('\n'), timeoutMs: 20_000 };
+      `srv${i}=$!; echo $! > ${RUN_DIR}/srv-${srv.name}.pid`,
+    );
+    // /proc/net/{tcp,udp}{,6}: `sl local_address rem_address st`, the port in hex after the colon; a
+    // listening TCP socket is st 0A, a bound UDP socket st 07.
+    const table = `${srv.protocol}${v === 6 ? '6' : ''}`;
+    const port = srv.port.toString(16).toUpperCase().padStart(4, '0');
+    const state = srv.protocol === 'tcp' ? '0A' : '07';
+    listening.push(`grep -q '^ *[0-9]*: [0-9A-F]*:${port} [0-9A-F]*:0000 ${state} ' /proc/$srv${i}/net/${table} 2>/dev/null`);
+    notYet.push(`grep -q '^ *[0-9]*: [0-9A-F]*:${port} [0-9A-F]*:0000 ${state} ' /proc/$srv${i}/net/${table} 2>/dev/null || { echo "server ${srv.name} did not listen on ${addr}:${srv.port}" >&2; cat ${RUN_DIR}/srv-${srv.name}.log >&2; }`);
   });
+  lines.push(`i=0; until ${listening.join(' && ')}; do i=$((i+1)); [ $i -lt 250 ] || { ${notYet.join('; ')}; exit 1; }; usleep 20000; done`);
+  return [{ label: s.servers.length === 1 ? `server ${s.servers[0]!.name}` : 'servers', script: lines.join('\n'), timeoutMs: 20_000 }];
 }
 
 /** How long a connection kept open waits for its finish step before it closes on its own. */

@@ -1,8 +1,10 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defineScenario, parseScenario } from './parse-scenario.ts';
-import { serverCommands, stepCommand, topologyCommands } from './guest-commands.ts';
+import { RUN_DIR, serverCommands, stepCommand, topologyCommands } from './guest-commands.ts';
 import { scenarioProblems } from '../test/scenario-problems.ts';
 
 const seedDir = join(import.meta.dirname, 'seed');
@@ -137,7 +139,43 @@ describe('guest command plans', () => {
   it('starts servers in their namespace and waits until they listen', () => {
     const script = serverCommands(s)[0]!.script;
     expect(script).toContain('nsenter --net=/run/netns/rs1 setsid socat -t 10 TCP4-LISTEN:80,bind=10.244.1.2,reuseaddr,fork');
-    expect(script).toContain("netstat -lnt | grep -q ':80 '");
+    expect(script).toContain("/proc/$srv0/net/tcp");
+  });
+
+  // The wait, run by dash with stand-ins: nsenter and setsid exec their command as busybox's do, and
+  // socat writes its socket table where the script reads /proc/<pid>/net/tcp, as the kernel would.
+  const runServers = (socatBody: string): { status: number | null; stderr: string } => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipvsh-servers-'));
+    try {
+      const stub = (name: string, body: string) => {
+        writeFileSync(join(dir, name), `#!/bin/dash\n${body}\n`);
+        chmodSync(join(dir, name), 0o755);
+      };
+      stub('nsenter', 'shift; exec "$@"');
+      stub('setsid', 'exec "$@"');
+      stub('usleep', 'exit 0');
+      stub('socat', socatBody.replaceAll('@PROC@', join(dir, 'proc')));
+      const script = serverCommands(s)[0]!.script.replaceAll(RUN_DIR, join(dir, 'run')).replaceAll('/proc/$srv', `${join(dir, 'proc')}/$srv`);
+      const r = spawnSync('dash', ['-c', script], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, timeout: 20_000 });
+      spawnSync('pkill', ['-f', `${dir}/socat`]);
+      return { status: r.status, stderr: r.stderr };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('is ready once the server listens on its port (st 0A in its namespace\'s tcp table)', () => {
+    const listens = 'mkdir -p @PROC@/$$/net; sleep 0.2; echo "   0: 0201F40A:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1" > @PROC@/$$/net/tcp; exec sleep 30 >/dev/null 2>&1';
+    expect(runServers(listens).status).toBe(0);
+  });
+
+  it('fails naming the server, with its log, when it never listens (another port, or it exited)', () => {
+    const otherPort = 'mkdir -p @PROC@/$$/net; echo "   0: 0201F40A:0051 00000000:0000 0A 00000000:00000000" > @PROC@/$$/net/tcp; echo "socat: bad address" >&2; exec sleep 30 >/dev/null 2>&1';
+    const r = runServers(otherPort);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('server rs1 did not listen on 10.244.1.2:80');
+    expect(r.stderr).toContain('socat: bad address');
+    expect(runServers('echo "E bind: Address in use" >&2; exit 1').stderr).toContain('server rs1 did not listen');
   });
 });
 
