@@ -2,7 +2,7 @@
 // namespace, a pure parser reads them back, and expectations are judged on the difference before/after
 // a step. IPv6 counters are named like the IPv4 ones: `Icmp6InDestUnreachs` is `Icmp6.InDestUnreachs`.
 import type { GuestCommand, GuestTools } from './guest-commands.ts';
-import { DEFAULT_TOOLS, inNamespace } from './guest-commands.ts';
+import { DEFAULT_TOOLS, procNetTables } from './guest-commands.ts';
 import type { Scenario } from './schema.ts';
 import { NODE } from './values.ts';
 
@@ -14,10 +14,8 @@ export function namespacesOf(s: Scenario): string[] {
 }
 
 export function snapshotCommand(s: Scenario, tools: GuestTools = DEFAULT_TOOLS): GuestCommand {
-  // snmp6 exists only on kernels with IPv6: one cat per namespace reads both when it does.
-  const v6 = '$( [ ! -e /proc/net/snmp6 ] || echo /proc/net/snmp6 )';
-  const lines = [`v6=${v6}`, ...namespacesOf(s).map((ns) => `echo '== ${ns}'; ${inNamespace(tools, ns)}cat /proc/net/snmp $v6`)];
-  return { label: 'counters', script: lines.join('\n'), timeoutMs: 15_000 };
+  // snmp6 exists only on kernels with IPv6 (procNetTables leaves out what the node lacks).
+  return { label: 'counters', script: procNetTables(namespacesOf(s), ['snmp', 'snmp6'], '==', tools), timeoutMs: 15_000 };
 }
 
 /** `/proc/net/snmp` comes in pairs of lines: `Icmp: InMsgs ...` then `Icmp: 1 ...`; `/proc/net/snmp6` has `Icmp6InMsgs  1`. */

@@ -11,7 +11,7 @@
 // /proc/net/tcp{,6} (net/ipv4/tcp_ipv4.c get_tcp4_sock): `sl local rem st tx_queue:rx_queue tr:when ...`;
 // st is the TCP state in hex, tr the active timer: 1 retransmit, 2 keepalive, 3 TIME_WAIT, 4 zero window probe.
 import type { GuestCommand, GuestTools } from './guest-commands.ts';
-import { DEFAULT_TOOLS, inNamespace } from './guest-commands.ts';
+import { DEFAULT_TOOLS, procNetTables } from './guest-commands.ts';
 import { namespacesOf } from './counters.ts';
 import type { Scenario } from './schema.ts';
 import { endpoint, ipv4, ipv6 } from '../analysis/packet-header.ts';
@@ -39,10 +39,9 @@ export function drainCommand(s: Scenario, deadlineS: number = DRAIN_DEADLINE_S, 
   // The deadline is on the guest's clock (/proc/uptime in centiseconds), not a count of polls: under
   // TCG on a loaded host one scan of a few namespaces can take longer than the poll interval.
   const deadlineCs = Math.max(1, Math.round(deadlineS * 100));
-  const tables = namespacesOf(s).map((ns) => `echo '@ ${ns}'; ${inNamespace(tools, ns)}cat /proc/net/tcp /proc/net/tcp6 2>/dev/null`);
   const script = [
     'scan() {',
-    `  { ${tables.join('; ')}; } | awk '${AWK}'`,
+    `  { ${procNetTables(namespacesOf(s), ['tcp', 'tcp6'], '@', tools).split('\n').join('\n    ')}\n  } | awk '${AWK}'`,
     '}',
     'now() { read up rest < /proc/uptime; echo "${up%.*}${up#*.}"; }',
     'start=$(now)',

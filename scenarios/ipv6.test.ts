@@ -1,11 +1,13 @@
 // IPv6 in scenarios: addresses and endpoints, one family per namespace and service, the guest
 // commands for an IPv6 topology, snmp6 counters (a real /proc/net/snmp6 from the 6.1 guest) and
 // ICMPv6 errors in the client's outcome.
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSnapshot, parseSnmp, snapshotCommand } from './counters.ts';
-import { serverCommands, serviceCommands, stepCommand, sysctlCommands, topologyCommands } from './guest-commands.ts';
+import { RUN_DIR, serverCommands, serviceCommands, stepCommand, sysctlCommands, topologyCommands } from './guest-commands.ts';
 import { classifyClient } from './outcome.ts';
 import { parseScenario } from './parse-scenario.ts';
 import { bracketed, familyOf, isIpv6, parseEndpoint } from './values.ts';
@@ -115,10 +117,57 @@ describe('IPv6 counters and outcomes', () => {
     expect(parseSnapshot(`== pod1\n${snmp6}`)['pod1']?.['Udp6.InDatagrams']).toBeTypeOf('number');
   });
 
-  it('the snapshot reads snmp6 in each namespace when the kernel has it', () => {
-    const script = snapshotCommand(v6).script;
-    expect(script).toContain('v6=$( [ ! -e /proc/net/snmp6 ] || echo /proc/net/snmp6 )');
-    expect(script).toContain("echo '== pod1'; nsenter --net=/run/netns/pod1 cat /proc/net/snmp $v6");
+  // The snapshot run by dash against a stand-in /proc: each namespace's tables (told apart by their
+  // Icmp6InDestUnreachs) read through its anchor's /proc/<pid>/net when the anchor is in the
+  // namespace (the same inode as /run/netns/<name>), else through nsenter.
+  const counters = (opts: { anchors: boolean; snmp6: boolean }): { out: string; nsenter: string } => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipvsh-counters-'));
+    try {
+      const proc = join(dir, 'proc');
+      const table = (at: string, n: number) => {
+        mkdirSync(join(proc, at, 'net'), { recursive: true });
+        writeFileSync(join(proc, at, 'net', 'snmp'), `Icmp: InMsgs InDestUnreachs\nIcmp: ${n} ${n}\n`);
+        if (opts.snmp6) writeFileSync(join(proc, at, 'net', 'snmp6'), `Icmp6InDestUnreachs              ${n}\n`);
+      };
+      table('.', 0);
+      mkdirSync(join(dir, 'netns'));
+      mkdirSync(join(dir, 'run'));
+      ['rs1', 'pod1'].forEach((ns, i) => {
+        table(`${100 + i}`, i + 1);
+        mkdirSync(join(proc, `${100 + i}`, 'ns'));
+        writeFileSync(join(proc, `${100 + i}`, 'ns', 'net'), ns);
+        if (opts.anchors) linkSync(join(proc, `${100 + i}`, 'ns', 'net'), join(dir, 'netns', ns));
+        else writeFileSync(join(dir, 'netns', ns), ns);
+        writeFileSync(join(dir, 'run', `ns-${ns}.pid`), `${100 + i}\n`);
+      });
+      // nsenter's stand-in logs its namespace, then reads that namespace's stand-in tables.
+      writeFileSync(join(dir, 'nsenter'), `#!/bin/dash\nns=\${1##*/}; echo $ns >> ${dir}/entered\nshift 2; [ $ns = rs1 ] && p=100 || p=101\nfor f; do cat "\${f%/net/*}/$p/net/\${f##*/}"; done\n`);
+      chmodSync(join(dir, 'nsenter'), 0o755);
+      const script = snapshotCommand(v6).script
+        .replaceAll(RUN_DIR, join(dir, 'run')).replaceAll('/run/netns/', `${dir}/netns/`).replaceAll('/proc/', `${proc}/`);
+      const r = spawnSync('dash', ['-ec', script], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
+      expect(r.stderr).toBe('');
+      return { out: r.stdout, nsenter: existsSync(join(dir, 'entered')) ? readFileSync(join(dir, 'entered'), 'utf8') : '' };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('the snapshot reads snmp and snmp6 of every namespace through its anchor, in one process', () => {
+    const { out, nsenter } = counters({ anchors: true, snmp6: true });
+    expect(nsenter).toBe('');
+    const snap = parseSnapshot(out);
+    expect(Object.keys(snap)).toEqual(['node', 'rs1', 'pod1']);
+    expect([snap.node!['Icmp6.InDestUnreachs'], snap.rs1!['Icmp6.InDestUnreachs'], snap.pod1!['Icmp6.InDestUnreachs']]).toEqual([0, 1, 2]);
+    expect(snap.pod1!['Icmp.InDestUnreachs']).toBe(2);
+  });
+
+  it('through nsenter when an anchor is not in its namespace, and without snmp6 when the kernel has none', () => {
+    const { out, nsenter } = counters({ anchors: false, snmp6: false });
+    expect(nsenter).toBe('rs1\npod1\n');
+    const snap = parseSnapshot(out);
+    expect([snap.node!['Icmp.InDestUnreachs'], snap.rs1!['Icmp.InDestUnreachs'], snap.pod1!['Icmp.InDestUnreachs']]).toEqual([0, 1, 2]);
+    expect(snap.rs1!['Icmp6.InDestUnreachs']).toBeUndefined();
   });
 
   it('an ICMPv6 port unreachable is type 1 code 4', () => {

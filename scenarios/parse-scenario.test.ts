@@ -128,6 +128,9 @@ describe('guest command plans', () => {
       "/usr/sbin/ip -n rs1 -batch - <<'IPVSH_BATCH'",
       'link set lo up', 'addr add 10.244.1.2 peer 10.244.1.1/32 dev eth0', 'link set eth0 up', 'route add default via 10.244.1.1 dev eth0',
       'IPVSH_BATCH',
+      // The namespace's anchor (procNetTables reads its tables through /proc/<pid>/net).
+      'nsenter --net=/run/netns/rs1 sleep 1000000 </dev/null >/dev/null 2>&1 &',
+      'echo $! > /run/ipvsh/ns-rs1.pid',
     ].join('\n'));
   });
 
