@@ -12,6 +12,12 @@ export interface GuestCommand {
   allowFailure?: boolean;
   /** Keep the output out of commands.log (it is saved elsewhere, e.g. the trace), log its size only. */
   quietOutput?: boolean;
+  /**
+   * This command needs dash ('sh') even in a cell whose scripts run in busybox's ash: ash gives up a
+   * blocking open of a fifo that a child's exit (SIGCHLD) interrupts ("can't open ...: Interrupted
+   * system call"), where dash opens it again.
+   */
+  shell?: 'sh';
 }
 
 export interface GuestTools {
@@ -346,7 +352,7 @@ function udpClient(stepName: string, feed: readonly string[], client: string, ex
     `mkdir -p ${RUN_DIR}; rm -f ${fifo}; mkfifo ${fifo}`,
     `{ ${feed.join('; ')}; } 2>/dev/null | ${client} >${fifo} &`,
     'p=$!; n=0',
-    `while [ $n -lt ${exchanges} ] && { IFS= read -r l || [ -n "$l" ]; }; do printf '%s\n' "$l"; n=$((n+1)); done <${fifo}`,
+    `while [ $n -lt ${exchanges} ] && { IFS= read -r l || [ -n "$l" ]; }; do printf '%s\\n' "$l"; n=$((n+1)); done <${fifo}`,
     `[ $n -lt ${exchanges} ] || kill $p 2>/dev/null`,
     'wait $p; rc=$?',
     `rm -f ${fifo}`,
@@ -416,7 +422,8 @@ export function stepCommand(s: Scenario, step: Step, tools: GuestTools = DEFAULT
   if (step.connect) {
     const c = step.connect;
     if (c.keepOpen) return keepOpenCommand(step, c, tools);
-    return { label: `step ${step.name}`, script: clientPipeline(step, c, tools), timeoutMs: (c.timeout + c.exchanges * c.interval + 20) * 1000 };
+    // UDP: the client reads socat's replies from a fifo (udpClient), which dash opens reliably.
+    return { label: `step ${step.name}`, script: clientPipeline(step, c, tools), timeoutMs: (c.timeout + c.exchanges * c.interval + 20) * 1000, ...(c.protocol === 'udp' ? { shell: 'sh' as const } : {}) };
   }
   if (step.finish !== undefined) return finishCommand(s, step, step.finish);
   if (step.setWeight || step.removeRealServer) return realServerCommand(s, step, tools);

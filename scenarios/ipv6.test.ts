@@ -147,6 +147,9 @@ describe('IPv6 counters and outcomes', () => {
         .replaceAll(RUN_DIR, join(dir, 'run')).replaceAll('/run/netns/', `${dir}/netns/`).replaceAll('/proc/', `${proc}/`);
       const r = spawnSync('dash', ['-ec', script], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
       expect(r.stderr).toBe('');
+      // Through the anchors (no nsenter, whose stand-in ash's own applet would shadow): busybox's ash,
+      // which runs it in scenario cells, prints the same.
+      if (opts.anchors) expect(spawnSync('busybox', ['sh', '-ec', script], { encoding: 'utf8' }).stdout).toBe(r.stdout);
       return { out: r.stdout, nsenter: existsSync(join(dir, 'entered')) ? readFileSync(join(dir, 'entered'), 'utf8') : '' };
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceCommands } from './guest-commands.ts';
 import { parseScenario } from './parse-scenario.ts';
 
@@ -15,17 +15,25 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const s = parseScenario(readFileSync(join(import.meta.dirname, 'seed', 'pod-to-vip-ipv6.yaml'), 'utf8'), 'pod-to-vip-ipv6.yaml');
 
+/** dash, and busybox's ash that runs the scenario scripts in the guest (GuestCell.scriptShell). */
+const SHELLS: [string, string[]][] = [['dash', []], ['busybox', ['sh']]];
+let shell: [string, string[]] = SHELLS[0]!;
+
 /** `restore`: what the stand-in does for -R (reads stdin into the log); `line`: for a single line. */
 function run(restore: string, line: string): { status: number | null; stderr: string; calls: string[] } {
   const dir = mkdtempSync(join(work, 'run-'));
   const log = join(dir, 'calls');
   writeFileSync(join(dir, 'ipvsadm'), `#!/bin/dash\necho "$*" >> ${log}\nif [ "$1" = -R ]; then cat >> ${log}; ${restore}; fi\n${line}\n`);
   chmodSync(join(dir, 'ipvsadm'), 0o755);
-  const r = spawnSync('dash', ['-c', serviceCommands(s)[0]!.script], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
+  const r = spawnSync(shell[0], [...shell[1], '-c', serviceCommands(s)[0]!.script], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
   return { status: r.status, stderr: r.stderr, calls: readFileSync(log, 'utf8').trim().split('\n') };
 }
 
-describe('the services in one ipvsadm -R', () => {
+describe.each(SHELLS)('the services in one ipvsadm -R (%s %s)', (...sh) => {
+  beforeAll(() => {
+    shell = [sh[0], sh[1]];
+  });
+
   it('one exec when -R takes every line', () => {
     const r = run('exit 0', 'exit 0');
     expect(r.status).toBe(0);

@@ -64,7 +64,12 @@ describe('flow probes placed by address', () => {
       const fragment = lines.slice(from, to + 1).join('\n')
         .replaceAll('/sys/module/ip_vs/sections/.text', join(dir, 'text'))
         .replaceAll('/sys/kernel/debug/kprobes/list', join(dir, 'list'));
+      // Both shells the start may run in: dash, and busybox's ash (scenario cells: GuestCell.scriptShell).
       const out = execFileSync('dash', ['-ec', `cd ${dir}\n${fragment}`], { encoding: 'utf8' });
+      const events = readFileSync(join(dir, 'kprobe_events'), 'utf8');
+      rmSync(join(dir, 'kprobe_events'));
+      expect(execFileSync('busybox', ['sh', '-ec', `cd ${dir}\n${fragment}`], { encoding: 'utf8' })).toBe(out);
+      expect(readFileSync(join(dir, 'kprobe_events'), 'utf8')).toBe(events);
       return { events: readFileSync(join(dir, 'kprobe_events'), 'utf8').split('\n').filter(Boolean), out };
     } finally {
       rmSync(dir, { recursive: true, force: true });

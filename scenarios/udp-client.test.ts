@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUN_DIR, stepCommand } from './guest-commands.ts';
 import { parseScenario } from './parse-scenario.ts';
 
@@ -33,6 +33,13 @@ steps:
 `, 'udp.yaml');
 
 /** Runs the step's script with `socat` replaced by `body` (a dash script reading the client's lines on stdin). */
+/**
+ * dash runs it in the guest (the command says `shell: 'sh'`): busybox's ash, which runs the other
+ * scenario scripts, gives up the fifo's open when a child's exit interrupts it.
+ */
+const SHELLS: [string, string[]][] = [['dash', []]];
+let shell: [string, string[]] = SHELLS[0]!;
+
 function run(exchanges: number, body: string): { status: number | null; stdout: string; stderr: string } {
   const dir = mkdtempSync(join(work, 'run-'));
   const fake = join(dir, 'socat');
@@ -40,7 +47,7 @@ function run(exchanges: number, body: string): { status: number | null; stdout: 
   chmodSync(fake, 0o755);
   const s = scenario(exchanges);
   const script = stepCommand(s, s.steps[0]!).script.replaceAll(RUN_DIR, join(dir, 'run'));
-  const r = spawnSync('dash', ['-c', script], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, timeout: 20_000 });
+  const r = spawnSync(shell[0], [...shell[1], '-c', script], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, timeout: 20_000 });
   expect(readdirSync(join(dir, 'run'))).toEqual([]); // the fifo is gone
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -49,7 +56,16 @@ function run(exchanges: number, body: string): { status: number | null; stdout: 
 // deadline, so a client that waited for socat's own end would be killed there (status null).
 const answers = `while IFS= read -r l; do printf 'rs1: %s\\n' "$l"; done; exec sleep 120`;
 
-describe('the UDP client', () => {
+describe.each(SHELLS)('the UDP client (%s %s)', (...sh) => {
+  beforeAll(() => {
+    shell = [sh[0], sh[1]];
+  });
+
+  it('runs in dash', () => {
+    const s = scenario(1);
+    expect(stepCommand(s, s.steps[0]!).shell).toBe('sh');
+  });
+
   it('ends as soon as the one line it sent is answered, with the reply and exit 0', () => {
     const r = run(1, answers);
     expect(r.stdout).toBe('rs1: query\n');

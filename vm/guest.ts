@@ -138,7 +138,7 @@ export async function bootGuest(opts: BootGuestOptions): Promise<Guest> {
       sshConnectMs: Math.round(tSsh - tReady),
       totalMs: Math.round(tSsh - t0),
     };
-    const launch: GuestLaunch = { input: launchInput, keys, ...(opts.qemuBinary ? { binary: opts.qemuBinary } : {}) };
+    const launch: GuestLaunch = { input: launchInput, keys, imageKey: image.key, ...(opts.qemuBinary ? { binary: opts.qemuBinary } : {}) };
     return new Guest({ kernel, ssh, qmp, qemu, console: watcher, consoleLogPath, timings, emit, unwind, sshPort: port, accel, name: `ipvs-harness-${id}`, hostKeyLine: keys.hostKeyLine, launch });
   } catch (err) {
     await unwind();
@@ -151,6 +151,8 @@ export interface GuestLaunch {
   input: Omit<QemuArgsInput, 'consoleLog' | 'qmpSocket'>;
   keys: BootKeys;
   binary?: string;
+  /** The guest image's cache key (a hash of everything in it: kernel release, modules, tools, init). */
+  imageKey?: string;
 }
 
 export interface GuestParts {
@@ -205,6 +207,14 @@ export class Guest extends GuestSsh implements AsyncDisposable {
     this.accel = parts.accel;
     this.name = parts.name;
     this.hostKeyLine = parts.hostKeyLine;
+  }
+
+  /**
+   * The guest image's cache key: two guests with the same key run the same kernel, modules and tools,
+   * so what they list of themselves (the traceable functions) is the same (harness/run/traceable-cache.ts).
+   */
+  get imageKey(): string | undefined {
+    return this.parts.launch.imageKey;
   }
 
   /** Internals for a snapshot of this guest (vm/guest-snapshot.ts). */

@@ -45,6 +45,8 @@ describe('shellQuote', () => {
   it('wraps guest commands for the root or the management namespace', () => {
     expect(wrapGuestCommand('cat /proc/version', 'root')).toMatch(/^exec \/bin\/nsenter --net=\/proc\/1\/ns\/net \/bin\/sh -c '.*cat \/proc\/version'$/);
     expect(wrapGuestCommand('ip addr', 'management')).not.toContain('nsenter');
+    // The harness's own scripts: busybox's ash, in the root namespace too.
+    expect(wrapGuestCommand('cat /proc/version', 'root', 'busybox')).toMatch(/^exec \/bin\/nsenter --net=\/proc\/1\/ns\/net \/bin\/busybox sh -c '.*cat \/proc\/version'$/);
   });
 });
 

@@ -28,6 +28,12 @@ export interface GuestCell {
   info: ScenarioInfo;
   /** Kernel options (y or m) the cell needs beyond the harness's own: checked before booting. */
   kernelOptions?: readonly { option: string; why: string }[];
+  /**
+   * The shell of the cell's guest commands: 'busybox' (static ash, ~25 ms less per exec under TCG) for
+   * scripts the harness writes and knows to name iproute2 by its path; dash otherwise (default), which
+   * a selftest's `sh` scripts need (ash's applets come before $PATH: its `ip` has no netns).
+   */
+  scriptShell?: 'sh' | 'busybox';
   /** Runs on the booted guest. Writes its own artifacts under ctx.dir; a guest failure comes back as `broken`. */
   run(ctx: GuestCellContext): Promise<CellOutcome>;
 }

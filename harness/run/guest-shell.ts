@@ -15,7 +15,7 @@ export interface ShellResult {
 
 /** What the runner needs from a guest; vm's Guest provides it. */
 export interface GuestExec {
-  exec(command: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<ShellResult>;
+  exec(command: string, options: { timeoutMs: number; signal?: AbortSignal; shell?: 'sh' | 'busybox' }): Promise<ShellResult>;
 }
 
 // The runner's errors live with the others in harness/errors.ts.
@@ -29,7 +29,8 @@ const LOG_OUTPUT_LIMIT = 64 * 1024;
 export class LoggedShell {
   private readonly log: string[] = [];
 
-  constructor(private readonly guest: GuestExec, private readonly signal?: AbortSignal, readonly fault?: TestFault) {}
+  /** `scriptShell`: what runs each script in the guest (GuestCell.scriptShell): dash, or busybox's ash. */
+  constructor(private readonly guest: GuestExec, private readonly signal?: AbortSignal, readonly fault?: TestFault, private readonly scriptShell: 'sh' | 'busybox' = 'sh') {}
 
   /** Runs a command; throws CommandFailed on a non-zero exit unless the command allows failure. */
   async run(command: GuestCommand): Promise<ShellResult> {
@@ -47,7 +48,7 @@ export class LoggedShell {
       // A crashed guest never answers: the exec rejects with GUEST_PANIC once QEMU exits.
       await this.guest.exec(this.fault.script, { ...options, timeoutMs: 30_000 });
     }
-    const result = await this.guest.exec(command.script, options);
+    const result = await this.guest.exec(command.script, { ...options, shell: command.shell ?? this.scriptShell });
     this.log.push(
       `### ${command.label} (${started}, ${result.durationMs} ms, exit ${result.exitCode}${result.timedOut ? ', timed out' : ''})`,
       command.script.split('\n').map((l) => `$ ${l}`).join('\n'),

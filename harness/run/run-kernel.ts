@@ -145,7 +145,7 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
       }
       opts.reporter.onScenarioStart(ref);
       const consoleStart = consoleLength(guest);
-      const shell = new LoggedShell(guest, opts.signal, testFault);
+      const shell = new LoggedShell(guest, opts.signal, testFault, item.scriptShell);
       const started = Date.now();
       let cell: CellResult;
       let keepGuest = !guests.freshBoot;
@@ -216,6 +216,8 @@ function refusal(resolved: ResolvedKernel, item: GuestCell): ErrorInfo | undefin
 function scenarioCell(scenario: Scenario, file: string, tracer: RunPlan['tracer'], memo: KernelMemo, cacheDir: string): GuestCell {
   return {
     name: scenario.name,
+    // The scenario scripts (scenarios/*.ts) name iproute2 by its path: busybox's ash runs them.
+    scriptShell: 'busybox',
     kernelOptions: scenarioKernelOptions(scenario),
     info: { name: scenario.name, summary: scenario.summary, tags: scenario.tags, file },
     run: async (ctx) => {
@@ -234,6 +236,7 @@ function scenarioCell(scenario: Scenario, file: string, tracer: RunPlan['tracer'
         onStep: (_s, r) => ctx.onStep(r),
         ...(flow?.layout ? { flowLayout: flow.layout } : {}),
         ...(moduleText ? { moduleText } : {}),
+        ...(ctx.guest.imageKey ? { listings: { cacheDir, imageKey: ctx.guest.imageKey } } : {}),
       });
       if (outcome.kind === 'broken') return outcome;
       const { cell, artifacts, traceable } = outcome;
@@ -327,7 +330,7 @@ async function saveSnapshot(guest: Guest, opts: KernelRunOptions, kernel: Kernel
 /** Resets the guest and proves it clean; false means "boot a fresh one". */
 async function resetGuest(guest: Guest, signal: AbortSignal | undefined): Promise<boolean> {
   try {
-    const shell = new LoggedShell(guest, signal);
+    const shell = new LoggedShell(guest, signal, undefined, 'busybox');
     const builtIn = kernelBuiltinModules(guest.kernel);
     // One round trip: reset, then the check that proves it clean.
     const check = await shell.runAllowingFailure(batchCommand('reset', [{ name: 'reset', command: resetCommand(builtIn) }, { name: 'check', command: cleanCheckCommand(builtIn) }]));

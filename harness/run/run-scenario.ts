@@ -25,6 +25,7 @@ import type { TracerPlan } from './run-plan.ts';
 import type { FlowLayout } from '../../analysis/flow-layout.ts';
 import { parseKernelVersion } from '../../analysis/roles.ts';
 import { CONN_SECTION, formatIpvsadmConnections, parseProcConnections } from '../../analysis/conn-table.ts';
+import { readListing, writeListing, type ListingCache } from './traceable-cache.ts';
 
 export interface ScenarioRunOptions {
   kernel: string;
@@ -40,6 +41,8 @@ export interface ScenarioRunOptions {
   memo?: KernelMemo;
   /** ip_vs.ko's .text offsets (harness/run/module-text.ts): the flow probes are then placed by address. */
   moduleText?: ModuleText;
+  /** Where the guest image's own listings are kept between runs (harness/run/traceable-cache.ts). */
+  listings?: ListingCache;
 }
 
 /** Answers that do not change between cells of one kernel (whichever of its guests gave them). */
@@ -74,13 +77,18 @@ function guestStateParts(builtIn: ReadonlySet<string>): BatchPart[] {
 }
 
 /** The ip_vs modules loaded, the built-in IPVS's source lines (from the setup's output), and what the guest can trace (read once per module set). */
-async function traceableState(shell: LoggedShell, setup: BatchOutput, builtIn: ReadonlySet<string>, memo: KernelMemo | undefined): Promise<{ traceable: TraceableFunctions; modules: string[]; builtinLines: number[] }> {
+async function traceableState(shell: LoggedShell, setup: BatchOutput, builtIn: ReadonlySet<string>, memo: KernelMemo | undefined, listings: ListingCache | undefined): Promise<{ traceable: TraceableFunctions; modules: string[]; builtinLines: number[] }> {
   const modules = (setup.get('modules') ?? '').split('\n').filter(Boolean);
   const builtinLines = builtIn.has('ip_vs') ? parseLineNumbers(setup.get('lines') ?? '') : [];
   const key = [...modules].sort().join(' ');
   let traceable = memo?.traceable.get(key);
   if (traceable === undefined) {
-    traceable = parseTraceable((await shell.run(LIST_TRACEABLE)).stdout);
+    let text = readListing(listings, 'traceable', key);
+    if (text === undefined) {
+      text = (await shell.run(LIST_TRACEABLE)).stdout;
+      writeListing(listings, 'traceable', key, text);
+    }
+    traceable = parseTraceable(text);
     memo?.traceable.set(key, traceable);
   }
   return { traceable, modules, builtinLines };
@@ -147,7 +155,7 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
     phase = 'trace';
     // What the guest can trace depends only on the kernel and the modules loaded: read once per set of modules.
     const state = traced
-      ? await inPhase('trace', () => traceableState(shell, setup, builtIn, opts.memo))
+      ? await inPhase('trace', () => traceableState(shell, setup, builtIn, opts.memo, opts.listings))
       : { traceable: { names: new Set<string>(), coreLines: new Map<string, number[]>() }, modules: [], builtinLines: [] };
     const traceable = state.traceable.names;
     let filterKey = '';
@@ -161,7 +169,8 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       // Start, then what the filter selected: recorded per kernel so that a diff tells inlined from not called.
       // The same filter on the same modules selects the same functions: read once per kernel.
       filterKey = JSON.stringify([[...state.modules].sort(), p.filters, p.coreByLine, p.filterLines]);
-      filtered = opts.memo?.filtered?.get(filterKey);
+      filtered = opts.memo?.filtered?.get(filterKey) ?? readListing(opts.listings, 'filtered', filterKey)?.split('\n').filter(Boolean);
+      if (filtered && opts.memo) (opts.memo.filtered ??= new Map()).set(filterKey, filtered);
       pending = [{ name: 'start', command: p.start }, ...(filtered ? [] : [{ name: 'listed', command: { ...p.listFiltered, allowFailure: true } }])];
       return p;
     })() : undefined;
@@ -171,6 +180,7 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       if (filtered !== undefined || out.exitCodes.get('listed') !== 0) return;
       filtered = (out.get('listed') ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
       if (opts.memo) (opts.memo.filtered ??= new Map()).set(filterKey, filtered);
+      if (filtered.length > 0) writeListing(opts.listings, 'filtered', filterKey, `${filtered.join('\n')}\n`);
     };
     if (tracers.bpftrace) {
       // bpftrace starts after function_graph (its own round trips): the start of tracing goes alone.
