@@ -41,12 +41,37 @@ const GUEST_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 
 export type GuestShellKind = 'sh' | 'busybox';
 
+/**
+ * The longest command line sent as such. dropbear refuses a longer one ("String too long": its
+ * MAX_CMD_LEN is 9000 bytes) and closes the session; a longer command goes on stdin instead.
+ */
+export const MAX_COMMAND_LINE = 8000;
+
 /** The remote command line: enter the root network namespace (PID 1's) unless asked otherwise. */
 export function wrapGuestCommand(command: string, namespace: GuestNamespace, shell: GuestShellKind = 'sh'): string {
-  const inner = `PATH=${GUEST_PATH}; export PATH; cd /root; ${command}`;
   const sh = shell === 'busybox' ? '/bin/busybox sh' : '/bin/sh';
-  if (namespace === 'management') return `${sh} -c ${shellQuote(inner)}`;
-  return `exec /bin/nsenter --net=/proc/1/ns/net ${sh} -c ${shellQuote(inner)}`;
+  return enterNamespace(namespace, `${sh} -c ${shellQuote(innerCommand(command))}`);
+}
+
+function innerCommand(command: string): string {
+  return `PATH=${GUEST_PATH}; export PATH; cd /root; ${command}`;
+}
+
+function enterNamespace(namespace: GuestNamespace, line: string): string {
+  return namespace === 'management' ? line : `exec /bin/nsenter --net=/proc/1/ns/net ${line}`;
+}
+
+/**
+ * The command line and stdin for a command: itself when it fits on dropbear's command line, else a
+ * short line that saves what comes on stdin to a file and runs that file (stdin /dev/null, as an
+ * empty stdin), removing it after.
+ */
+export function guestCommandLine(command: string, namespace: GuestNamespace, shell: GuestShellKind = 'sh'): { line: string; stdin?: string } {
+  const line = wrapGuestCommand(command, namespace, shell);
+  if (line.length <= MAX_COMMAND_LINE) return { line };
+  const sh = shell === 'busybox' ? '/bin/busybox sh' : '/bin/sh';
+  const runFile = `f=$(mktemp /tmp/ipvsh-cmd.XXXXXX) || exit 125; cat > "$f" || { rm -f "$f"; exit 125; }; ${sh} "$f" </dev/null; rc=$?; rm -f "$f"; exit $rc`;
+  return { line: enterNamespace(namespace, `${sh} -c ${shellQuote(runFile)}`), stdin: `${innerCommand(command)}\n` };
 }
 
 export class GuestSsh {
@@ -72,10 +97,16 @@ export class GuestSsh {
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const namespace = opts.namespace ?? 'root';
     this.emitEvent({ kind: 'command-start', command, namespace });
-    const raw = await this.raceGuest(this.session.exec(wrapGuestCommand(command, namespace, opts.shell), {
+    const wire = guestCommandLine(command, namespace, opts.shell);
+    if (wire.stdin !== undefined && opts.stdin !== undefined) {
+      // No caller passes both; one that did would be a bug in the harness, not the user's doing.
+      throw new Error(`internal error (a bug in ipvs-harness): a command of ${command.length} bytes with its own stdin cannot be sent (the SSH server takes at most ${MAX_COMMAND_LINE} bytes on its command line)`);
+    }
+    const stdin = wire.stdin ?? opts.stdin;
+    const raw = await this.raceGuest(this.session.exec(wire.line, {
       timeoutMs: opts.timeoutMs ?? 60_000,
       ...(opts.signal ? { signal: opts.signal } : {}),
-      ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
+      ...(stdin !== undefined ? { stdin } : {}),
       ...(opts.onStdout ? { onStdout: opts.onStdout } : {}),
       ...(opts.onStderr ? { onStderr: opts.onStderr } : {}),
     }));

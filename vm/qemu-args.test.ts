@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { classifyConsoleLine } from './console-watcher.ts';
-import { wrapGuestCommand } from './guest-ssh.ts';
+import { guestCommandLine, MAX_COMMAND_LINE, wrapGuestCommand } from './guest-ssh.ts';
 import { parseUsernetPort, qemuArgs } from './qemu-args.ts';
 import { shellJoin, shellQuote } from './shell-quote.ts';
 
@@ -45,6 +45,19 @@ describe('shellQuote', () => {
   it('wraps guest commands for the root or the management namespace', () => {
     expect(wrapGuestCommand('cat /proc/version', 'root')).toMatch(/^exec \/bin\/nsenter --net=\/proc\/1\/ns\/net \/bin\/sh -c '.*cat \/proc\/version'$/);
     expect(wrapGuestCommand('ip addr', 'management')).not.toContain('nsenter');
+    // A command longer than dropbear takes on its command line goes on stdin, into a file run by the same shell.
+    const long = `echo ${'x'.repeat(9000)}`;
+    expect(guestCommandLine('true', 'root')).toEqual({ line: wrapGuestCommand('true', 'root') });
+    const wire = guestCommandLine(long, 'root', 'busybox');
+    expect(wire.line.length).toBeLessThan(MAX_COMMAND_LINE);
+    expect(wire.line).toMatch(/^exec \/bin\/nsenter --net=\/proc\/1\/ns\/net \/bin\/busybox sh -c '.*cat > "\$f".*\/bin\/busybox sh "\$f" <\/dev\/null/);
+    expect(wire.stdin).toContain(long);
+    // Run here as the guest's login shell would (the management form: no nsenter): it prints, exits
+    // with the command's status, and leaves no file behind.
+    const mgmt = guestCommandLine(`${long} | wc -c; exit 3`, 'management', 'busybox');
+    const r = spawnSync('sh', ['-c', mgmt.line], { input: mgmt.stdin, encoding: 'utf8' });
+    expect([r.stdout.trim(), r.status]).toEqual(['9001', 3]); // 9000 x and a newline
+    expect(r.stdout + r.stderr).not.toContain('ipvsh-cmd');
     // The harness's own scripts: busybox's ash, in the root namespace too.
     expect(wrapGuestCommand('cat /proc/version', 'root', 'busybox')).toMatch(/^exec \/bin\/nsenter --net=\/proc\/1\/ns\/net \/bin\/busybox sh -c '.*cat \/proc\/version'$/);
   });
