@@ -32,8 +32,11 @@ export const DEFAULT_TOOLS: GuestTools = { ip: '/usr/sbin/ip', ipvsadm: 'ipvsadm
 export const RUN_DIR = '/run/ipvsh';
 export const DUMMY_IF = 'kube-ipvs0';
 
+/** The node's end of each namespace's veth is `vh-<namespace>`. */
+export const VETH_PREFIX = 'vh-';
+
 export function hostVethName(ns: string): string {
-  return `vh-${ns}`;
+  return `${VETH_PREFIX}${ns}`;
 }
 
 /**

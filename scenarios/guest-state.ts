@@ -7,7 +7,7 @@
 // kernel expires every connection whose destination went with them (a delayed work, kernel >= 5.9),
 // its counters are zeroed, and its sysctls and timeouts are written back from the snapshot taken
 // before the first scenario changed anything.
-import { DEFAULT_TOOLS, DUMMY_IF, RUN_DIR, type GuestCommand, type GuestTools } from './guest-commands.ts';
+import { DEFAULT_TOOLS, DUMMY_IF, RUN_DIR, VETH_PREFIX, type GuestCommand, type GuestTools } from './guest-commands.ts';
 import { resetTracingScript } from './trace-plan.ts';
 import { MANAGEMENT_NS } from './values.ts';
 
@@ -70,12 +70,18 @@ export function resetCommand(builtIn: BuiltinModules = new Set(), tools: GuestTo
     resetTracingScript(),
     `cd /`,
     `for f in ${RUN_DIR}/*.pid; do [ -f "$f" ] && kill $(cat "$f") 2>/dev/null; done`,
+    // The namespaces' anchors gone before their namespaces are deleted (1 s at most): the last
+    // reference then goes with 'netns del', as it did before there were anchors.
+    `for f in ${RUN_DIR}/ns-*.pid; do [ -f "$f" ] || continue; read -r p < "$f"; i=0; while [ -e /proc/$p/ns/net ] && [ $i -lt 100 ]; do usleep 10000; i=$((i+1)); done; done`,
     'killall socat 2>/dev/null',
     // Built in: deleting the destinations (with the services) then expires their connections.
     ...(builtin ? [`[ -w ${VS_SYSCTLS}/expire_nodest_conn ] && echo 1 > ${VS_SYSCTLS}/expire_nodest_conn`] : []),
     `${tools.ipvsadm} -C 2>/dev/null`,
     // One iproute2 process for every namespace and the dummy interface (-force: go on past one that is gone).
     `{ for ns in $(${scenarioNamespaces}); do echo "netns del $ns"; done; ! [ -e /sys/class/net/${DUMMY_IF} ] || echo 'link del ${DUMMY_IF}'; } | ${tools.ip} -force -batch - 2>/dev/null`,
+    // The kernel tears a namespace down in the background, its veth ends here with it: wait (2 s at
+    // most) so that the next cell's 'link add vh-<name>' does not find the old one ("File exists").
+    `i=0; while set -- /sys/class/net/${VETH_PREFIX}*; [ -e "$1" ] && [ $i -lt 200 ]; do usleep 10000; i=$((i+1)); done`,
     'sysctl -q -w net.ipv4.ip_forward=0',
     'sysctl -q -w net.ipv6.conf.all.forwarding=0',
     // A reloaded module starts from its defaults; a built-in IPVS gets its sysctls and timeouts written back.
@@ -115,6 +121,7 @@ export function cleanCheckCommand(builtIn: BuiltinModules = new Set(), tools: Gu
     'dirty=0',
     `left=$(${scenarioNamespaces} | tr '\\n' ' '); [ -z "$left" ] || { echo "network namespaces left: $left"; dirty=1; }`,
     `[ -e /sys/class/net/${DUMMY_IF} ] && { echo "${DUMMY_IF} still exists"; dirty=1; }`,
+    `set -- /sys/class/net/${VETH_PREFIX}*; [ -e "$1" ] && { echo "veth ends left: $*"; dirty=1; }`,
     // The tables ipvsadm -Ln and -Lnc read and format, read directly (no exec of ipvsadm).
     `s=$(grep -c -E '^(TCP|UDP|SCTP|FWM)' /proc/net/ip_vs); [ "$s" = 0 ] || { echo "$s IPVS services left"; dirty=1; }`,
     `c=$(grep -c -E '^(TCP|UDP|SCTP)' /proc/net/ip_vs_conn); [ "$c" = 0 ] || { echo "$c IPVS connections left"; dirty=1; }`,
