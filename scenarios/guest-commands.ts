@@ -286,8 +286,9 @@ export function serverCommands(s: Scenario, tools: GuestTools = DEFAULT_TOOLS): 
     const table = `${srv.protocol}${v === 6 ? '6' : ''}`;
     const port = srv.port.toString(16).toUpperCase().padStart(4, '0');
     const state = srv.protocol === 'tcp' ? '0A' : '07';
-    listening.push(`grep -q '^ *[0-9]*: [0-9A-F]*:${port} [0-9A-F]*:0000 ${state} ' /proc/$srv${i}/net/${table} 2>/dev/null`);
-    notYet.push(`grep -q '^ *[0-9]*: [0-9A-F]*:${port} [0-9A-F]*:0000 ${state} ' /proc/$srv${i}/net/${table} 2>/dev/null || { echo "server ${srv.name} did not listen on ${addr}:${srv.port}" >&2; cat ${RUN_DIR}/srv-${srv.name}.log >&2; }`);
+    const listens = `grep -q '^ *[0-9]*: [0-9A-F]*:${port} [0-9A-F]*:0000 ${state} ' /proc/$srv${i}/net/${table} 2>/dev/null`;
+    listening.push(listens);
+    notYet.push(`${listens} || { echo "server ${srv.name} did not listen on ${addr}:${srv.port}" >&2; cat ${RUN_DIR}/srv-${srv.name}.log >&2; }`);
   });
   lines.push(`i=0; until ${listening.join(' && ')}; do i=$((i+1)); [ $i -lt 250 ] || { ${notYet.join('; ')}; exit 1; }; usleep 20000; done`);
   return [{ label: s.servers.length === 1 ? `server ${s.servers[0]!.name}` : 'servers', script: lines.join('\n'), timeoutMs: 20_000 }];

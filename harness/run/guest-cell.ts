@@ -1,6 +1,7 @@
 // One kernel x scenario cell as the kernel runner sees it: something that runs on a booted guest and
 // returns how it ended: finished with its result, or broken off by the guest in a phase. Scenarios are one kind (run-kernel.ts), the kernel's own selftests another
 // (harness/selftest); both share the boot, the reuse of one guest, the error cells and the artifacts.
+import type { GuestShellKind } from '../../vm/guest-ssh.ts';
 import type { CellPhase, CellResult, ScenarioInfo, StepResult } from '../../analysis/report/results.ts';
 import type { Guest } from '../../vm/guest.ts';
 import type { LoggedShell } from './guest-shell.ts';
@@ -33,7 +34,7 @@ export interface GuestCell {
    * scripts the harness writes and knows to name iproute2 by its path; dash otherwise (default), which
    * a selftest's `sh` scripts need (ash's applets come before $PATH: its `ip` has no netns).
    */
-  scriptShell?: 'sh' | 'busybox';
+  scriptShell?: GuestShellKind;
   /** Runs on the booted guest. Writes its own artifacts under ctx.dir; a guest failure comes back as `broken`. */
   run(ctx: GuestCellContext): Promise<CellOutcome>;
 }

@@ -1,5 +1,6 @@
 // The runner's view of a booted guest: run a script in the root namespace and keep a log of every
 // command, its exit status and output, which becomes the cell's commands.log.
+import type { GuestShellKind } from '../../vm/guest-ssh.ts';
 import type { GuestCommand } from '../../scenarios/guest-commands.ts';
 import { partTimings } from '../../scenarios/batch.ts';
 import { CommandFailed, GuestUnresponsive } from '../errors.ts';
@@ -15,7 +16,7 @@ export interface ShellResult {
 
 /** What the runner needs from a guest; vm's Guest provides it. */
 export interface GuestExec {
-  exec(command: string, options: { timeoutMs: number; signal?: AbortSignal; shell?: 'sh' | 'busybox' }): Promise<ShellResult>;
+  exec(command: string, options: { timeoutMs: number; signal?: AbortSignal; shell?: GuestShellKind }): Promise<ShellResult>;
 }
 
 // The runner's errors live with the others in harness/errors.ts.
@@ -30,7 +31,7 @@ export class LoggedShell {
   private readonly log: string[] = [];
 
   /** `scriptShell`: what runs each script in the guest (GuestCell.scriptShell): dash, or busybox's ash. */
-  constructor(private readonly guest: GuestExec, private readonly signal?: AbortSignal, readonly fault?: TestFault, private readonly scriptShell: 'sh' | 'busybox' = 'sh') {}
+  constructor(private readonly guest: GuestExec, private readonly signal?: AbortSignal, readonly fault?: TestFault, private readonly scriptShell: GuestShellKind = 'sh') {}
 
   /** Runs a command; throws CommandFailed on a non-zero exit unless the command allows failure. */
   async run(command: GuestCommand): Promise<ShellResult> {
