@@ -95,7 +95,7 @@ export async function bootGuest(opts: BootGuestOptions): Promise<Guest> {
     for (const fn of cleanup.splice(0).reverse()) await fn();
   };
   try {
-    const keys = await generateBootKeys(tmp, opts.signal);
+    const keys = generateBootKeys();
     const initrd = join(tmp, 'initrd.cpio');
     writeBootInitrd(image.path, keys, initrd);
     const consoleLogPath = join(tmp, 'serial.log');

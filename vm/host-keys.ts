@@ -1,10 +1,8 @@
-// Per-boot keys: the guest's SSH host key is generated on the host (dropbearkey) so we know exactly
-// which key to accept; the client key is ephemeral. Neither is ever cached.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { execa } from 'execa';
+// Per-boot keys: the guest's SSH host key is generated on the host (node:crypto, written in
+// dropbear's format) so we know exactly which key to accept; the client key is ephemeral. Neither is
+// ever cached.
+import { generateKeyPairSync } from 'node:crypto';
 import ssh2 from 'ssh2';
-import { VmError } from './errors.ts';
 
 export interface BootKeys {
   /** Dropbear-format private host key, for the guest. */
@@ -40,22 +38,33 @@ export function generateEd25519KeyPair(comment = 'ipvs-harness'): { private: str
   throw new Error('ssh2 generated no valid ed25519 key in 50 attempts');
 }
 
-export async function generateBootKeys(tmpDir: string, signal?: AbortSignal): Promise<BootKeys> {
-  const file = join(tmpDir, 'host_key');
-  const opt = signal ? { cancelSignal: signal } : {};
-  try {
-    await execa('dropbearkey', ['-t', 'ed25519', '-f', file], opt);
-  } catch (err) {
-    throw new VmError('HOST_TOOL_MISSING', `dropbearkey failed (${(err as Error).message}); run \`ipvs-harness setup\` (it installs dropbear-bin)`, { phase: 'image', cause: err });
-  }
-  const pub = await execa('dropbearkey', ['-y', '-f', file], opt);
-  const hostKeyLine = pub.stdout.split('\n').find((l) => l.startsWith('ssh-ed25519 '));
-  if (!hostKeyLine) throw new VmError('IMAGE_BUILD_FAILED', `dropbearkey -y printed no ssh-ed25519 line`, { phase: 'image' });
+/**
+ * The guest's host key in dropbear's own format: string "ssh-ed25519", then one string holding the
+ * 32-byte seed and the 32-byte public key (dropbear's buf_put_ed25519_priv_key; what `dropbearkey -t
+ * ed25519` writes). Made here rather than by two `dropbearkey` runs: ~40 ms less per boot.
+ */
+export function dropbearEd25519Key(seed: Buffer, pub: Buffer): Buffer {
+  if (seed.length !== 32 || pub.length !== 32) throw new Error(`an ed25519 seed and public key are 32 bytes each, not ${seed.length} and ${pub.length}`);
+  return Buffer.concat([sshString(Buffer.from('ssh-ed25519')), sshString(Buffer.concat([seed, pub]))]);
+}
+
+function sshString(b: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(b.length);
+  return Buffer.concat([len, b]);
+}
+
+export function generateBootKeys(): BootKeys {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const jwk = privateKey.export({ format: 'jwk' });
+  const seed = Buffer.from(jwk.d!, 'base64url');
+  const pub = Buffer.from(jwk.x!, 'base64url');
+  const hostKeyBlob = Buffer.concat([sshString(Buffer.from('ssh-ed25519')), sshString(pub)]);
   const client = generateEd25519KeyPair();
   return {
-    hostKeyDropbear: readFileSync(file),
-    hostKeyBlob: publicKeyBlob(hostKeyLine),
-    hostKeyLine: hostKeyLine.split(' ').slice(0, 2).join(' '),
+    hostKeyDropbear: dropbearEd25519Key(seed, pub),
+    hostKeyBlob,
+    hostKeyLine: `ssh-ed25519 ${hostKeyBlob.toString('base64')}`,
     clientPrivateKey: client.private,
     clientPublicKeyLine: client.public,
   };

@@ -92,5 +92,15 @@ export function addBaseFiles(cpio: CpioWriter): void {
   cpio.file('etc/shells', '/bin/sh\n/bin/dash\n/bin/ash\n');
   cpio.file('etc/hosts', '127.0.0.1 localhost guest\n');
   cpio.file('etc/nsswitch.conf', 'passwd: files\ngroup: files\nhosts: files\n');
+  // Mounted by init's one `mount -a`, in this order (vm/guest/init.sh.tpl mounts /proc and /dev first).
+  cpio.file('etc/fstab', [
+    'sysfs /sys sysfs defaults 0 0',
+    'devpts /dev/pts devpts defaults 0 0',
+    'tmpfs /run tmpfs mode=0755 0 0',
+    'tmpfs /tmp tmpfs defaults 0 0',
+    'tmpfs /dev/shm tmpfs defaults 0 0',
+    'tracefs /sys/kernel/tracing tracefs defaults 0 0',
+    'debugfs /sys/kernel/debug debugfs defaults 0 0',
+  ].join('\n') + '\n');
   cpio.dir('etc/dropbear', 0o700);
 }

@@ -19,7 +19,7 @@ import type { ResolvedKernel } from './resolved-kernel.ts';
 import { bpftraceReleaseFor, ensureBpftraceBundle, GUEST_BPFTRACE_BIN, type BpftraceBundle } from './bpftrace-bundle.ts';
 
 /** Bump when the image layout changes in a way the input hash cannot see. */
-export const IMAGE_FORMAT_VERSION = 6;
+export const IMAGE_FORMAT_VERSION = 7;
 const INIT_TEMPLATE = new URL('./guest/init.sh.tpl', import.meta.url);
 
 export interface GuestImageOptions {
@@ -66,11 +66,12 @@ async function plan(kernel: ResolvedKernel, opts: GuestImageOptions): Promise<Pl
   }
   const dep = kernel.modulesDir ? readModulesDep(kernel.modulesDir) : new Map();
   const shipped = loadOrder(dep, [...SHIPPED_MODULES, ...(opts.extraModules ?? [])]);
-  const boot = loadOrder(dep, NETWORK_MODULES).map((e) => guestModulePath(e.path));
+  const bootOrder = loadOrder(dep, NETWORK_MODULES);
+  const boot = bootOrder.map((e) => guestModulePath(e.path));
   const aliasFile = kernel.modulesDir ? join(kernel.modulesDir, 'modules.alias') : '';
   const modulesAlias = aliasFile && existsSync(aliasFile) ? guestModulesAlias(readFileSync(aliasFile, 'utf8'), new Set(shipped.map((e) => e.name))) : '';
   const template = readFileSync(INIT_TEMPLATE, 'utf8');
-  const initScript = template.replaceAll('@@BOOT_MODULES@@', boot.join(' ')).replaceAll('@@RELEASE@@', kernel.release);
+  const initScript = template.replaceAll('@@BOOT_MODULES@@', bootOrder.map((e) => e.name).join(' ')).replaceAll('@@RELEASE@@', kernel.release);
   return {
     binaries,
     modules: shipped.map((e) => ({ hostPath: join(kernel.modulesDir!, e.path), guestRel: guestModulePath(e.path), name: e.name })),

@@ -7,12 +7,13 @@ import { shellJoin, shellQuote } from './shell-quote.ts';
 
 describe('qemuArgs', () => {
   const base = { kernelImage: '/k', initrd: '/i', consoleLog: '/c.log', qmpSocket: '/q.sock', memoryMb: 512, name: 'ipvs-harness-x' };
-  it('always has -no-reboot, panic=-1, single-threaded TCG and a 127.0.0.1-only forward on port 0', () => {
+  it('always has -no-reboot, panic=-1, single-threaded TCG on q35 without erms/fsrm and a 127.0.0.1-only forward on port 0', () => {
     const a = qemuArgs({ ...base, accel: 'tcg', kernelArgs: ['ipvsharness.nossh=1'] });
     expect(a).toContain('-no-reboot');
     expect(a[a.indexOf('-append') + 1]).toBe('console=ttyS0 panic=-1 mitigations=off no_timer_check ipvsharness.nossh=1');
-    expect(a.slice(a.indexOf('-accel'), a.indexOf('-accel') + 4)).toEqual(['-accel', 'tcg', '-cpu', 'max,cx16=off']);
+    expect(a.slice(a.indexOf('-accel'), a.indexOf('-accel') + 4)).toEqual(['-accel', 'tcg', '-cpu', 'max,cx16=off,erms=off,fsrm=off']);
     expect(a[a.indexOf('-smp') + 1]).toBe('1');
+    expect(a[a.indexOf('-M') + 1]).toBe('q35');
     expect(a).toContain('user,id=n0,hostfwd=tcp:127.0.0.1:0-:22');
   });
   it('uses -cpu host only with KVM', () => {
