@@ -18,7 +18,7 @@ import { endAtMarker, sortBpftraceCalls } from '../../analysis/bpftrace-calls.ts
 import { CommandFailed, SetupFailed, TracerFailed } from '../errors.ts';
 import { tracerAgreement } from '../../analysis/tracer-agreement.ts';
 import { LoggedShell, type ShellResult } from './guest-shell.ts';
-import { concludeStep, isStepPart, planStep, type MarkerSink, type StepPlan } from './run-step.ts';
+import { aliasShared, concludeStep, isStepPart, planStep, shareReads, type MarkerSink, type StepPlan } from './run-step.ts';
 import { judgeTrace } from './judge-trace.ts';
 import { BAD_PROBE } from './test-fault.ts';
 import type { TracerPlan } from './run-plan.ts';
@@ -222,7 +222,9 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
       const stepPlan = planStep(s, step, markers);
       const startedMs = Date.now();
       const label = [...(pending.some((x) => x.name === 'start') ? ['start tracing'] : []), ...(previous ? [`after ${previous.plan.step.name}`] : []), `before ${step.name}`].join(' + ');
-      const ready = await send(label, [...pending, ...stepPlan.before]);
+      // The previous step's closing reads double as this step's opening ones (run-step.ts, shareReads).
+      const between = shareReads(pending, stepPlan.before);
+      const ready = aliasShared(await send(label, between.parts), between.shared);
       takeListed(ready);
       conclude(ready);
       const run = await shell.runAllowingFailure(stepPlan.command);
