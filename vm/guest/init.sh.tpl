@@ -65,8 +65,14 @@ mgmt=$(busybox unshare --net=/run/netns/mgmt busybox sh -c '
   while ! listening && [ $i -lt 400 ]; do usleep 5000; i=$((i + 1)); done
   stage ssh-ready
 ' init-mgmt "$ssh" &)
-busybox ip link set eth0 netns "$mgmt" || echo "ipvs-harness: moving eth0 to the management namespace failed"
-echo go > /run/mgmt.go
+# Without a pid the shell never started: nobody would open the fifo, and init must not block on it
+# (the host then reports BOOT_TIMEOUT with this console line).
+if [ -n "$mgmt" ]; then
+  busybox ip link set eth0 netns "$mgmt" || echo "ipvs-harness: moving eth0 to the management namespace failed"
+  echo go > /run/mgmt.go
+else
+  echo "ipvs-harness: the management namespace's shell did not start"
+fi
 
 # PID 1 must not exit; reap orphans while waiting.
 while :; do wait; sleep 3600; done
