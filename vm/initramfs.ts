@@ -71,7 +71,8 @@ async function plan(kernel: ResolvedKernel, opts: GuestImageOptions): Promise<Pl
   const aliasFile = kernel.modulesDir ? join(kernel.modulesDir, 'modules.alias') : '';
   const modulesAlias = aliasFile && existsSync(aliasFile) ? guestModulesAlias(readFileSync(aliasFile, 'utf8'), new Set(shipped.map((e) => e.name))) : '';
   const template = readFileSync(INIT_TEMPLATE, 'utf8');
-  const initScript = template.replaceAll('@@BOOT_MODULES@@', bootOrder.map((e) => e.name).join(' ')).replaceAll('@@RELEASE@@', kernel.release);
+  // One `modprobe -a` by name, in load order; it finds the files through the shipped modules.dep.
+  const initScript = template.replaceAll('@@BOOT_MODULES@@', bootOrder.map((e) => e.name).join(' '));
   return {
     binaries,
     modules: shipped.map((e) => ({ hostPath: join(kernel.modulesDir!, e.path), guestRel: guestModulePath(e.path), name: e.name })),
