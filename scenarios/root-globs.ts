@@ -7,8 +7,11 @@
 
 /** Whether ftrace's glob (`*` and `[chars]`, whole name) matches `name`. */
 export function globMatches(glob: string, name: string): boolean {
-  const re = new RegExp(`^${glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-  return re.test(name);
+  return globRegExp(glob).test(name);
+}
+
+function globRegExp(glob: string): RegExp {
+  return new RegExp(`^${glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
 }
 
 /** Candidate patterns for one root: the family digit as a class, the middle word as a star, both. */
@@ -85,7 +88,8 @@ export function rootPatterns(roots: readonly string[], universe: ReadonlySet<str
   const pairs = roots.flatMap((a, i) => roots.slice(i + 1).flatMap((b) => (a.startsWith('ip_vs_') && b.startsWith('ip_vs_') ? pairCandidates(a, b) : [])));
   for (const c of [...roots.flatMap(candidates), ...pairs, ...setCandidates(roots)]) {
     if (cover.has(c) || !c.startsWith('ip_vs_')) continue;
-    const hits = names.filter((n) => globMatches(c, n));
+    const re = globRegExp(c);
+    const hits = names.filter((n) => re.test(n));
     if (hits.length > 0 && hits.every((h) => want.has(h))) cover.set(c, hits);
   }
   const left = new Set(roots);
