@@ -49,8 +49,11 @@ export const MAX_COMMAND_LINE = 8000;
 
 /** The remote command line: enter the root network namespace (PID 1's) unless asked otherwise. */
 export function wrapGuestCommand(command: string, namespace: GuestNamespace, shell: GuestShellKind = 'sh'): string {
-  const sh = shell === 'busybox' ? '/bin/busybox sh' : '/bin/sh';
-  return enterNamespace(namespace, `${sh} -c ${shellQuote(innerCommand(command))}`);
+  return enterNamespace(namespace, `${shellPath(shell)} -c ${shellQuote(innerCommand(command))}`);
+}
+
+function shellPath(shell: GuestShellKind): string {
+  return shell === 'busybox' ? '/bin/busybox sh' : '/bin/sh';
 }
 
 function innerCommand(command: string): string {
@@ -69,7 +72,7 @@ function enterNamespace(namespace: GuestNamespace, line: string): string {
 export function guestCommandLine(command: string, namespace: GuestNamespace, shell: GuestShellKind = 'sh'): { line: string; stdin?: string } {
   const line = wrapGuestCommand(command, namespace, shell);
   if (line.length <= MAX_COMMAND_LINE) return { line };
-  const sh = shell === 'busybox' ? '/bin/busybox sh' : '/bin/sh';
+  const sh = shellPath(shell);
   const runFile = `f=$(mktemp /tmp/ipvsh-cmd.XXXXXX) || exit 125; cat > "$f" || { rm -f "$f"; exit 125; }; ${sh} "$f" </dev/null; rc=$?; rm -f "$f"; exit $rc`;
   return { line: enterNamespace(namespace, `${sh} -c ${shellQuote(runFile)}`), stdin: `${innerCommand(command)}\n` };
 }

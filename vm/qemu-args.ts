@@ -27,7 +27,7 @@ export const BASE_KERNEL_ARGS = ['console=ttyS0', 'panic=-1', 'mitigations=off',
 // erms/fsrm off: with them the kernel copies and clears memory with `rep movsb`/`rep stosb`, and TCG
 // runs a rep-prefixed string instruction one element per iteration, so a byte at a time; without
 // them it picks `rep movsq`/`rep stosq`, eight bytes per iteration. Unpacking the 20 MB image went
-// from ~0.3 s to ~0.12 s on debian:5.10 (docs/vm.md, "Where a boot's time goes").
+// from ~0.3 s to ~0.12 s on debian:5.10 (docs/vm.md, "QEMU").
 export const TCG_CPU = 'max,cx16=off,erms=off,fsrm=off';
 
 export function qemuArgs(i: QemuArgsInput): string[] {
@@ -38,7 +38,7 @@ export function qemuArgs(i: QemuArgsInput): string[] {
     '-smp', '1',
     '-m', String(i.memoryMb),
     // q35, not pc: on pc the first PCI device's interrupt goes through PIIX's ACPI link devices, whose
-    // AML took ~0.25 s under TCG at virtio_pci's probe (docs/vm.md, "Where a boot's time goes").
+    // AML took ~0.25 s under TCG at virtio_pci's probe (docs/vm.md, "QEMU").
     '-M', 'q35',
     '-nodefaults', '-no-user-config',
     '-display', 'none',

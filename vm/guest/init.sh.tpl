@@ -35,8 +35,8 @@ hostname guest
 # Management namespace: eth0 and the SSH server live here so SSH traffic never crosses the IPVS hooks
 # of the root namespace, where scenarios run (`nsenter --net=/proc/1/ns/net`). Done with busybox's
 # static applets: each exec of the dynamically linked iproute2 costs ~60 ms under TCG against ~5 ms
-# for busybox, and every process spawned here is on the boot's critical path (docs/vm.md, "Where a
-# boot's time goes").
+# for busybox, and every process spawned here is on the boot's critical path (docs/vm.md,
+# "Boot and console" and "Timings").
 busybox ip link set lo up
 mkdir -p /run/netns && : > /run/netns/mgmt
 busybox mkfifo /run/mgmt.go
