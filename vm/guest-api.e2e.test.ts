@@ -61,6 +61,24 @@ describe('a booted guest (debian:6.12)', () => {
     expect((await guest.exec('echo still-alive')).stdout).toBe('still-alive\n');
   });
 
+  it('runs scripts through one script session: root namespace, its own statuses, a timeout, then more scripts', async () => {
+    const session = guest.scriptSession();
+    const ash = { shell: 'busybox' as const, timeoutMs: 20_000 };
+    const a = await session.exec('ls /sys/class/net; echo err >&2; exit 4', ash);
+    expect(a.stdout.split('\n')).not.toContain('eth0');
+    expect(a).toMatchObject({ stderr: 'err\n', exitCode: 4, timedOut: false });
+    // One shell: the pid of the script's parent is the same for every script.
+    const p1 = (await session.exec('echo $PPID', ash)).stdout;
+    const p2 = (await session.exec('echo $PPID', ash)).stdout;
+    expect(p1).toBe(p2);
+    const t = await session.exec('sleep 30', { ...ash, timeoutMs: 500 });
+    expect(t.timedOut).toBe(true);
+    const b = await session.exec('/usr/sbin/ipvsadm -Ln | head -1; ls /tmp | grep -c ipvsh-script', ash);
+    expect(b.stdout).toMatch(/^IP Virtual Server version/);
+    expect(b.stdout.trim().split('\n').at(-1)).toBe('0');
+    session.close();
+  });
+
   it('refuses a host key other than the one generated for this guest', async () => {
     const client = generateEd25519KeyPair();
     const wrong = generateEd25519KeyPair();

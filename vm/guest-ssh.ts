@@ -4,78 +4,13 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { VmError } from './errors.ts';
 import type { VmEvent } from './events.ts';
+import { ScriptSession } from './script-session.ts';
+import { guestCommandLine, MAX_COMMAND_LINE, type ExecOptions, type ExecResult } from './guest-command-line.ts';
 import { shellQuote } from './shell-quote.ts';
 import type { SshSession } from './ssh-client.ts';
 
-export type GuestNamespace = 'root' | 'management';
-
-export interface ExecOptions {
-  /** Default 60 s. On timeout the result has timedOut: true and exitCode null (no throw). */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-  /** 'root' (default): where scenarios and IPVS live. 'management': where eth0 and sshd live. */
-  namespace?: GuestNamespace;
-  /**
-   * The shell that runs the command: /bin/sh, dash (default: what a user's command gets), or
-   * 'busybox': busybox's static ash, for the harness's own scripts (it starts in ~4 ms under TCG,
-   * dash in ~30 ms, once per exec). Its applets come before $PATH, so a bare `ip` or `tc` there would
-   * be busybox's: those scripts name iproute2 by its path.
-   */
-  shell?: GuestShellKind;
-  stdin?: Buffer | string;
-  onStdout?: (chunk: Buffer) => void;
-  onStderr?: (chunk: Buffer) => void;
-}
-
-export interface ExecResult {
-  command: string;
-  stdout: string;
-  stderr: string;
-  exitCode: number | null;
-  signal: string | null;
-  durationMs: number;
-  timedOut: boolean;
-}
-
-const GUEST_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
-
-export type GuestShellKind = 'sh' | 'busybox';
-
-/**
- * The longest command line sent as such. dropbear refuses a longer one ("String too long": its
- * MAX_CMD_LEN is 9000 bytes) and closes the session; a longer command goes on stdin instead.
- */
-export const MAX_COMMAND_LINE = 8000;
-
-/** The remote command line: enter the root network namespace (PID 1's) unless asked otherwise. */
-export function wrapGuestCommand(command: string, namespace: GuestNamespace, shell: GuestShellKind = 'sh'): string {
-  return enterNamespace(namespace, `${shellPath(shell)} -c ${shellQuote(innerCommand(command))}`);
-}
-
-function shellPath(shell: GuestShellKind): string {
-  return shell === 'busybox' ? '/bin/busybox sh' : '/bin/sh';
-}
-
-function innerCommand(command: string): string {
-  return `PATH=${GUEST_PATH}; export PATH; cd /root; ${command}`;
-}
-
-function enterNamespace(namespace: GuestNamespace, line: string): string {
-  return namespace === 'management' ? line : `exec /bin/nsenter --net=/proc/1/ns/net ${line}`;
-}
-
-/**
- * The command line and stdin for a command: itself when it fits on dropbear's command line, else a
- * short line that saves what comes on stdin to a file and runs that file (stdin /dev/null, as an
- * empty stdin), removing it after.
- */
-export function guestCommandLine(command: string, namespace: GuestNamespace, shell: GuestShellKind = 'sh'): { line: string; stdin?: string } {
-  const line = wrapGuestCommand(command, namespace, shell);
-  if (line.length <= MAX_COMMAND_LINE) return { line };
-  const sh = shellPath(shell);
-  const runFile = `f=$(mktemp /tmp/ipvsh-cmd.XXXXXX) || exit 125; cat > "$f" || { rm -f "$f"; exit 125; }; ${sh} "$f" </dev/null; rc=$?; rm -f "$f"; exit $rc`;
-  return { line: enterNamespace(namespace, `${sh} -c ${shellQuote(runFile)}`), stdin: `${innerCommand(command)}\n` };
-}
+export { guestCommandLine, MAX_COMMAND_LINE, wrapGuestCommand } from './guest-command-line.ts';
+export type { ExecOptions, ExecResult, GuestNamespace, GuestShellKind } from './guest-command-line.ts';
 
 export class GuestSsh {
   constructor(
@@ -86,7 +21,7 @@ export class GuestSsh {
   ) {}
 
   /** A command on a dead guest would wait for an SSH channel that never closes: race QEMU's exit. */
-  private async raceGuest<T>(p: Promise<T>): Promise<T> {
+  protected async raceGuest<T>(p: Promise<T>): Promise<T> {
     try {
       return await Promise.race([p, this.guestGone]);
     } catch (err) {
@@ -121,6 +56,18 @@ export class GuestSsh {
       throw new VmError('SSH_FAILED', `the SSH channel of "${command}" closed without an exit status (connection lost)`, { phase: 'command' });
     }
     return { command, stdout: raw.stdout.toString('utf8'), stderr: raw.stderr.toString('utf8'), exitCode: raw.exitCode, signal: raw.signal, durationMs: raw.durationMs, timedOut: raw.timedOut };
+  }
+
+  /**
+   * A long-lived shell for the harness's own scripts (busybox's ash, root namespace): each script
+   * skips the cost of a channel of its own. Other commands pass through to exec(). Close it after use.
+   */
+  scriptSession(): ScriptSession {
+    return new ScriptSession((command, handlers) => this.session.open(command, handlers), {
+      emit: this.emitEvent,
+      race: (p) => this.raceGuest(p),
+      fallback: (command, opts) => this.exec(command, opts),
+    });
   }
 
   /** Writes a host file (path) or bytes to `remotePath` in the guest. */

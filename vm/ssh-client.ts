@@ -31,6 +31,22 @@ export interface RawExecOptions {
   onStderr?: (chunk: Buffer) => void;
 }
 
+/** A long-lived channel: a remote process whose stdin stays open (vm/script-session.ts). */
+export interface SshStream {
+  write(data: string | Buffer): void;
+  /** Stops the remote process (KILL, where the server takes signals) and closes the channel. */
+  kill(): void;
+  /** Closes stdin; the remote process sees EOF. */
+  end(): void;
+}
+
+export interface SshStreamHandlers {
+  onStdout: (chunk: Buffer) => void;
+  onStderr: (chunk: Buffer) => void;
+  /** The channel closed: the remote process ended (exit status or signal, when the server said), or the connection dropped. */
+  onClose: (exitCode: number | null, signal: string | null) => void;
+}
+
 export class SshSession {
   private closed = false;
   private constructor(private readonly client: ssh2.Client) {}
@@ -140,6 +156,37 @@ export class SshSession {
         ch.on('close', () => done());
         if (opts.stdin !== undefined) ch.end(opts.stdin);
         else ch.end();
+      });
+    });
+  }
+
+  /** Starts `command` on its own channel and leaves its stdin open. */
+  open(command: string, handlers: SshStreamHandlers): Promise<SshStream> {
+    return new Promise<SshStream>((resolve, reject) => {
+      if (this.closed) return reject(new VmError('SSH_FAILED', 'the SSH session is closed', { phase: 'command' }));
+      this.client.exec(command, (e, ch) => {
+        if (e) return reject(new VmError('SSH_FAILED', `could not start "${command}" over SSH: ${e.message}`, { phase: 'command', cause: e }));
+        let exitCode: number | null = null;
+        let signal: string | null = null;
+        ch.on('data', handlers.onStdout);
+        ch.stderr.on('data', handlers.onStderr);
+        ch.on('exit', (code: number | null, sig?: string) => {
+          if (typeof code === 'number') exitCode = code;
+          if (sig) signal = sig;
+        });
+        ch.on('close', () => handlers.onClose(exitCode, signal));
+        resolve({
+          write: (data) => void ch.write(data),
+          kill: () => {
+            try {
+              ch.signal('KILL');
+            } catch {
+              // Not every server supports signals; closing the channel is enough for us.
+            }
+            ch.close();
+          },
+          end: () => void ch.end(),
+        });
       });
     });
   }

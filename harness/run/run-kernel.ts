@@ -145,7 +145,9 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
       }
       opts.reporter.onScenarioStart(ref);
       const consoleStart = consoleLength(guest);
-      const shell = new LoggedShell(guest, opts.signal, testFault, item.scriptShell);
+      // The cell's scripts share one guest shell (vm/script-session.ts); other commands take their own channel.
+      const session = guest.scriptSession();
+      const shell = new LoggedShell(session, opts.signal, testFault, item.scriptShell);
       const started = Date.now();
       let cell: CellResult;
       let keepGuest = !guests.freshBoot;
@@ -174,6 +176,7 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
         if (!info.details) info.details = tail(guest);
         cell = { ...errorCell(spec, item.name, info, guest.kernel.release), durationMs: Date.now() - started, steps: finished };
       }
+      session.close();
       writeAtomic(join(out, dir, 'commands.log'), shell.text());
       cell.artifacts.commands = join(dir, 'commands.log');
       if (guest) {
