@@ -102,7 +102,7 @@ describe('parseScenario', () => {
       .replace('port: 80, realServers', 'port: 80, method: tun, realServers')
       .replace('gateway: 10.244.1.1 }', 'gateway: 10.244.1.1, vips: [10.96.0.10], vipDevice: tunl0 }');
     expect(problems(ok)).toEqual([]);
-    expect(topologyCommands(parseScenario(ok, 't.yaml'))[0]!.script).toContain("ip -n rs1 -batch - <<'IPVSH_BATCH'\nlink set lo up\naddr add 10.244.1.2 peer 10.244.1.1/32 dev eth0\nlink set eth0 up\nroute add default via 10.244.1.1 dev eth0\nlink set tunl0 up\naddr add 10.96.0.10/32 dev tunl0\nIPVSH_BATCH\nnsenter --net=/run/netns/rs1 sysctl -q -w net.ipv4.conf.all.rp_filter=0");
+    expect(topologyCommands(parseScenario(ok, 't.yaml'))[0]!.script).toContain("nsenter --net=/run/netns/rs1 /bin/busybox sh -c 'set -e\nip link set lo up\nip addr add 10.244.1.2 peer 10.244.1.1/32 dev eth0\nip link set eth0 up\nip route add default via 10.244.1.1 dev eth0\nip link set tunl0 up\nip addr add 10.96.0.10/32 dev tunl0\nsysctl -q -w net.ipv4.conf.all.rp_filter=0\nsysctl -q -w net.ipv4.conf.tunl0.rp_filter=0'");
   });
 
   it('reports YAML syntax errors with their line', () => {
@@ -117,7 +117,7 @@ describe('parseScenario', () => {
 describe('guest command plans', () => {
   const s = parseScenario(minimal, 'tiny.yaml');
 
-  it('builds the kube-proxy style topology in one iproute2 batch on the node and one per namespace', () => {
+  it('builds the kube-proxy style topology in one iproute2 batch on the node and one busybox shell per namespace', () => {
     const script = topologyCommands(s)[0]!.script;
     expect(script).toBe([
       'set -e', 'mkdir -p /run/ipvsh',
@@ -125,9 +125,9 @@ describe('guest command plans', () => {
       'link add kube-ipvs0 type dummy', 'addr add 10.96.0.10/32 dev kube-ipvs0',
       'netns add rs1', 'link add vh-rs1 type veth peer name eth0 netns rs1', 'addr add 10.244.1.1 peer 10.244.1.2/32 dev vh-rs1', 'link set vh-rs1 up',
       'IPVSH_BATCH',
-      "/usr/sbin/ip -n rs1 -batch - <<'IPVSH_BATCH'",
-      'link set lo up', 'addr add 10.244.1.2 peer 10.244.1.1/32 dev eth0', 'link set eth0 up', 'route add default via 10.244.1.1 dev eth0',
-      'IPVSH_BATCH',
+      // Inside: busybox's ip applets in one shell (IPv6 namespaces keep `ip -n <ns> -batch`, for nodad).
+      "nsenter --net=/run/netns/rs1 /bin/busybox sh -c 'set -e",
+      'ip link set lo up', 'ip addr add 10.244.1.2 peer 10.244.1.1/32 dev eth0', 'ip link set eth0 up', "ip route add default via 10.244.1.1 dev eth0'",
       // The namespace's anchor (procNetTables reads its tables through /proc/<pid>/net).
       'nsenter --net=/run/netns/rs1 sleep 1000000 </dev/null >/dev/null 2>&1 &',
       'echo $! > /run/ipvsh/ns-rs1.pid',
