@@ -20,7 +20,12 @@ export interface QemuArgsInput {
 
 // no_timer_check: on a busy host the emulated timer misses the kernel's early IO-APIC check window and
 // it panics with "IO-APIC + timer doesn't work!" (seen on 6.12 with the host at load 4).
-export const BASE_KERNEL_ARGS = ['console=ttyS0', 'panic=-1', 'mitigations=off', 'no_timer_check'];
+// cryptomgr.notests: the crypto API's self-tests of every algorithm the kernel registers (Debian's
+// kernels run them at boot: crypto_algapi_init and crypto_kdf108_init took ~0.7 s of initcalls on
+// debian:6.1 under TCG) are skipped; no IPVS path uses the crypto API, and a kernel booted with
+// fips=1 runs them anyway. Bare boots get it too, so it lowers bench:boot's baseline as much as our
+// boot (docs/vm.md, "QEMU").
+export const BASE_KERNEL_ARGS = ['console=ttyS0', 'panic=-1', 'mitigations=off', 'no_timer_check', 'cryptomgr.notests=1'];
 
 // QEMU 7.2's TCG corrupts EFLAGS around `cmpxchg16b` (SLUB's fast path): Debian's 6.12.95 cloud
 // kernel double-faulted or oopsed in about half of the boots with -cpu max; with cx16 off, 0 of 10.
