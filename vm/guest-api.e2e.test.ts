@@ -76,7 +76,7 @@ describe('a booted guest (debian:6.12)', () => {
     const b = await session.exec('/usr/sbin/ipvsadm -Ln | head -1; ls /tmp | grep -c ipvsh-script', ash);
     expect(b.stdout).toMatch(/^IP Virtual Server version/);
     expect(b.stdout.trim().split('\n').at(-1)).toBe('0');
-    session.close();
+    await session.close();
   });
 
   it('refuses a host key other than the one generated for this guest', async () => {

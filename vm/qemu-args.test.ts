@@ -10,7 +10,7 @@ describe('qemuArgs', () => {
   it('always has -no-reboot, panic=-1, single-threaded TCG on q35 without erms/fsrm and a 127.0.0.1-only forward on port 0', () => {
     const a = qemuArgs({ ...base, accel: 'tcg', kernelArgs: ['ipvsharness.nossh=1'] });
     expect(a).toContain('-no-reboot');
-    expect(a[a.indexOf('-append') + 1]).toBe('console=ttyS0 panic=-1 mitigations=off no_timer_check ipvsharness.nossh=1');
+    expect(a[a.indexOf('-append') + 1]).toBe('console=ttyS0 panic=-1 mitigations=off no_timer_check cryptomgr.notests=1 ipvsharness.nossh=1');
     expect(a.slice(a.indexOf('-accel'), a.indexOf('-accel') + 4)).toEqual(['-accel', 'tcg', '-cpu', 'max,cx16=off,erms=off,fsrm=off']);
     expect(a[a.indexOf('-smp') + 1]).toBe('1');
     expect(a[a.indexOf('-M') + 1]).toBe('q35');

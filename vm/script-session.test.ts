@@ -51,7 +51,7 @@ describe.runIf(existsSync(BUSYBOX_HOST))('ScriptSession over a local busybox ash
     const c = await session.exec('echo "[$X] $(pwd)"', ash);
     expect(c.stdout).toBe('[] /root\n');
     expect(shells()).toBe(1);
-    session.close();
+    await session.close();
   });
 
   it('gives a script an empty stdin, whatever follows it on the channel', async () => {
@@ -59,7 +59,7 @@ describe.runIf(existsSync(BUSYBOX_HOST))('ScriptSession over a local busybox ash
     const [r, s] = await Promise.all([session.exec('cat; echo "read: $?"', ash), session.exec('echo second', ash)]);
     expect(r.stdout).toBe('read: 0\n');
     expect(s.stdout).toBe('second\n');
-    session.close();
+    await session.close();
   });
 
   it('keeps output that looks like a marker, heredoc delimiters and large output intact', async () => {
@@ -69,7 +69,7 @@ describe.runIf(existsSync(BUSYBOX_HOST))('ScriptSession over a local busybox ash
     expect(r.stdout.startsWith('IPVSH_0000000000000000 7\n\n\n')).toBe(true);
     expect(r.stdout.length).toBe('IPVSH_0000000000000000 7\n\n\n'.length + 1_000_000);
     expect(r.exitCode).toBe(0);
-    session.close();
+    await session.close();
   });
 
   it('times a script out, stops its shell, and starts a new one for the next script', async () => {
@@ -79,7 +79,7 @@ describe.runIf(existsSync(BUSYBOX_HOST))('ScriptSession over a local busybox ash
     const next = await session.exec('echo after', ash);
     expect(next).toMatchObject({ stdout: 'after\n', exitCode: 0 });
     expect(shells()).toBe(2);
-    session.close();
+    await session.close();
   });
 
   it('starts a new shell when the last one died between scripts', async () => {
@@ -89,7 +89,7 @@ describe.runIf(existsSync(BUSYBOX_HOST))('ScriptSession over a local busybox ash
     await new Promise((r) => setTimeout(r, 100));
     expect((await session.exec('echo again', ash)).stdout).toBe('again\n');
     expect(shells()).toBe(2);
-    session.close();
+    await session.close();
   });
 
   it('rejects an aborted script and passes other commands through to exec', async () => {
@@ -103,7 +103,7 @@ describe.runIf(existsSync(BUSYBOX_HOST))('ScriptSession over a local busybox ash
     expect((await session.exec('ls', { shell: 'busybox', namespace: 'management' })).stdout).toBe('fallback');
     expect((await session.exec('cat', { shell: 'busybox', stdin: 'x' })).stdout).toBe('fallback');
     expect(fellBack).toEqual(['uname -r', 'ls', 'cat']);
-    session.close();
+    await session.close();
     expect((await session.exec('true', ash)).stdout).toBe('fallback');
   });
 

@@ -93,8 +93,15 @@ interface Running {
   settle: (outcome: Outcome) => void;
 }
 
+/** How long a shell that was ended or killed may take to close its channel before the next command goes on. */
+const CLOSE_WAIT_MS = 5000;
+
 export class ScriptSession {
   private stream: SshStream | undefined;
+  /** The current shell's channel has closed. */
+  private streamClosed: Promise<void> = Promise.resolve();
+  /** An ended or killed shell's channel closing: every later command waits for it (see settle()). */
+  private closing: Promise<void> = Promise.resolve();
   private running: Running | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -104,30 +111,60 @@ export class ScriptSession {
   /** Runs `command` like Guest.exec; scripts in busybox's ash in the root namespace go down the session. */
   exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const own = opts.shell === 'busybox' && (opts.namespace ?? 'root') === 'root' && opts.stdin === undefined && !opts.onStdout && !opts.onStderr;
-    if (!own || this.closed) return this.hooks.fallback(command, opts);
-    const run = this.queue.then(() => this.runScript(command, opts));
+    const run = this.queue.then(async () => {
+      await this.settle();
+      return own && !this.closed ? this.runScript(command, opts) : this.hooks.fallback(command, opts);
+    });
     this.queue = run.catch(() => {});
     return run;
   }
 
-  /** Ends the shell (EOF on its stdin). Later commands take channels of their own. */
-  close(): void {
+  /**
+   * Ends the shell (EOF on its stdin) and resolves once its channel has closed, so that the next
+   * command's channel does not cross it. Later commands take channels of their own.
+   */
+  async close(): Promise<void> {
     this.closed = true;
-    this.stream?.end();
+    this.retire((s) => s.end());
+    await this.queue;
+    await this.settle();
+  }
+
+  /**
+   * Waits (at most CLOSE_WAIT_MS) for an ended or killed shell's channel to close. dropbear 2022.83
+   * dropped the whole connection, in about one try in fifteen, when a new channel's exec request
+   * reached it between the old channel's EOF and the exit of that channel's process.
+   */
+  private async settle(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.closing, new Promise<void>((r) => { timer = setTimeout(r, CLOSE_WAIT_MS); })]);
+    clearTimeout(timer);
+  }
+
+  /** Stops using the current shell: `how` ends or kills it; later commands wait for its channel to close. */
+  private retire(how: (s: SshStream) => void): void {
+    const stream = this.stream;
+    if (!stream) return;
     this.stream = undefined;
+    this.closing = this.streamClosed;
+    how(stream);
   }
 
   private async ensureStream(): Promise<SshStream> {
     if (this.stream) return this.stream;
+    let onClosed!: () => void;
+    const closed = new Promise<void>((r) => { onClosed = r; });
     const stream = await this.hooks.race(this.open(SESSION_COMMAND, {
       onStdout: (d) => this.received('out', d),
       onStderr: (d) => this.received('err', d),
       onClose: () => {
+        onClosed();
         if (this.stream === stream) this.stream = undefined;
         this.running?.settle('closed');
       },
     }));
     this.stream = stream;
+    this.streamClosed = closed;
     return stream;
   }
 
@@ -167,8 +204,7 @@ export class ScriptSession {
     const durationMs = Math.round(performance.now() - started);
     if (kind === 'timeout' || kind === 'aborted') {
       // The shell is mid-script: stop it, and let the next script start a new one.
-      this.stream = undefined;
-      stream.kill();
+      this.retire((s) => s.kill());
       if (kind === 'aborted') throw abortedError('command', opts.signal!);
       this.hooks.emit({ kind: 'command-end', command, exitCode: null, durationMs, timedOut: true });
       return { command, stdout: out.text(), stderr: err.text(), exitCode: null, signal: null, durationMs, timedOut: true };

@@ -135,10 +135,14 @@ export class SshSession {
       const timer = setTimeout(() => {
         timedOut = true;
         stop();
-        done();
+        // Done when the channel has closed (its 'close' calls done()), at most 3 s from now: a next
+        // command's channel that crosses this one's closing can make dropbear drop the connection
+        // (vm/script-session.ts, settle()).
+        setTimeout(() => done(), 3000).unref();
+        if (!channel) done();
       }, opts.timeoutMs);
       opts.signal?.addEventListener('abort', onAbort, { once: true });
-      this.client.exec(command, (e, ch) => {
+      const onChannel = (e: Error | undefined, ch: ssh2.ClientChannel): void => {
         if (e) return done(new VmError('SSH_FAILED', `could not start "${command}" over SSH: ${e.message}`, { phase: 'command', cause: e }));
         channel = ch;
         ch.on('data', (d: Buffer) => {
@@ -156,7 +160,13 @@ export class SshSession {
         ch.on('close', () => done());
         if (opts.stdin !== undefined) ch.end(opts.stdin);
         else ch.end();
-      });
+      };
+      try {
+        this.client.exec(command, onChannel);
+      } catch (e) {
+        // ssh2 throws at once when the connection is gone ("Not connected").
+        done(new VmError('SSH_FAILED', `could not start "${command}" over SSH: ${(e as Error).message}`, { phase: 'command', cause: e }));
+      }
     });
   }
 
@@ -164,7 +174,7 @@ export class SshSession {
   open(command: string, handlers: SshStreamHandlers): Promise<SshStream> {
     return new Promise<SshStream>((resolve, reject) => {
       if (this.closed) return reject(new VmError('SSH_FAILED', 'the SSH session is closed', { phase: 'command' }));
-      this.client.exec(command, (e, ch) => {
+      const onChannel = (e: Error | undefined, ch: ssh2.ClientChannel): void => {
         if (e) return reject(new VmError('SSH_FAILED', `could not start "${command}" over SSH: ${e.message}`, { phase: 'command', cause: e }));
         let exitCode: number | null = null;
         let signal: string | null = null;
@@ -187,7 +197,13 @@ export class SshSession {
           },
           end: () => void ch.end(),
         });
-      });
+      };
+      try {
+        this.client.exec(command, onChannel);
+      } catch (e) {
+        // ssh2 throws at once when the connection is gone ("Not connected").
+        reject(new VmError('SSH_FAILED', `could not start "${command}" over SSH: ${(e as Error).message}`, { phase: 'command', cause: e }));
+      }
     });
   }
 

@@ -176,7 +176,8 @@ export async function runKernel(opts: KernelRunOptions): Promise<{ kernel: Kerne
         if (!info.details) info.details = tail(guest);
         cell = { ...errorCell(spec, item.name, info, guest.kernel.release), durationMs: Date.now() - started, steps: finished };
       }
-      session.close();
+      // Before the reset: its channel must not cross the closing of the shell's (vm/script-session.ts).
+      await session.close();
       writeAtomic(join(out, dir, 'commands.log'), shell.text());
       cell.artifacts.commands = join(dir, 'commands.log');
       if (guest) {
