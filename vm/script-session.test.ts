@@ -107,6 +107,33 @@ describe.runIf(existsSync(BUSYBOX_HOST))('ScriptSession over a local busybox ash
     expect((await session.exec('true', ash)).stdout).toBe('fallback');
   });
 
+  it('lets no command start before an ended or killed shell has closed its channel', async () => {
+    const events: string[] = [];
+    const session = new ScriptSession(async (_command: string, h: SshStreamHandlers): Promise<SshStream> => {
+      const child = spawn(BUSYBOX_HOST, ['sh', '-s'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      child.stdout.on('data', h.onStdout);
+      child.stderr.on('data', h.onStderr);
+      child.on('close', (code, sig) => { events.push('shell closed'); h.onClose(code, sig); });
+      child.stdin.on('error', () => {});
+      // The shell takes its time to go: a channel that closes late.
+      return { write: (d) => void child.stdin.write(d), kill: () => void setTimeout(() => child.kill('SIGKILL'), 200), end: () => void setTimeout(() => child.stdin.end(), 200) };
+    }, {
+      emit: () => {},
+      race: (p) => p,
+      fallback: async (command: string): Promise<ExecResult> => {
+        events.push(`fallback ${command}`);
+        return { command, stdout: '', stderr: '', exitCode: 0, signal: null, durationMs: 0, timedOut: false };
+      },
+    });
+    const t = await session.exec('sleep 5', { ...ash, timeoutMs: 200 });
+    expect(t.timedOut).toBe(true);
+    await session.exec('true', { timeoutMs: 1000 }); // the liveness probe after a timeout
+    await session.exec('echo next', ash);
+    await session.close();
+    await session.exec('reset', { timeoutMs: 1000 });
+    expect(events).toEqual(['shell closed', 'fallback true', 'shell closed', 'fallback reset']);
+  });
+
   it('leaves no script files behind', () => {
     expect(readdirSync('/tmp').filter((f) => f.startsWith('ipvsh-script.'))).toEqual([]);
   });
