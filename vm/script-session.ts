@@ -56,6 +56,7 @@ export class MarkedOutput {
   private length = 0;
   private suffix = 0;
   private readonly end: RegExp;
+  private readonly keep: number;
   done = false;
   exitCode: number | null = null;
 
@@ -64,8 +65,6 @@ export class MarkedOutput {
     this.end = withStatus ? new RegExp(`\\n${marker} (\\d+)\\n$`) : new RegExp(`\\n${marker}\\n$`);
     this.keep = marker.length + 16;
   }
-
-  private readonly keep: number;
 
   push(chunk: Buffer): void {
     if (this.done) return;
@@ -100,8 +99,8 @@ export class ScriptSession {
   private stream: SshStream | undefined;
   /** The current shell's channel has closed. */
   private streamClosed: Promise<void> = Promise.resolve();
-  /** An ended or killed shell's channel closing: every later command waits for it (see settle()). */
-  private closing: Promise<void> = Promise.resolve();
+  /** An ended or killed shell's channel closing: the next command waits for it (see settle()). */
+  private closing: Promise<void> | undefined;
   private running: Running | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -136,9 +135,11 @@ export class ScriptSession {
    * reached it between the old channel's EOF and the exit of that channel's process.
    */
   private async settle(): Promise<void> {
+    if (!this.closing) return;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.closing, new Promise<void>((r) => { timer = setTimeout(r, CLOSE_WAIT_MS); })]);
     clearTimeout(timer);
+    this.closing = undefined;
   }
 
   /** Stops using the current shell: `how` ends or kills it; later commands wait for its channel to close. */
@@ -210,9 +211,9 @@ export class ScriptSession {
       return { command, stdout: out.text(), stderr: err.text(), exitCode: null, signal: null, durationMs, timedOut: true };
     }
     if (kind === 'closed') {
-      // The channel closed mid-script: usually the guest died and QEMU's exit is a moment behind.
-      await this.hooks.race(new Promise((r) => setTimeout(r, 3000)));
-      throw new VmError('SSH_FAILED', `the guest shell's SSH channel closed while "${command.split('\n')[0]}" ran (connection lost)`, { phase: 'command' });
+      // The channel closed mid-script: usually the guest died. race() waits a moment for QEMU's exit
+      // on an SSH_FAILED and prefers its error (GuestSsh.raceGuest), as for any exec.
+      return this.hooks.race(Promise.reject(new VmError('SSH_FAILED', `the guest shell's SSH channel closed while "${command.split('\n')[0]}" ran (connection lost)`, { phase: 'command' })));
     }
     this.hooks.emit({ kind: 'command-end', command, exitCode: out.exitCode, durationMs, timedOut: false });
     return { command, stdout: out.text(), stderr: err.text(), exitCode: out.exitCode, signal: null, durationMs, timedOut: false };

@@ -100,10 +100,10 @@ export class SshSession {
     });
   }
 
+  /** Runs `command` on its own channel (open()), sends stdin and EOF, and collects its output. */
   exec(command: string, opts: RawExecOptions): Promise<RawExecResult> {
     const started = performance.now();
     return new Promise<RawExecResult>((resolve, reject) => {
-      if (this.closed) return reject(new VmError('SSH_FAILED', 'the SSH session is closed', { phase: 'command' }));
       if (opts.signal?.aborted) return reject(abortedError('command', opts.signal));
       const out: Buffer[] = [];
       const err: Buffer[] = [];
@@ -111,7 +111,7 @@ export class SshSession {
       let signal: string | null = null;
       let timedOut = false;
       let settled = false;
-      let channel: ssh2.ClientChannel | undefined;
+      let stream: SshStream | undefined;
       const done = (error?: Error): void => {
         if (settled) return;
         settled = true;
@@ -120,53 +120,41 @@ export class SshSession {
         if (error) return reject(error);
         resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err), exitCode, signal, durationMs: Math.round(performance.now() - started), timedOut });
       };
-      const stop = (): void => {
-        try {
-          channel?.signal('KILL');
-        } catch {
-          // Not every server supports signals; closing the channel is enough for us.
-        }
-        channel?.close();
-      };
       const onAbort = (): void => {
-        stop();
+        stream?.kill();
         done(abortedError('command', opts.signal!));
       };
       const timer = setTimeout(() => {
         timedOut = true;
-        stop();
-        // Done when the channel has closed (its 'close' calls done()), at most 3 s from now: a next
+        stream?.kill();
+        // Done when the channel has closed (onClose calls done()), at most 3 s from now: a next
         // command's channel that crosses this one's closing can make dropbear drop the connection
         // (vm/script-session.ts, settle()).
         setTimeout(() => done(), 3000).unref();
-        if (!channel) done();
+        if (!stream) done();
       }, opts.timeoutMs);
       opts.signal?.addEventListener('abort', onAbort, { once: true });
-      const onChannel = (e: Error | undefined, ch: ssh2.ClientChannel): void => {
-        if (e) return done(new VmError('SSH_FAILED', `could not start "${command}" over SSH: ${e.message}`, { phase: 'command', cause: e }));
-        channel = ch;
-        ch.on('data', (d: Buffer) => {
+      this.open(command, {
+        onStdout: (d) => {
           out.push(d);
           opts.onStdout?.(d);
-        });
-        ch.stderr.on('data', (d: Buffer) => {
+        },
+        onStderr: (d) => {
           err.push(d);
           opts.onStderr?.(d);
-        });
-        ch.on('exit', (code: number | null, sig?: string) => {
-          if (typeof code === 'number') exitCode = code;
-          if (sig) signal = sig;
-        });
-        ch.on('close', () => done());
-        if (opts.stdin !== undefined) ch.end(opts.stdin);
-        else ch.end();
-      };
-      try {
-        this.client.exec(command, onChannel);
-      } catch (e) {
-        // ssh2 throws at once when the connection is gone ("Not connected").
-        done(new VmError('SSH_FAILED', `could not start "${command}" over SSH: ${(e as Error).message}`, { phase: 'command', cause: e }));
-      }
+        },
+        onClose: (code, sig) => {
+          exitCode = code;
+          signal = sig;
+          done();
+        },
+      }).then((s) => {
+        stream = s;
+        // Stopped (timeout or abort) before the channel opened: stop what it started.
+        if (settled || timedOut) return s.kill();
+        if (opts.stdin !== undefined) s.write(opts.stdin);
+        s.end();
+      }, (e: Error) => done(e));
     });
   }
 
