@@ -2,7 +2,7 @@
 // a probe carrying skb, netns and the packet bytes; without it only the >= 5.16 hooks get the old
 // hook/family probe.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -11,7 +11,7 @@ import { parseBtf } from '../analysis/btf.ts';
 import { flowLayoutOf } from '../analysis/flow-layout.ts';
 import { pastFtraceEntry, sectionFunctionOffsets } from '../analysis/elf-symbols.ts';
 import { loadScenarioFile, SEED_DIR } from '../harness/scenario-loader.ts';
-import { KPROBES_BY_NAME, planTracing } from './trace-plan.ts';
+import { KPROBES_BY_NAME, KPROBES_KEPT, planTracing, resetTracingScript, type ModuleText } from './trace-plan.ts';
 
 const layout = (release: string) => flowLayoutOf(parseBtf(Buffer.from(readFileSync(join(import.meta.dirname, '..', 'test', 'fixtures', 'btf', `${release}.btf.b64`), 'utf8'), 'base64')));
 const podToVip = loadScenarioFile(join(SEED_DIR, 'pod-to-vip.yaml')).scenario;
@@ -122,5 +122,138 @@ describe('flow probes placed by address', () => {
     const plan = planTracing(podToVip, WRAPPERS_510, ['ip_vs'], { layout: layout('5.10.0-46-cloud-amd64'), moduleText: partial });
     expect(plan.start.script).not.toContain('/sys/module/ip_vs/sections/.text');
     expect(plan.start.script).toContain("echo 'p:ipvsh/reply6 ip_vs_reply6 ");
+  });
+});
+
+// Probes named `ip_vs:<hook>+<offset>` (>= 6.1): created once per guest and kept from cell to cell.
+// The planned lines run by dash and busybox's ash in a folder standing for tracefs.
+describe('flow probes kept between cells', () => {
+  const HOOKS_73 = new Set(['ip_vs_in_hook', 'ip_vs_out_hook', 'ip_vs_forward_icmp']);
+  // 7.3's ip_vs.ko: each hook begins endbr64 + the ftrace call (analysis/elf-symbols.ts pastFtraceEntry).
+  const text = (placement: 'symbol' | 'address'): ModuleText => ({
+    module: 'ip_vs', placement,
+    offsets: new Map([['ip_vs_in_hook', 28000], ['ip_vs_out_hook', 37136], ['ip_vs_forward_icmp', 27280]]),
+    pastEntry: new Map([['ip_vs_in_hook', 9], ['ip_vs_out_hook', 9], ['ip_vs_forward_icmp', 9]]),
+  });
+  const plan73 = (opts: { placement?: 'symbol' | 'address'; withLayout?: boolean } = {}) =>
+    planTracing(podToVip, HOOKS_73, ['ip_vs'], { ...(opts.withLayout === false ? {} : { layout: layout('7.3.4+deb13-cloud-amd64') }), moduleText: text(opts.placement ?? 'symbol') });
+
+  /** Runs the probe lines (from the first line after the graph options to the enable) in `dir`, by both shells; returns what each printed. */
+  const runProbeLines = (script: string, dir: string, opts: { errexit?: boolean } = {}): string => {
+    const lines = script.split('\n');
+    const from = lines.findIndex((l) => l.startsWith('echo 0 > options/funcgraph-irqs')) + 1;
+    const to = lines.indexOf('echo 1 > events/ipvsh/enable');
+    expect(from).toBeGreaterThan(0);
+    expect(to).toBeGreaterThan(from);
+    const fragment = lines.slice(from, to + 1).join('\n').replaceAll(KPROBES_KEPT, join(dir, 'kept'));
+    const outs = ['dash', 'busybox'].map((shell) => {
+      const state = readState(dir);
+      const out = execFileSync(shell, [...(shell === 'busybox' ? ['sh'] : []), opts.errexit === false ? '-c' : '-ec', `cd ${dir}\n${fragment}`], { encoding: 'utf8' });
+      const after = readState(dir);
+      writeState(dir, state);
+      return { out, after };
+    });
+    expect(outs[1]).toEqual(outs[0]);
+    writeState(dir, outs[0]!.after);
+    return outs[0]!.out;
+  };
+  const readState = (dir: string): Record<string, string | null> => Object.fromEntries(['kprobe_events', 'kept', 'events/ipvsh/enable'].map((f) => [f, existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8') : null]));
+  const writeState = (dir: string, state: Record<string, string | null>): void => {
+    for (const [f, text] of Object.entries(state)) {
+      if (text === null) rmSync(join(dir, f), { force: true });
+      else writeFileSync(join(dir, f), text);
+    }
+  };
+  /** A folder standing for tracefs, with the events folder the kernel makes for the group. */
+  const tracefs = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipvsh-kept-'));
+    mkdirSync(join(dir, 'events', 'ipvsh'), { recursive: true });
+    return dir;
+  };
+
+  it('the first cell defines them as ip_vs:<hook>+9 and says so; the next cell with the same definitions only enables them', () => {
+    const dir = tracefs();
+    try {
+      const plan = plan73();
+      expect(runProbeLines(plan.start.script, dir)).toBe('');
+      const defined = readFileSync(join(dir, 'kprobe_events'), 'utf8').split('\n').filter(Boolean);
+      expect(defined.map((d) => d.split(' ').slice(0, 2).join(' '))).toEqual([
+        'p:ipvsh/in_hook ip_vs:ip_vs_in_hook+9', 'p:ipvsh/out_hook ip_vs:ip_vs_out_hook+9', 'p:ipvsh/fwd_icmp ip_vs:ip_vs_forward_icmp+9',
+      ]);
+      expect(defined[0]).toContain(' netns=+280(+32(%dx)):u32 pkt=+0(+208(%si)):u8[64]');
+      expect(readFileSync(join(dir, 'kept'), 'utf8')).toMatch(/^kept [0-9a-f]{16}\n$/);
+      expect(readFileSync(join(dir, 'events/ipvsh/enable'), 'utf8')).toBe('1\n');
+      // The reset disables them and keeps the definitions.
+      execFileSync('dash', ['-c', `cd ${dir}\n${resetTracingScript().replaceAll(KPROBES_KEPT, join(dir, 'kept')).split('\n').filter((l) => /kprobe|ipvsh/.test(l)).join('\n')}`]);
+      expect(readFileSync(join(dir, 'events/ipvsh/enable'), 'utf8')).toBe('0\n');
+      expect(readFileSync(join(dir, 'kprobe_events'), 'utf8').split('\n').filter(Boolean)).toEqual(defined);
+      // Next cell: nothing written to kprobe_events (a marker written in its place stays).
+      writeFileSync(join(dir, 'kprobe_events'), 'as the kernel keeps them\n');
+      expect(runProbeLines(plan73().start.script, dir)).toBe('');
+      expect(readFileSync(join(dir, 'kprobe_events'), 'utf8')).toBe('as the kernel keeps them\n');
+      expect(readFileSync(join(dir, 'events/ipvsh/enable'), 'utf8')).toBe('1\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('other definitions, or no events folder (the kernel lost them), are made again', () => {
+    const dir = tracefs();
+    try {
+      runProbeLines(plan73().start.script, dir);
+      const key = readFileSync(join(dir, 'kept'), 'utf8');
+      writeFileSync(join(dir, 'kprobe_events'), 'stale\n');
+      runProbeLines(plan73({ withLayout: false }).start.script, dir);
+      expect(readFileSync(join(dir, 'kprobe_events'), 'utf8')).toContain('p:ipvsh/in_hook ip_vs:ip_vs_in_hook+9 hook=+0(%dx):u8 pf=+1(%dx):u8\n');
+      expect(readFileSync(join(dir, 'kept'), 'utf8')).not.toBe(key);
+      // Same definitions, but the group's events folder is gone: made again (the lines up to the enable).
+      writeFileSync(join(dir, 'kprobe_events'), 'stale\n');
+      rmSync(join(dir, 'events', 'ipvsh'), { recursive: true });
+      const lines = plan73({ withLayout: false }).start.script.split('\n');
+      const from = lines.findIndex((l) => l.startsWith('read -r kept <'));
+      const to = lines.findIndex((l, i) => i > from && l === 'fi');
+      execFileSync('dash', ['-ec', `cd ${dir}\n${lines.slice(from, to + 1).join('\n').replaceAll(KPROBES_KEPT, join(dir, 'kept'))}`]);
+      expect(readFileSync(join(dir, 'kprobe_events'), 'utf8')).toContain('p:ipvsh/in_hook ip_vs:ip_vs_in_hook+9 ');
+      expect(readFileSync(join(dir, 'kprobe_events'), 'utf8')).not.toContain('stale');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('definitions the kernel refuses: by name, saying so, and nothing kept', () => {
+    const dir = tracefs();
+    try {
+      symlinkSync('/dev/full', join(dir, 'kprobe_events'));
+      const plan = plan73();
+      const lines = plan.start.script.split('\n');
+      const from = lines.findIndex((l) => l.startsWith('read -r kept <'));
+      const to = lines.findIndex((l, i) => i > from && l === 'fi');
+      const fragment = lines.slice(from, to + 1).join('\n').replaceAll(KPROBES_KEPT, join(dir, 'kept'));
+      // /dev/full refuses every write: the fallback by name fails as well, and the shell goes on (no -e here).
+      const out = execFileSync('dash', ['-c', `cd ${dir}\n${fragment}\ntrue`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      expect(out).toContain(`${KPROBES_BY_NAME} the kernel refused them past the ftrace call (ip_vs_in_hook+9, ip_vs_out_hook+9, ip_vs_forward_icmp+9)`);
+      expect(existsSync(join(dir, 'kept'))).toBe(false);
+      expect(fragment).toContain("    echo 'p:ipvsh/in_hook ip_vs_in_hook ");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a start that places its probes otherwise first drops kept ones; the reset drops probes that are not kept', () => {
+    const dir = tracefs();
+    try {
+      runProbeLines(plan73().start.script, dir);
+      expect(existsSync(join(dir, 'kept'))).toBe(true);
+      const byName = plan73({ withLayout: false, placement: 'symbol' });
+      expect(byName.start.script).toContain('ip_vs:ip_vs_in_hook+9');
+      const other = planTracing(podToVip, HOOKS_73, ['ip_vs'], { layout: layout('7.3.4+deb13-cloud-amd64') });
+      runProbeLines(other.start.script, dir);
+      expect(existsSync(join(dir, 'kept'))).toBe(false);
+      expect(readFileSync(join(dir, 'kprobe_events'), 'utf8').split('\n').filter(Boolean).map((d) => d.split(' ')[1])).toEqual(['ip_vs_in_hook', 'ip_vs_out_hook', 'ip_vs_forward_icmp']);
+      execFileSync('dash', ['-c', `cd ${dir}\n${resetTracingScript().replaceAll(KPROBES_KEPT, join(dir, 'kept')).split('\n').filter((l) => /kprobe|ipvsh/.test(l)).join('\n')}`]);
+      expect(readFileSync(join(dir, 'kprobe_events'), 'utf8')).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

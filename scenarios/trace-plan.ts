@@ -3,6 +3,7 @@
 // ip_vs_out_hook) kprobe events that print the netfilter hook number next to each hook call.
 // A built-in IPVS has no module to filter on (`:mod:ip_vs`): its functions are selected by their line
 // in available_filter_functions (builtin-ipvs-lines.ts).
+import { createHash } from 'node:crypto';
 import { builtinIpvsRanges } from './builtin-ipvs-lines.ts';
 import { rootPatterns } from './root-globs.ts';
 import { TRACE_END_MARKER } from '../analysis/step-markers.ts';
@@ -110,6 +111,14 @@ export interface ModuleText {
   module: string;
   offsets: ReadonlyMap<string, number>;
   /**
+   * How the probes are placed: `address` (the default), the section's base read in the guest plus each
+   * offset, for kernels whose symbol lookup walks every symbol (< 6.1); `symbol`, as
+   * `<module>:<function>+<past entry>`, for kernels that look a symbol up cheaply. Probes named with
+   * their module are kept from cell to cell: the kernel takes them off when the reset unloads the
+   * module and puts them back when it is loaded again (KPROBES_KEPT).
+   */
+  placement?: 'address' | 'symbol';
+  /**
    * Where each function's own code starts past its ftrace call (5, or 9 after an endbr64). The probes
    * go there: a kprobe on the ftrace call site is an ftrace_ops whose arming and disarming walk every
    * ftrace record (~0.1 s each way for ten probes on 5.10 under TCG), one past it a breakpoint (~0.02 s).
@@ -120,6 +129,15 @@ export interface ModuleText {
 
 /** The line the start of tracing prints when the probes could not be placed by address (they were by name). */
 export const KPROBES_BY_NAME = 'kprobes placed by name:';
+
+/**
+ * Says which kprobe definitions the guest keeps between cells: `kept <hash of the definitions>`. Only
+ * probes named `<module>:<function>+<offset>` are kept: the kernel re-registers them when the module
+ * comes back after the reset's reload, so a cell with the same definitions only enables them (creating
+ * three probes and deleting them again cost ~0.2 s a cell on debian:6.1 under TCG). Outside the
+ * scenario's run folder, which the reset deletes.
+ */
+export const KPROBES_KEPT = '/run/ipvsh-kprobes';
 
 /**
  * `available` holds names from available_filter_functions (module suffix stripped); `modules` the
@@ -165,8 +183,9 @@ export function planTracing(s: Scenario, available: ReadonlySet<string>, modules
     'echo 1 > options/funcgraph-overhead',
     'echo 0 > options/funcgraph-irqs',
     ...kprobeLines(kprobes, fetchArgs, moduleText),
+    // Switching the tracer (from nop, above) clears the ring buffer and its loss counters, as
+    // `: > trace` would (tracer_init); that write cost ~30 ms more under TCG.
     'echo function_graph > current_tracer',
-    ': > trace',
     'echo 1 > tracing_on',
   ];
   return {
@@ -218,18 +237,23 @@ function kprobeLines(kprobes: { event: string; fn: string }[], fetchArgs: string
   if (kprobes.length === 0) return [];
   const byName = kprobes.map((k) => `echo 'p:${KPROBE_GROUP}/${k.event} ${k.fn} ${fetchArgs}' >> kprobe_events`);
   const enable = `echo 1 > events/${KPROBE_GROUP}/enable`;
+  // Definitions a cell before this one may have kept (a kernel with module-named probes) go first.
+  const dropKept = `if [ -e ${KPROBES_KEPT} ]; then [ ! -d events/${KPROBE_GROUP} ] || echo 0 > events/${KPROBE_GROUP}/enable; : > kprobe_events; rm -f ${KPROBES_KEPT}; fi`;
   const offsets = text && kprobes.every((k) => text.offsets.has(k.fn)) ? kprobes.map((k) => text.offsets.get(k.fn)!) : undefined;
-  if (!text || !offsets || !/^[a-z0-9_]+$/.test(text.module) || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) return [...byName, enable];
+  if (!text || !offsets || !/^[a-z0-9_]+$/.test(text.module) || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) return [dropKept, ...byName, enable];
   // Module text lives at 0xffffffff_a0000000 and up (x86-64): the upper half is fixed, the lower is
   // computed in the shell's 64-bit arithmetic without a sign problem.
   const past = kprobes.map((k) => text.pastEntry?.get(k.fn));
-  const skip = past.every((p) => p !== undefined && Number.isSafeInteger(p) && p > 0 && p < 16) ? past as number[] : kprobes.map(() => 0);
+  const known = past.every((p) => p !== undefined && Number.isSafeInteger(p) && p > 0 && p < 16);
+  const skip = known ? past as number[] : kprobes.map(() => 0);
+  if (text.placement === 'symbol') return known ? keptProbeLines(kprobes, fetchArgs, text.module, skip, byName, enable) : [dropKept, ...byName, enable];
   // printf is a builtin: no subshell per probe (each $(...) is a fork, ~5-10 ms under TCG).
   const byAddress = kprobes.map((k, i) => `printf 'p:${KPROBE_GROUP}/${k.event} 0xffffffff%08x %s\\n' $((a + ${offsets[i]! + skip[i]!})) '${fetchArgs}' >> kprobe_events`);
   const want = kprobes.map((k, i) => `${k.fn}+0x${skip[i]!.toString(16)}`).join(' ');
   const landed = `awk -v want='${want}' 'BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) need[w[i]] = 1 } ($3 in need) { delete need[$3] } END { for (k in need) exit 1 }' /sys/kernel/debug/kprobes/list`;
   const list = '/sys/kernel/debug/kprobes/list';
   return [
+    dropKept,
     `b=$(cat /sys/module/${text.module}/sections/.text 2>/dev/null) || b=`,
     'case "$b" in 0xffffffff????????) a=$((0x${b#0xffffffff})) ;; *) a= ;; esac',
     `if [ -n "$a" ] && [ -r ${list} ] && { ${byAddress.join(' && ')}; } 2>/dev/null && ${landed} 2>/dev/null; then :; else`,
@@ -244,13 +268,39 @@ function kprobeLines(kprobes: { event: string; fn: string }[], fetchArgs: string
   ];
 }
 
+/**
+ * Probes named `<module>:<function>+<past its ftrace call>`, created once per guest and kept (KPROBES_KEPT):
+ * a later cell whose definitions hash the same only enables them. The kernel checks that the offset
+ * is an instruction boundary inside the function; a refused definition falls back to names.
+ */
+function keptProbeLines(kprobes: { event: string; fn: string }[], fetchArgs: string, module: string, skip: readonly number[], byName: string[], enable: string): string[] {
+  const defs = kprobes.map((k, i) => `p:${KPROBE_GROUP}/${k.event} ${module}:${k.fn}+${skip[i]!} ${fetchArgs}`);
+  const key = `kept ${createHash('sha256').update(defs.join('\n')).digest('hex').slice(0, 16)}`;
+  const want = kprobes.map((k, i) => `${k.fn}+${skip[i]!}`).join(', ');
+  return [
+    // The shell's read on a file of ours in /run (tmpfs), not a `cat`: no fork.
+    `read -r kept < ${KPROBES_KEPT} 2>/dev/null || kept=`,
+    `if [ "$kept" != '${key}' ] || [ ! -d events/${KPROBE_GROUP} ]; then`,
+    `  [ ! -d events/${KPROBE_GROUP} ] || echo 0 > events/${KPROBE_GROUP}/enable`,
+    `  : > kprobe_events; rm -f ${KPROBES_KEPT}`,
+    `  if { ${defs.map((d) => `echo '${d}' >> kprobe_events`).join(' && ')}; } 2>/dev/null; then echo '${key}' > ${KPROBES_KEPT}; else`,
+    `    echo "${KPROBES_BY_NAME} the kernel refused them past the ftrace call (${want})"`,
+    '    : > kprobe_events',
+    ...byName.map((l) => `    ${l}`),
+    '  fi',
+    'fi',
+    enable,
+  ];
+}
+
 export function resetTracingScript(): string {
   return [
     `cd ${TRACEFS}`,
     'echo 0 > tracing_on',
     'echo nop > current_tracer',
     `[ -d events/${KPROBE_GROUP} ] && echo 0 > events/${KPROBE_GROUP}/enable`,
-    ': > kprobe_events',
+    // Kept definitions stay, disabled (KPROBES_KEPT); any other probe goes.
+    `[ -e ${KPROBES_KEPT} ] || : > kprobe_events`,
     ': > set_ftrace_filter',
     ': > set_graph_function',
     ': > trace',

@@ -1,6 +1,7 @@
 // Where the IPVS hook functions sit in ip_vs.ko's .text, read from the module file the guest loads
 // (the kernel's modulesDir, or the modules built by --ipvs-source). The trace plan then places the
-// flow probes by address on kernels whose symbol lookup walks every symbol (scenarios/trace-plan.ts,
+// flow probes past each hook's ftrace call: by address on kernels whose symbol lookup walks every
+// symbol, as `ip_vs:<hook>+<offset>` (kept from cell to cell) on the others (scenarios/trace-plan.ts,
 // moduleText). Anything unreadable gives undefined: the probes are then placed by name, as before.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,14 +25,15 @@ export function probesByAddressPay(release: string): boolean {
 
 /** ip_vs.ko's .text offsets, once per module file (path, size, mtime); undefined when IPVS is built in or the file cannot be read. */
 export function ipvsModuleText(kernel: ResolvedKernel, signal?: AbortSignal): Promise<ModuleText | undefined> {
-  if (!kernel.modulesDir || !probesByAddressPay(kernel.release)) return Promise.resolve(undefined);
+  if (!kernel.modulesDir || parseKernelVersion(kernel.release) === null) return Promise.resolve(undefined);
+  const placement = probesByAddressPay(kernel.release) ? 'address' : 'symbol';
   const entry = readModulesDep(kernel.modulesDir).get('ip_vs');
   if (!entry) return Promise.resolve(undefined);
   const file = join(kernel.modulesDir, entry.path);
   let key: string;
   try {
     const st = statSync(file);
-    key = `${file} ${st.size} ${st.mtimeMs}`;
+    key = `${file} ${st.size} ${st.mtimeMs} ${placement}`;
   } catch {
     return Promise.resolve(undefined);
   }
@@ -40,7 +42,7 @@ export function ipvsModuleText(kernel: ResolvedKernel, signal?: AbortSignal): Pr
     known = decompressModule(file, signal)
       .then((bytes) => {
         const offsets = sectionFunctionOffsets(bytes);
-        return { module: 'ip_vs', offsets, pastEntry: pastFtraceEntry(bytes, offsets) };
+        return { module: 'ip_vs', offsets, pastEntry: pastFtraceEntry(bytes, offsets), placement } satisfies ModuleText;
       })
       .catch(() => undefined);
     memo.set(key, known);
