@@ -8,7 +8,7 @@
 // its counters are zeroed, and its sysctls and timeouts are written back from the snapshot taken
 // before the first scenario changed anything.
 import { DEFAULT_TOOLS, DUMMY_IF, RUN_DIR, VETH_PREFIX, type GuestCommand, type GuestTools } from './guest-commands.ts';
-import { resetTracingScript } from './trace-plan.ts';
+import { keptProbesCheck, resetTracingScript } from './trace-plan.ts';
 import { MANAGEMENT_NS } from './values.ts';
 
 /** Where the IPVS sysctls and timeouts of a fresh IPVS are kept for the whole boot (RUN_DIR is per scenario). */
@@ -85,7 +85,7 @@ export function resetCommand(builtIn: BuiltinModules = new Set(), tools: GuestTo
     'sysctl -q -w net.ipv4.ip_forward=0',
     'sysctl -q -w net.ipv6.conf.all.forwarding=0',
     // A reloaded module starts from its defaults; a built-in IPVS gets its sysctls and timeouts written back.
-    ...(builtin ? [...builtinFlushLines(tools), ...restoreLines(tools)] : moduleReloadLines()),
+    ...(builtin ? [...builtinFlushLines(tools), ...restoreLines(tools)] : [...moduleReloadLines(), keptProbesCheck()]),
     `rm -rf ${RUN_DIR}`,
     'true',
   ].join('\n');

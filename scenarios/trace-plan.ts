@@ -234,11 +234,11 @@ function graphRootsCheck(roots: readonly string[]): string {
 }
 
 function kprobeLines(kprobes: { event: string; fn: string }[], fetchArgs: string, text: ModuleText | undefined): string[] {
-  if (kprobes.length === 0) return [];
-  const byName = kprobes.map((k) => `echo 'p:${KPROBE_GROUP}/${k.event} ${k.fn} ${fetchArgs}' >> kprobe_events`);
-  const enable = `echo 1 > events/${KPROBE_GROUP}/enable`;
   // Definitions a cell before this one may have kept (a kernel with module-named probes) go first.
   const dropKept = `if [ -e ${KPROBES_KEPT} ]; then [ ! -d events/${KPROBE_GROUP} ] || echo 0 > events/${KPROBE_GROUP}/enable; : > kprobe_events; rm -f ${KPROBES_KEPT}; fi`;
+  if (kprobes.length === 0) return [dropKept];
+  const byName = kprobes.map((k) => `echo 'p:${KPROBE_GROUP}/${k.event} ${k.fn} ${fetchArgs}' >> kprobe_events`);
+  const enable = `echo 1 > events/${KPROBE_GROUP}/enable`;
   const offsets = text && kprobes.every((k) => text.offsets.has(k.fn)) ? kprobes.map((k) => text.offsets.get(k.fn)!) : undefined;
   if (!text || !offsets || !/^[a-z0-9_]+$/.test(text.module) || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) return [dropKept, ...byName, enable];
   // Module text lives at 0xffffffff_a0000000 and up (x86-64): the upper half is fixed, the lower is
@@ -279,7 +279,8 @@ function keptProbeLines(kprobes: { event: string; fn: string }[], fetchArgs: str
   const want = kprobes.map((k, i) => `${k.fn}+${skip[i]!}`).join(', ');
   return [
     // The shell's read on a file of ours in /run (tmpfs), not a `cat`: no fork.
-    `read -r kept < ${KPROBES_KEPT} 2>/dev/null || kept=`,
+    // 2>/dev/null before the <: a missing file (a first cell) then says nothing on stderr.
+    `read -r kept 2>/dev/null < ${KPROBES_KEPT} || kept=`,
     `if [ "$kept" != '${key}' ] || [ ! -d events/${KPROBE_GROUP} ]; then`,
     `  [ ! -d events/${KPROBE_GROUP} ] || echo 0 > events/${KPROBE_GROUP}/enable`,
     `  : > kprobe_events; rm -f ${KPROBES_KEPT}`,
@@ -289,8 +290,18 @@ function keptProbeLines(kprobes: { event: string; fn: string }[], fetchArgs: str
     ...byName.map((l) => `    ${l}`),
     '  fi',
     'fi',
-    enable,
+    // A failed enable forgets the key: the next cell defines them again.
+    `${enable} || { rm -f ${KPROBES_KEPT}; exit 1; }`,
   ];
+}
+
+/**
+ * For the reset, after it loaded ip_vs again: a kept probe the kernel could not put back stays `[GONE]`
+ * (it only logs a warning, and enabling the group skips it), so the key goes and the next cell defines
+ * the probes again.
+ */
+export function keptProbesCheck(): string {
+  return `[ ! -e ${KPROBES_KEPT} ] || ! grep -qs '\\[GONE\\]' /sys/kernel/debug/kprobes/list || rm -f ${KPROBES_KEPT}`;
 }
 
 export function resetTracingScript(): string {

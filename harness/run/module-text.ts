@@ -23,10 +23,16 @@ export function probesByAddressPay(release: string): boolean {
   return v !== null && (v[0] < 6 || (v[0] === 6 && v[1] < 1));
 }
 
+/** How a kernel gets its flow probes placed from the module file: undefined for a release it cannot read. */
+export function probePlacement(release: string): ModuleText['placement'] | undefined {
+  if (parseKernelVersion(release) === null) return undefined;
+  return probesByAddressPay(release) ? 'address' : 'symbol';
+}
+
 /** ip_vs.ko's .text offsets, once per module file (path, size, mtime); undefined when IPVS is built in or the file cannot be read. */
 export function ipvsModuleText(kernel: ResolvedKernel, signal?: AbortSignal): Promise<ModuleText | undefined> {
-  if (!kernel.modulesDir || parseKernelVersion(kernel.release) === null) return Promise.resolve(undefined);
-  const placement = probesByAddressPay(kernel.release) ? 'address' : 'symbol';
+  const placement = probePlacement(kernel.release);
+  if (!kernel.modulesDir || placement === undefined) return Promise.resolve(undefined);
   const entry = readModulesDep(kernel.modulesDir).get('ip_vs');
   if (!entry) return Promise.resolve(undefined);
   const file = join(kernel.modulesDir, entry.path);

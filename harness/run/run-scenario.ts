@@ -176,7 +176,7 @@ export async function runScenario(shell: LoggedShell, s: Scenario, opts: Scenari
     })() : undefined;
     const takeListed = (out: BatchOutput): void => {
       const byName = (out.get('start') ?? '').split('\n').find((l) => l.startsWith(KPROBES_BY_NAME));
-      if (byName) startNotes.push(`flows: the hook probes were placed by name, not by address (${byName.slice(KPROBES_BY_NAME.length).trim()})`);
+      if (byName) startNotes.push(`flows: the hook probes were placed by name, not past each hook's ftrace call as planned (${byName.slice(KPROBES_BY_NAME.length).trim()})`);
       if (filtered !== undefined || out.exitCodes.get('listed') !== 0) return;
       filtered = (out.get('listed') ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
       if (opts.memo) (opts.memo.filtered ??= new Map()).set(filterKey, filtered);
