@@ -174,16 +174,19 @@ describe('flow probes kept between cells', () => {
     execFileSync('dash', ['-c', `cd ${dir}\n${lines}`]);
     expect(readState(dir)).toEqual(after);
   };
-  /** A folder standing for tracefs, with the events folder the kernel makes for the group. */
-  const tracefs = (): string => {
+  /** Runs `fn` in a folder standing for tracefs, with the events folder the kernel makes for the group; removes it after. */
+  const inTracefs = (fn: (dir: string) => void): void => {
     const dir = mkdtempSync(join(tmpdir(), 'ipvsh-kept-'));
-    mkdirSync(join(dir, 'events', 'ipvsh'), { recursive: true });
-    return dir;
+    try {
+      mkdirSync(join(dir, 'events', 'ipvsh'), { recursive: true });
+      fn(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   };
 
   it('the first cell defines them as ip_vs:<hook>+9 and says so; the next cell with the same definitions only enables them', () => {
-    const dir = tracefs();
-    try {
+    inTracefs((dir) => {
       const plan = plan73();
       expect(runProbeLines(plan.start.script, dir)).toBe('');
       const defined = readFileSync(join(dir, 'kprobe_events'), 'utf8').split('\n').filter(Boolean);
@@ -202,14 +205,11 @@ describe('flow probes kept between cells', () => {
       expect(runProbeLines(plan73().start.script, dir)).toBe('');
       expect(readFileSync(join(dir, 'kprobe_events'), 'utf8')).toBe('as the kernel keeps them\n');
       expect(readFileSync(join(dir, 'events/ipvsh/enable'), 'utf8')).toBe('1\n');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('other definitions, or no events folder (the kernel lost them), are made again', () => {
-    const dir = tracefs();
-    try {
+    inTracefs((dir) => {
       runProbeLines(plan73().start.script, dir);
       const key = readFileSync(join(dir, 'kept'), 'utf8');
       writeFileSync(join(dir, 'kprobe_events'), 'stale\n');
@@ -225,14 +225,11 @@ describe('flow probes kept between cells', () => {
       execFileSync('dash', ['-ec', `cd ${dir}\n${lines.slice(from, to + 1).join('\n').replaceAll(KPROBES_KEPT, join(dir, 'kept'))}`]);
       expect(readFileSync(join(dir, 'kprobe_events'), 'utf8')).toContain('p:ipvsh/in_hook ip_vs:ip_vs_in_hook+9 ');
       expect(readFileSync(join(dir, 'kprobe_events'), 'utf8')).not.toContain('stale');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('the reset forgets the key when a kept probe did not come back with ip_vs ([GONE] in kprobes/list)', () => {
-    const dir = tracefs();
-    try {
+    inTracefs((dir) => {
       const check = keptProbesCheck().replaceAll(KPROBES_KEPT, join(dir, 'kept')).replaceAll('/sys/kernel/debug/kprobes/list', join(dir, 'list'));
       const lines = readFileSync(join(import.meta.dirname, '..', 'test', 'fixtures', 'kprobes', '5.10-ip_vs-hooks-past-entry.txt'), 'utf8').split('\n').filter((l) => /^[0-9a-f]{16}\s+k\s/.test(l));
       for (const shell of [['dash'], ['busybox', 'sh']]) {
@@ -246,9 +243,7 @@ describe('flow probes kept between cells', () => {
       }
       // No key: nothing to check, and no error.
       execFileSync('dash', ['-ec', check]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('the start switches nop -> function_graph with tracing off, which clears the buffer: no `: > trace` after it', () => {
@@ -262,8 +257,7 @@ describe('flow probes kept between cells', () => {
   });
 
   it('definitions the kernel refuses: by name, saying so, and nothing kept', () => {
-    const dir = tracefs();
-    try {
+    inTracefs((dir) => {
       symlinkSync('/dev/full', join(dir, 'kprobe_events'));
       const plan = plan73();
       const lines = plan.start.script.split('\n');
@@ -277,14 +271,11 @@ describe('flow probes kept between cells', () => {
       }
       expect(existsSync(join(dir, 'kept'))).toBe(false);
       expect(fragment).toContain("    echo 'p:ipvsh/in_hook ip_vs_in_hook ");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('a start that places its probes otherwise first drops kept ones; the reset drops probes that are not kept', () => {
-    const dir = tracefs();
-    try {
+    inTracefs((dir) => {
       runProbeLines(plan73().start.script, dir);
       expect(existsSync(join(dir, 'kept'))).toBe(true);
       // By address (a kernel before 6.1 never follows a kept cell in one guest, but the lines must not care),
@@ -313,8 +304,6 @@ describe('flow probes kept between cells', () => {
       expect(none.start.script).toContain(`if [ -e ${KPROBES_KEPT} ]; then`);
       runReset(dir);
       expect(readFileSync(join(dir, 'kprobe_events'), 'utf8')).toBe('');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
