@@ -127,7 +127,7 @@ export interface ModuleText {
   pastEntry?: ReadonlyMap<string, number>;
 }
 
-/** The line the start of tracing prints when the probes could not be placed by address (they were by name). */
+/** The line the start of tracing prints when the probes could not be placed as planned (by address, or past the ftrace call by module name): they were by name. */
 export const KPROBES_BY_NAME = 'kprobes placed by name:';
 
 /**
