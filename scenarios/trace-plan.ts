@@ -233,9 +233,12 @@ function graphRootsCheck(roots: readonly string[]): string {
   ].join('\n');
 }
 
+/** Disables and deletes every probe event, kept ones too, and forgets the key (KPROBES_KEPT). */
+const DROP_PROBES = `[ ! -d events/${KPROBE_GROUP} ] || echo 0 > events/${KPROBE_GROUP}/enable; : > kprobe_events; rm -f ${KPROBES_KEPT}`;
+
 function kprobeLines(kprobes: { event: string; fn: string }[], fetchArgs: string, text: ModuleText | undefined): string[] {
   // Definitions a cell before this one may have kept (a kernel with module-named probes) go first.
-  const dropKept = `if [ -e ${KPROBES_KEPT} ]; then [ ! -d events/${KPROBE_GROUP} ] || echo 0 > events/${KPROBE_GROUP}/enable; : > kprobe_events; rm -f ${KPROBES_KEPT}; fi`;
+  const dropKept = `if [ -e ${KPROBES_KEPT} ]; then ${DROP_PROBES}; fi`;
   if (kprobes.length === 0) return [dropKept];
   const byName = kprobes.map((k) => `echo 'p:${KPROBE_GROUP}/${k.event} ${k.fn} ${fetchArgs}' >> kprobe_events`);
   const enable = `echo 1 > events/${KPROBE_GROUP}/enable`;
@@ -282,8 +285,7 @@ function keptProbeLines(kprobes: { event: string; fn: string }[], fetchArgs: str
     // 2>/dev/null before the <: a missing file (a first cell) then says nothing on stderr.
     `read -r kept 2>/dev/null < ${KPROBES_KEPT} || kept=`,
     `if [ "$kept" != '${key}' ] || [ ! -d events/${KPROBE_GROUP} ]; then`,
-    `  [ ! -d events/${KPROBE_GROUP} ] || echo 0 > events/${KPROBE_GROUP}/enable`,
-    `  : > kprobe_events; rm -f ${KPROBES_KEPT}`,
+    `  ${DROP_PROBES}`,
     `  if { ${defs.map((d) => `echo '${d}' >> kprobe_events`).join(' && ')}; } 2>/dev/null; then echo '${key}' > ${KPROBES_KEPT}; else`,
     `    echo "${KPROBES_BY_NAME} the kernel refused them past the ftrace call (${want})"`,
     '    : > kprobe_events',

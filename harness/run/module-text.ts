@@ -15,18 +15,15 @@ import type { ResolvedKernel } from '../../vm/resolved-kernel.ts';
 const memo = new Map<string, Promise<ModuleText | undefined>>();
 
 /**
- * Kernels before 6.1 look a probe's symbol up by walking every kernel symbol (kallsyms_lookup_name):
- * ~0.2 s a probe on 5.10 under TCG; 6.1 took 0.03 s (measured; docs/vm.md).
+ * How a kernel gets its flow probes placed from the module file; undefined for a release it cannot
+ * read. Kernels before 6.1 look a probe's symbol up by walking every kernel symbol
+ * (kallsyms_lookup_name): ~0.2 s a probe on 5.10 under TCG, so by address; 6.1 took 0.03 s (measured;
+ * docs/vm.md), so by `ip_vs:<hook>+<n>`, kept between cells.
  */
-export function probesByAddressPay(release: string): boolean {
-  const v = parseKernelVersion(release);
-  return v !== null && (v[0] < 6 || (v[0] === 6 && v[1] < 1));
-}
-
-/** How a kernel gets its flow probes placed from the module file: undefined for a release it cannot read. */
 export function probePlacement(release: string): ModuleText['placement'] | undefined {
-  if (parseKernelVersion(release) === null) return undefined;
-  return probesByAddressPay(release) ? 'address' : 'symbol';
+  const v = parseKernelVersion(release);
+  if (v === null) return undefined;
+  return v[0] < 6 || (v[0] === 6 && v[1] < 1) ? 'address' : 'symbol';
 }
 
 /** ip_vs.ko's .text offsets, once per module file (path, size, mtime); undefined when IPVS is built in or the file cannot be read. */
