@@ -48,14 +48,17 @@ export class GuestSsh {
       ...(opts.onStdout ? { onStdout: opts.onStdout } : {}),
       ...(opts.onStderr ? { onStderr: opts.onStderr } : {}),
     }));
-    this.emitEvent({ kind: 'command-end', command, exitCode: raw.exitCode, durationMs: raw.durationMs, timedOut: raw.timedOut });
+    // Past its deadline a command has no exit status (ExecOptions.timeoutMs), even when its channel
+    // closed with one: dropbear reports the status of a command that ended while the kill was on its way.
+    const exitCode = raw.timedOut ? null : raw.exitCode;
+    this.emitEvent({ kind: 'command-end', command, exitCode, durationMs: raw.durationMs, timedOut: raw.timedOut });
     if (raw.exitCode === null && raw.signal === null && !raw.timedOut) {
       // The channel closed without an exit status: usually the guest died (panic) and QEMU's exit
       // is a moment behind the dropped connection. Prefer that error when it comes.
       await this.raceGuest(delay(3000));
       throw new VmError('SSH_FAILED', `the SSH channel of "${command}" closed without an exit status (connection lost)`, { phase: 'command' });
     }
-    return { command, stdout: raw.stdout.toString('utf8'), stderr: raw.stderr.toString('utf8'), exitCode: raw.exitCode, signal: raw.signal, durationMs: raw.durationMs, timedOut: raw.timedOut };
+    return { command, stdout: raw.stdout.toString('utf8'), stderr: raw.stderr.toString('utf8'), exitCode, signal: raw.signal, durationMs: raw.durationMs, timedOut: raw.timedOut };
   }
 
   /**
