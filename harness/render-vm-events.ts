@@ -14,6 +14,7 @@ export const vmEventFormatters: Formatters = {
   'kernel-resolved': (e) => `kernel ${e.label}: ${e.release}${e.cached ? '' : ' (downloaded)'}`,
   'image-step': () => undefined,
   'image-built': (e) => (e.cached ? undefined : `guest image built: ${mb(e.bytes)} in ${seconds(e.durationMs)}`),
+  'image-cache-pruned': (e) => `removed ${e.count} guest image${e.count === 1 ? '' : 's'} not used lately from the cache (${mb(e.bytes)}): its images are kept within ${Math.round(e.limitBytes / 1024 / 1024)} MB (IPVS_HARNESS_IMAGE_CACHE_MB)`,
   'kvm-probe': (e) => (e.cached ? undefined : `KVM ${e.usable ? 'usable' : 'not usable'}: ${e.reason}`),
   'qemu-started': (e) => `QEMU started (pid ${e.pid}, ssh on 127.0.0.1:${e.sshPort})`,
   'console-line': () => undefined,

@@ -37,6 +37,7 @@ export type VmErrorCode =
   | 'COMMAND_TIMEOUT'
   | 'TRANSFER_FAILED'
   | 'CACHE_FULL'
+  | 'CACHE_LIMIT_INVALID'
   | 'SNAPSHOT_FAILED'
   | 'ABORTED';
 
@@ -50,6 +51,7 @@ const BAD_INPUT: ReadonlySet<VmErrorCode> = new Set<VmErrorCode>([
   'KERNEL_CONFIG_MISSING',
   'MODULES_MISSING',
   'CACHE_UNWRITABLE',
+  'CACHE_LIMIT_INVALID',
 ]);
 
 export interface VmErrorOptions {

@@ -11,6 +11,8 @@ export type VmEvent =
   | { kind: 'kernel-resolved'; label: string; release: string; image: string; cached: boolean }
   | { kind: 'image-step'; step: string; durationMs: number }
   | { kind: 'image-built'; path: string; bytes: number; cached: boolean; durationMs: number }
+  /** Guest images not used lately, removed to keep the cache's images within limitBytes (vm/image-cache.ts). */
+  | { kind: 'image-cache-pruned'; count: number; bytes: number; limitBytes: number }
   | { kind: 'kvm-probe'; usable: boolean; cached: boolean; reason: string }
   | { kind: 'qemu-started'; pid: number; sshPort: number; accel: 'tcg' | 'kvm'; consoleLogPath: string }
   | { kind: 'console-line'; line: string }

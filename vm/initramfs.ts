@@ -3,11 +3,12 @@
 // go in a second small archive appended at boot (guest-secrets.ts), so the cache never holds keys.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ensureCacheDir } from './cache-dir.ts';
 import { CpioWriter } from './cpio-writer.ts';
 import { VmError } from './errors.ts';
 import { emitter, type OnVmEvent } from './events.ts';
+import { imageCacheLimit, markImageUsed, pruneImages } from './image-cache.ts';
 import { decompressModule } from './module-tree.ts';
 import {
   addBaseFiles, addHostFile, BUSYBOX_HOST, busyboxApplets, findHostBinary, GUEST_BINARIES, sharedLibrariesMemo,
@@ -108,12 +109,13 @@ export async function buildGuestImage(kernel: ResolvedKernel, opts: GuestImageOp
     emit({ kind: 'image-step', step: name, durationMs: Math.round(now - t) });
     t = now;
   };
+  const limitBytes = imageCacheLimit();
   const p = await plan(kernel, opts);
   step('plan');
   const key = inputKey(kernel, p);
   const dir = ensureCacheDir(opts.cacheDir, 'images');
   const path = join(dir, `${key}.cpio`);
-  if (existsSync(path)) {
+  if (existsSync(path) && markImageUsed(path)) {
     const bytes = statSync(path).size;
     emit({ kind: 'image-built', path, bytes, cached: true, durationMs: Math.round(performance.now() - started) });
     return { path, key, cached: true, bytes, bootModules: p.bootModules, ...bpftraceOf(p) };
@@ -159,6 +161,8 @@ export async function buildGuestImage(kernel: ResolvedKernel, opts: GuestImageOp
       throw err;
     }
     emit({ kind: 'image-built', path, bytes: archive.length, cached: false, durationMs: Math.round(performance.now() - started) });
+    const pruned = pruneImages(dir, { limitBytes, keep: basename(path) });
+    if (pruned.removed.length) emit({ kind: 'image-cache-pruned', count: pruned.removed.length, bytes: pruned.freedBytes, limitBytes });
     return { path, key, cached: false, bytes: archive.length, bootModules: p.bootModules, ...bpftraceOf(p) };
   } catch (err) {
     if (err instanceof VmError) throw err;

@@ -34,9 +34,9 @@ function pathKernelArgs(): string[] {
   ];
 }
 
-async function runWithCache(cacheDir: string, command?: string[]) {
+async function runWithCache(cacheDir: string, command?: string[], env?: NodeJS.ProcessEnv) {
   const out = mkdtempSync(join(scratch, 'out-'));
-  const { run, tmp } = startCli(scratch, ['run', ...pathKernelArgs(), '--cache-dir', cacheDir, '-o', out], { timeoutMs: 120_000, ...(command ? { command } : {}) });
+  const { run, tmp } = startCli(scratch, ['run', ...pathKernelArgs(), '--cache-dir', cacheDir, '-o', out], { timeoutMs: 120_000, ...(command ? { command } : {}), ...(env ? { env } : {}) });
   const r = await run;
   const spec = pathKernelArgs()[1]!;
   const results = readCompleteResults(out, [spec], ['host-to-vip']);
@@ -56,6 +56,17 @@ describe.skipIf(!kernel)('a cache folder that cannot take the guest image', () =
     expect(c).toMatchObject({ status: 'error', error: { code: 'CACHE_UNWRITABLE', phase: 'kernel' } });
     expect(c.error!.message).toContain(`cache folder ${aFile}/cache is not writable`);
     expect(c.error!.message).toContain('--cache-dir');
+    expect(r.all).not.toContain('ready (');
+  });
+
+  it('a guest-image limit that is not a number of megabytes: CACHE_LIMIT_INVALID naming the variable, exit 2, nothing built', async () => {
+    const dir = join(scratch, 'limit-cache');
+    const { r, c } = await runWithCache(dir, undefined, { IPVS_HARNESS_IMAGE_CACHE_MB: '2G' });
+    expect(r.exitCode, r.all).toBe(2);
+    expect(c).toMatchObject({ status: 'error', error: { code: 'CACHE_LIMIT_INVALID' } });
+    expect(c.error!.message).toContain('IPVS_HARNESS_IMAGE_CACHE_MB must be a whole number of megabytes');
+    expect(c.error!.message).toContain('"2G"');
+    expect(existsSync(join(dir, 'images')) ? readdirSync(join(dir, 'images')).filter((f) => f.endsWith('.cpio') && !f.startsWith('bare')) : []).toEqual([]);
     expect(r.all).not.toContain('ready (');
   });
 
