@@ -8,6 +8,9 @@ describe('vm event rendering', () => {
     expect(formatVmEvent({ kind: 'image-step', step: 'modules', durationMs: 3 })).toBeUndefined();
     expect(formatVmEvent({ kind: 'console-line', line: 'hello' })).toBeUndefined();
     expect(formatVmEvent({ kind: 'console-line', line: 'hello' }, { consoleLines: true })).toBe('  | hello');
+    expect(formatVmEvent({ kind: 'image-cache-pruned', count: 3, bytes: 65_000_000, limitBytes: 2048 * 1024 * 1024 })).toBe(
+      'removed 3 guest images not used lately from the cache (65.0 MB): its images are kept within 2048 MB (IPVS_HARNESS_IMAGE_CACHE_MB)',
+    );
   });
 
   it('prints through the given writer with a prefix', () => {

@@ -31,6 +31,7 @@ import { outOfTreeIpvsInGuest, withOutOfTreeIpvs } from './own-ipvs.ts';
 import type { LoadedScenario } from '../scenario-loader.ts';
 import { EXIT } from '../exit-codes.ts';
 import { bpftraceReleaseFor } from '../../vm/bpftrace-bundle.ts';
+import { formatVmEvent } from '../render-vm-events.ts';
 
 export interface KernelRunOptions {
   /** The kernel, parsed (a path: kernel with its modules and config); its `text` is the cells' `kernel`. */
@@ -270,6 +271,7 @@ function vmEvents(opts: KernelRunOptions): (e: VmEvent) => void {
     opts.onVmEvent?.(e);
     if (e.kind === 'kernel-download') opts.reporter.onKernelStage(spec, 'downloading', e.packageName);
     if (e.kind === 'image-built' && !e.cached) opts.reporter.onKernelStage(spec, 'guest image built');
+    if (e.kind === 'image-cache-pruned') opts.reporter.onKernelStage(spec, formatVmEvent(e) ?? 'old guest images removed from the cache');
   };
 }
 
