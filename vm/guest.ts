@@ -1,7 +1,7 @@
 // bootGuest: resolve → preflight → image → QEMU → wait for "ssh-ready" → SSH. The Guest it returns
 // is AsyncDisposable: `await using guest = await bootGuest(...)` powers off QEMU and removes the
 // temp dir on every path. Teardown mirrors setup, in reverse.
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { panicError, waitForSshReady } from './boot-wait.ts';
@@ -45,6 +45,8 @@ export interface BootGuestOptions {
   tracers?: TracerNeeds;
   /** Force an accelerator instead of the cached probe verdict. */
   accel?: Accel;
+  /** The cache's guest images are kept within this many bytes (vm/image-cache.ts); default: IPVS_HARNESS_IMAGE_CACHE_MB, else 2048 MB. */
+  imageCacheBytes?: number;
   /** Modules to load at boot (e.g. ['ip_vs']); by default only the network's, the rest on `modprobe`. */
   preloadModules?: string[];
   qemuBinary?: string;
@@ -81,7 +83,11 @@ export async function bootGuest(opts: BootGuestOptions): Promise<Guest> {
       });
   const tResolved = performance.now();
   preflightKernel(kernel.configText, `kernel ${kernel.label} (${kernel.source})`, kernel.release, opts.tracers);
-  const image = await buildGuestImage(kernel, { cacheDir, onEvent: emit, ...(opts.withBpftrace ? { withBpftrace: true } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+  const imageOptions = {
+    cacheDir, onEvent: emit, ...(opts.withBpftrace ? { withBpftrace: true } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.imageCacheBytes !== undefined ? { imageCacheBytes: opts.imageCacheBytes } : {}),
+  };
+  let image = await buildGuestImage(kernel, imageOptions);
   const tImage = performance.now();
   throwIfAborted(opts.signal, 'image');
   const accel = opts.accel ?? (await decideAccel({ cacheDir, kernelImage: kernel.image, onEvent: emit, ...(opts.signal ? { signal: opts.signal } : {}) }));
@@ -97,7 +103,14 @@ export async function bootGuest(opts: BootGuestOptions): Promise<Guest> {
   try {
     const keys = generateBootKeys();
     const initrd = join(tmp, 'initrd.cpio');
-    writeBootInitrd(image.path, keys, initrd);
+    try {
+      writeBootInitrd(image.path, keys, initrd);
+    } catch (err) {
+      // Removed by another process's prune between the lookup and the copy (vm/image-cache.ts): once more.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || existsSync(image.path)) throw err;
+      image = await buildGuestImage(kernel, imageOptions);
+      writeBootInitrd(image.path, keys, initrd);
+    }
     const consoleLogPath = join(tmp, 'serial.log');
     const timeoutMs = opts.timeoutMs ?? (accel === 'kvm' ? 30_000 : 60_000);
     const deadline = performance.now() + timeoutMs;

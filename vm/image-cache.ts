@@ -2,8 +2,9 @@
 // input (kernel, modules, tools, init), so a new harness version, a new kernel package or a new build
 // of one's own ip_vs makes a new one (~21 MB; ~230 MB with bpftrace) and the old ones would stay
 // forever. A hit marks its image used (mtime); after an image is written, the least recently used ones
-// go until the rest fits the limit. Images used in the last minutes stay whatever the limit, so a run
-// in another process never loses the image it is about to copy.
+// go until the rest fits the limit. Images used in the last minutes stay whatever the limit (the age is
+// read again just before each removal), so a run in another process keeps the image it is about to
+// copy; if it loses it all the same, bootGuest builds it again (vm/guest.ts).
 import { readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { VmError } from './errors.ts';
@@ -28,13 +29,17 @@ export function imageCacheLimit(env: NodeJS.ProcessEnv = process.env): number {
   return Number(raw.trim()) * 1024 * 1024;
 }
 
-/** Marks a cached image used; false when it is gone (another process removed it: build it again). */
+/**
+ * Marks a cached image used; false when it is gone (another process removed it: build it again). An
+ * image it may not mark (another user's, in a shared cache: only a file's owner may set its times) is
+ * used as it is.
+ */
 export function markImageUsed(path: string, now = new Date()): boolean {
   try {
     utimesSync(path, now, now);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
   }
 }
 
@@ -53,13 +58,23 @@ export function pruneImages(dir: string, opts: { limitBytes: number; keep?: stri
   const images: { name: string; bytes: number; usedMs: number }[] = [];
   const removed: string[] = [];
   let freedBytes = 0;
-  const remove = (name: string, bytes: number): void => {
+  const remove = (name: string, bytes: number): boolean => {
     try {
       rmSync(join(dir, name), { force: true });
       removed.push(name);
       freedBytes += bytes;
+      return true;
     } catch {
-      // Another process's business (or a permission): the next prune tries again.
+      // A permission (another user's image in a shared cache): the next prune tries again.
+      return false;
+    }
+  };
+  /** Used within RECENTLY_USED_MS, read again now: another process may have just marked it. */
+  const usedLately = (name: string): boolean => {
+    try {
+      return now - statSync(join(dir, name)).mtimeMs < RECENTLY_USED_MS;
+    } catch {
+      return true; // Gone already: nothing to remove.
     }
   };
   let names: string[];
@@ -88,9 +103,8 @@ export function pruneImages(dir: string, opts: { limitBytes: number; keep?: stri
   let total = images.reduce((n, i) => n + i.bytes, 0);
   for (const image of images) {
     if (total <= opts.limitBytes) break;
-    if (image.name === opts.keep || now - image.usedMs < RECENTLY_USED_MS) continue;
-    remove(image.name, image.bytes);
-    total -= image.bytes;
+    if (image.name === opts.keep || now - image.usedMs < RECENTLY_USED_MS || usedLately(image.name)) continue;
+    if (remove(image.name, image.bytes)) total -= image.bytes;
   }
   return { removed, freedBytes };
 }

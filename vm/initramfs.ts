@@ -31,6 +31,8 @@ export interface GuestImageOptions {
   extraModules?: string[];
   /** The variant with Debian's newer bpftrace and its ~200 MB of libraries (bpftrace-bundle.ts; needs the host's patchelf). */
   withBpftrace?: boolean;
+  /** The cache's guest images are kept within this (vm/image-cache.ts); default: IPVS_HARNESS_IMAGE_CACHE_MB, else 2048 MB. */
+  imageCacheBytes?: number;
 }
 
 export interface GuestImage {
@@ -109,14 +111,14 @@ export async function buildGuestImage(kernel: ResolvedKernel, opts: GuestImageOp
     emit({ kind: 'image-step', step: name, durationMs: Math.round(now - t) });
     t = now;
   };
-  const limitBytes = imageCacheLimit();
+  const limitBytes = opts.imageCacheBytes ?? imageCacheLimit();
   const p = await plan(kernel, opts);
   step('plan');
   const key = inputKey(kernel, p);
   const dir = ensureCacheDir(opts.cacheDir, 'images');
   const path = join(dir, `${key}.cpio`);
-  if (existsSync(path) && markImageUsed(path)) {
-    const bytes = statSync(path).size;
+  const bytes = existsSync(path) && markImageUsed(path) ? sizeOf(path) : undefined;
+  if (bytes !== undefined) {
     emit({ kind: 'image-built', path, bytes, cached: true, durationMs: Math.round(performance.now() - started) });
     return { path, key, cached: true, bytes, bootModules: p.bootModules, ...bpftraceOf(p) };
   }
@@ -167,6 +169,15 @@ export async function buildGuestImage(kernel: ResolvedKernel, opts: GuestImageOp
   } catch (err) {
     if (err instanceof VmError) throw err;
     throw new VmError('IMAGE_BUILD_FAILED', `building the guest image for ${kernel.label} failed: ${(err as Error).message}`, { phase: 'image', cause: err });
+  }
+}
+
+/** The file's size; undefined when it is gone (removed by another process's prune). */
+function sizeOf(path: string): number | undefined {
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined;
   }
 }
 

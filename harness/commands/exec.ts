@@ -92,7 +92,10 @@ Exit code: the command's own; 2 bad input (nothing booted); 3 boot or guest fail
       const { toKernelSpec } = await import('../../vm/resolve-kernel.ts');
       const { vmEventPrinter } = await import('../render-vm-events.ts');
       const { cacheDirOption } = await import('../inputs/option-values.ts');
+      const { imageCacheLimit } = await import('../../vm/image-cache.ts');
       const cacheDir = cacheDirOption(opts.cacheDir);
+      // Checked before anything is downloaded, built or booted.
+      const imageCacheBytes = imageCacheLimit();
       const printer = vmEventPrinter({ consoleLines: Boolean(opts.console) });
       const interrupt = interruptSignal();
       try {
@@ -108,6 +111,7 @@ Exit code: the command's own; 2 bad input (nothing booted); 3 boot or guest fail
           ...(showProgress ? { onEvent: printer } : {}),
           ...(bootTimeoutMs ? { timeoutMs: bootTimeoutMs } : {}),
           cacheDir,
+          imageCacheBytes,
           ...(opts.withBpftrace ? { withBpftrace: true } : {}),
         });
         const commandLine = guestCommandLine(words);

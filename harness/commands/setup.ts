@@ -61,7 +61,10 @@ Exit code: 0 ready; 2 packages missing and not root (the command to run is print
       const { vmEventPrinter } = await import('../render-vm-events.ts');
       const { findSelftest } = await import('../selftest/fetch-selftest.ts');
       const { cacheDirOption } = await import('../inputs/option-values.ts');
+      const { imageCacheLimit } = await import('../../vm/image-cache.ts');
       const cacheDir = cacheDirOption(opts.cacheDir);
+      // Checked before anything is installed, downloaded or built.
+      const imageCacheBytes = imageCacheLimit();
       const interrupt = interruptSignal();
       try {
         // The bpftrace tests run on every machine: --for-tests brings what they need.
@@ -76,7 +79,7 @@ Exit code: 0 ready; 2 packages missing and not root (the command to run is print
         for (const spec of DEFAULT_KERNEL_SPECS) {
           const kernel = await resolveKernel(spec, { cacheDir, signal: interrupt.signal, onEvent });
           preflightKernel(kernel.configText, `kernel ${spec}`);
-          const image = await buildGuestImage(kernel, { cacheDir, signal: interrupt.signal, onEvent });
+          const image = await buildGuestImage(kernel, { cacheDir, signal: interrupt.signal, onEvent, imageCacheBytes });
           say(`${spec}: ${kernel.release} (${kernel.source}), guest image ${image.cached ? 'cached' : 'built'}`);
         }
         if (withBpftrace) {

@@ -282,6 +282,7 @@ async function boot(opts: KernelRunOptions, kernel: KernelRun, resolved: Resolve
   const guest = await bootGuest({
     kernel: resolved ?? opts.kernel,
     cacheDir: guests.cacheDir,
+    imageCacheBytes: guests.imageCacheBytes,
     withBpftrace: tracer.bpftrace,
     tracers: tracer,
     ...(opts.signal ? { signal: opts.signal } : {}),

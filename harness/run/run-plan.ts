@@ -16,6 +16,7 @@ import { planOutOfTreeIpvs, type OutOfTreeIpvsPlan } from './own-ipvs.ts';
 import { cellKey, expandMatrix, parseShard, shardCells, type MatrixCell, type ShardSpec } from './matrix.ts';
 import { readResults } from './results-folder.ts';
 import { testFaultFromEnv, type TestFault } from './test-fault.ts';
+import { imageCacheLimit } from '../../vm/image-cache.ts';
 
 export interface RunPlan {
   /** In the order given; a kernel's `text` is its cells' `kernel` in results.json. */
@@ -73,6 +74,8 @@ export interface GuestPlan {
   /** Every cell starts from a snapshot of the kernel's booted guest (vm/guest-snapshot.ts); off (the default): reset between cells. */
   snapshots: boolean;
   cacheDir: string;
+  /** The cache's guest images are kept within this (IPVS_HARNESS_IMAGE_CACHE_MB; vm/image-cache.ts). */
+  imageCacheBytes: number;
   bootTimeoutMs?: number;
 }
 
@@ -126,7 +129,7 @@ export function planRun(req: RunRequest, env: NodeJS.ProcessEnv = process.env): 
     cells: shard ? shardCells(all, shard, ...recordedDurations(req.durations)) : all,
     ...(shard ? { shard } : {}),
     tracer: planTracer(req),
-    guests: { jobs: req.jobs !== undefined ? parseJobs(req.jobs) : defaultJobs(availableParallelism(), freemem()), freshBoot: req.freshBoot ?? false, snapshots: req.snapshot === true && req.freshBoot !== true, cacheDir },
+    guests: { jobs: req.jobs !== undefined ? parseJobs(req.jobs) : defaultJobs(availableParallelism(), freemem()), freshBoot: req.freshBoot ?? false, snapshots: req.snapshot === true && req.freshBoot !== true, cacheDir, imageCacheBytes: imageCacheLimit(env) },
     out: resolve(req.out),
     ...(testFault ? { testFault } : {}),
     ...(req.ipvsSource ? { outOfTreeIpvs: planOutOfTreeIpvs(req.ipvsSource, scenarios.map((s) => s.scenario), selftests.length > 0) } : {}),

@@ -76,7 +76,7 @@ async function runSelftest(ctx: GuestCellContext, cellName: string, opts: Selfte
     const outputFile = join(ctx.dir, 'output.log');
     writeAtomic(join(ctx.out, outputFile), r.stdout + (r.stderr ? `\n--- stderr\n${r.stderr}` : ''));
     cell.artifacts.output = outputFile;
-    const ended = `exit ${r.exitCode ?? `signal ${r.signal}`}${r.timedOut ? ', stopped at the SSH deadline' : ''}`;
+    const ended = r.timedOut ? 'stopped at the SSH deadline' : `exit ${r.exitCode ?? `signal ${r.signal}`}`;
     ctx.shell.note(`${opts.name} (${ended}, ${(r.durationMs / 1000).toFixed(1)} s; its output, ${output.lines} lines, is in output.log)\n${command.split('\n').map((l) => `$ ${l}`).join('\n')}`);
 
     const verdict = judgeSelftest({

@@ -34,9 +34,9 @@ function pathKernelArgs(): string[] {
   ];
 }
 
-async function runWithCache(cacheDir: string, command?: string[], env?: NodeJS.ProcessEnv) {
+async function runWithCache(cacheDir: string, command?: string[]) {
   const out = mkdtempSync(join(scratch, 'out-'));
-  const { run, tmp } = startCli(scratch, ['run', ...pathKernelArgs(), '--cache-dir', cacheDir, '-o', out], { timeoutMs: 120_000, ...(command ? { command } : {}), ...(env ? { env } : {}) });
+  const { run, tmp } = startCli(scratch, ['run', ...pathKernelArgs(), '--cache-dir', cacheDir, '-o', out], { timeoutMs: 120_000, ...(command ? { command } : {}) });
   const r = await run;
   const spec = pathKernelArgs()[1]!;
   const results = readCompleteResults(out, [spec], ['host-to-vip']);
@@ -59,15 +59,26 @@ describe.skipIf(!kernel)('a cache folder that cannot take the guest image', () =
     expect(r.all).not.toContain('ready (');
   });
 
-  it('a guest-image limit that is not a number of megabytes: CACHE_LIMIT_INVALID naming the variable, exit 2, nothing built', async () => {
+  it('a guest-image limit that is not a number of megabytes: CACHE_LIMIT_INVALID naming the variable, exit 2, before anything is built', async () => {
     const dir = join(scratch, 'limit-cache');
-    const { r, c } = await runWithCache(dir, undefined, { IPVS_HARNESS_IMAGE_CACHE_MB: '2G' });
+    const out = mkdtempSync(join(scratch, 'out-'));
+    const env = { IPVS_HARNESS_IMAGE_CACHE_MB: '2G' };
+    const { run, tmp } = startCli(scratch, ['run', ...pathKernelArgs(), '--cache-dir', dir, '-o', out], { timeoutMs: 60_000, env });
+    const r = await run;
     expect(r.exitCode, r.all).toBe(2);
-    expect(c).toMatchObject({ status: 'error', error: { code: 'CACHE_LIMIT_INVALID' } });
-    expect(c.error!.message).toContain('IPVS_HARNESS_IMAGE_CACHE_MB must be a whole number of megabytes');
-    expect(c.error!.message).toContain('"2G"');
-    expect(existsSync(join(dir, 'images')) ? readdirSync(join(dir, 'images')).filter((f) => f.endsWith('.cpio') && !f.startsWith('bare')) : []).toEqual([]);
-    expect(r.all).not.toContain('ready (');
+    expect(r.all).toContain('CACHE_LIMIT_INVALID');
+    expect(r.all).toContain('IPVS_HARNESS_IMAGE_CACHE_MB must be a whole number of megabytes');
+    expect(r.all).toContain('"2G"');
+    expect(r.all).not.toMatch(/stack|    at /);
+    // Read before anything else: no module index, no image, no guest.
+    expect(existsSync(dir)).toBe(false);
+    expect(qemuProcesses(tmp)).toEqual([]);
+    expect(harnessTempDirs(tmp)).toEqual([]);
+    // bisect-run: a usage mistake stops the bisection (128) rather than marking the revision.
+    const b = startCli(scratch, ['bisect-run', ...pathKernelArgs(), '--cache-dir', dir], { timeoutMs: 60_000, env });
+    const rb = await b.run;
+    expect(rb.exitCode, rb.all).toBe(128);
+    expect(rb.all).toContain('CACHE_LIMIT_INVALID');
   });
 
   // Root writes through permission bits: the chmod variant needs an ordinary user.
